@@ -1,0 +1,53 @@
+# mealplan developer and operator entry points.
+#   make demo   set up, load the demo district, plan today, serve the panel on 127.0.0.1:5000
+#   make test   lint, type-check, import contracts, the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MEALPLAN := $(BIN)/mealplan
+TODAY := $(shell date +%F)
+
+.PHONY: setup demo plan serve test lint typecheck imports pytest pytest-pg translations clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+setup: $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory translations
+
+translations:
+	@if [ -d web/translations ] && ls web/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d web/translations ; fi
+
+demo: setup
+	$(MEALPLAN) db upgrade
+	$(MEALPLAN) demo --preset district --date $(TODAY)
+	@if $(MEALPLAN) --help | grep -q '^  plan '; then $(MEALPLAN) plan --date $(TODAY) --out out/$(TODAY); fi
+	@if $(MEALPLAN) --help | grep -q '^  serve '; then $(MEALPLAN) serve; fi
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+imports:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/python -m pytest -q
+
+# The database tests again against PostgreSQL when MEALPLAN_TEST_DATABASE_URL is set.
+pytest-pg:
+	@if [ -n "$$MEALPLAN_TEST_DATABASE_URL" ]; then \
+		$(BIN)/python -m pytest -q -m db ; \
+	else echo "MEALPLAN_TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)"; fi
+
+test: setup lint typecheck imports pytest pytest-pg
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,113 @@
+"""Configuration: environment variables first, then an optional TOML file, then defaults.
+
+- ``MEALPLAN_DATABASE_URL``: any SQLAlchemy URL (``postgresql+psycopg://user@127.0.0.1/db``);
+  default a SQLite file ``mealplan.sqlite3`` in the instance folder.
+- ``MEALPLAN_INSTANCE_PATH``: the instance folder (database, outputs, logs); default
+  ``./instance``.
+- ``MEALPLAN_CONFIG``: a TOML file with the sections below; unknown keys warn.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+import warnings
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mealplan.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class UnknownConfigKeyWarning(UserWarning):
+    """A configuration file names a key that mealplan does not know."""
+
+
+@dataclass(frozen=True)
+class PlanningSettings:
+    """Planning defaults a kitchen tunes (all durations in minutes, money in fen)."""
+
+    headcount_cutoff: str = "09:00"  # same-day cut-off for site reports (HH:MM)
+    forecast_weeks: int = 4  # same-weekday history used for forecasts
+    hold_limit_bulk_minutes: int = 120  # cook -> eat for canteens and dining points
+    hold_limit_home_minutes: int = 60  # pack -> arrive for home delivery
+    purchase_waste_allowance: float = 0.05  # added to purchase quantities
+    default_budget_fen: int = 700
+    menu_time_limit_s: float = 30.0
+    menu_backend: str = "highs"
+    routing_time_limit_s: float = 30.0
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    instance_path: Path
+    planning: PlanningSettings = field(default_factory=PlanningSettings)
+    osrm_url: str | None = None
+    secret_key: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _apply_section(obj: Any, data: dict[str, Any], section: str) -> Any:
+    known = {f.name: f for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            warnings.warn(
+                f"unknown configuration key [{section}] {key!r} (ignored)",
+                UnknownConfigKeyWarning,
+                stacklevel=3,
+            )
+            continue
+        current = getattr(obj, key)
+        if current is not None and not isinstance(value, type(current)):
+            if isinstance(current, float) and isinstance(value, int):
+                value = float(value)
+            else:
+                raise ConfigError(
+                    f"[{section}] {key} must be {type(current).__name__}, got {value!r}"
+                )
+        changes[key] = value
+    return replace(obj, **changes)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (``os.environ`` by default) and config file."""
+    env = dict(os.environ) if env is None else env
+    instance = Path(env.get("MEALPLAN_INSTANCE_PATH", "instance")).resolve()
+    url = env.get("MEALPLAN_DATABASE_URL") or f"sqlite:///{instance / 'mealplan.sqlite3'}"
+    settings = Settings(database_url=url, instance_path=instance)
+    config_path = env.get("MEALPLAN_CONFIG")
+    if config_path:
+        path = Path(config_path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
+        for key, value in data.items():
+            if key == "planning" and isinstance(value, dict):
+                settings = replace(
+                    settings, planning=_apply_section(settings.planning, value, "planning")
+                )
+            elif key == "osrm_url":
+                settings = replace(settings, osrm_url=str(value))
+            elif key == "secret_key":
+                settings = replace(settings, secret_key=str(value))
+            else:
+                warnings.warn(
+                    f"unknown configuration key {key!r} in {path} (ignored)",
+                    UnknownConfigKeyWarning,
+                    stacklevel=2,
+                )
+    if env.get("MEALPLAN_OSRM_URL"):
+        settings = replace(settings, osrm_url=env["MEALPLAN_OSRM_URL"])
+    if env.get("MEALPLAN_SECRET_KEY"):
+        settings = replace(settings, secret_key=env["MEALPLAN_SECRET_KEY"])
+    return settings

@@ -1,0 +1,533 @@
+"""The database schema: SQLAlchemy 2.x typed models.
+
+Conventions: every record a person names has a unique ``code`` (the natural key used by
+imports and exports); times of day are integer minutes since midnight (``*_min``), money is
+integer fen (``*_fen``), masses grams, distances metres. Lists of codes (allergens, tags)
+are JSON arrays. Nothing here knows about the web or the solvers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+# --------------------------------------------------------------------------- kitchens
+
+
+class Kitchen(Base):
+    """A central kitchen (中央厨房): cooks, packs and dispatches."""
+
+    __tablename__ = "kitchen"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(250), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    capacity_lunch: Mapped[int] = mapped_column(Integer, default=0)  # meals per service
+    capacity_dinner: Mapped[int] = mapped_column(Integer, default=0)
+    cooking_lead_minutes: Mapped[int] = mapped_column(Integer, default=90)
+    packing_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    loading_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+
+    sites: Mapped[list[Site]] = relationship(back_populates="kitchen")
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="kitchen")
+
+
+class Site(Base):
+    """A community canteen (社区食堂) or dining point (助餐点) that receives bulk hot boxes."""
+
+    __tablename__ = "site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # SiteKind
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(250), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    contact_name: Mapped[str] = mapped_column(String(60), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    seats: Mapped[int] = mapped_column(Integer, default=0)  # capacity of diners per service
+    lunch_window_start_min: Mapped[int] = mapped_column(Integer, default=11 * 60)
+    lunch_window_end_min: Mapped[int] = mapped_column(Integer, default=11 * 60 + 45)
+    dinner_window_start_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dinner_window_end_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unloading_minutes: Mapped[int] = mapped_column(Integer, default=8)
+    kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    kitchen: Mapped[Kitchen] = relationship(back_populates="sites")
+
+
+# --------------------------------------------------------------------------- nutrition
+
+
+class NutritionGroup(Base):
+    """A base nutrition group (regular, low_sodium, diabetic, renal...) with per-meal targets."""
+
+    __tablename__ = "nutrition_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    excluded_tags: Mapped[list[str]] = mapped_column(default=list)  # e.g. added_sugar
+    required_staple_tags: Mapped[list[str]] = mapped_column(default=list)  # e.g. whole_grain
+    source: Mapped[str] = mapped_column(Text, default="")  # where the targets come from
+
+    targets: Mapped[list[NutrientTarget]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="NutrientTarget.id"
+    )
+
+
+class NutrientTarget(Base):
+    """One bound of a group for one service: ``min <= nutrient <= max``, hard or soft."""
+
+    __tablename__ = "nutrient_target"
+    __table_args__ = (UniqueConstraint("group_id", "service", "nutrient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("nutrition_group.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(20))
+    nutrient: Mapped[str] = mapped_column(String(40))  # Nutrient key or a ratio key
+    min_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hard: Mapped[bool] = mapped_column(Boolean, default=False)
+    secondary_source: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    group: Mapped[NutritionGroup] = relationship(back_populates="targets")
+
+
+class DietProfile(Base):
+    """A diet as planned: base group + maximum IDDSI level + exclusions."""
+
+    __tablename__ = "diet_profile"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    group_id: Mapped[int] = mapped_column(ForeignKey("nutrition_group.id"))
+    max_iddsi: Mapped[int] = mapped_column(Integer, default=7)
+    exclude_allergens: Mapped[list[str]] = mapped_column(default=list)
+    halal: Mapped[bool] = mapped_column(Boolean, default=False)
+    vegetarian: Mapped[bool] = mapped_column(Boolean, default=False)
+    budget_fen: Mapped[int] = mapped_column(Integer, default=700)
+    budget_hard: Mapped[bool] = mapped_column(Boolean, default=True)
+    no_repeat_days: Mapped[int] = mapped_column(Integer, default=7)
+
+    group: Mapped[NutritionGroup] = relationship()
+
+
+# --------------------------------------------------------------------------- food
+
+
+class Ingredient(Base):
+    """An ingredient with nutrients per 100 g edible portion, traced to its source row."""
+
+    __tablename__ = "ingredient"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160), default="")
+    source: Mapped[str] = mapped_column(String(20))  # IngredientSource
+    source_id: Mapped[str] = mapped_column(String(40), default="")
+    source_name: Mapped[str] = mapped_column(String(250), default="")
+    edible_fraction: Mapped[float] = mapped_column(Float, default=1.0)
+    energy_kcal: Mapped[float | None] = mapped_column(Float, nullable=True)
+    protein_g: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fat_g: Mapped[float | None] = mapped_column(Float, nullable=True)
+    carbohydrate_g: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fibre_g: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sodium_mg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    potassium_mg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    calcium_mg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    phosphorus_mg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_fen_per_kg: Mapped[int] = mapped_column(Integer, default=0)
+    food_group: Mapped[str] = mapped_column(String(20))
+    allergens: Mapped[list[str]] = mapped_column(default=list)
+    halal: Mapped[bool] = mapped_column(Boolean, default=True)
+    vegetarian: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Dish(Base):
+    """A dish with its recipe; nutrients, cost, allergens, halal and vegetarian are derived."""
+
+    __tablename__ = "dish"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160), default="")
+    category: Mapped[str] = mapped_column(String(20))  # DishCategory
+    iddsi_level: Mapped[int] = mapped_column(Integer, default=7)
+    cooking_method: Mapped[str] = mapped_column(String(20))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    base_dish_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    recipe: Mapped[list[RecipeLine]] = relationship(
+        back_populates="dish", cascade="all, delete-orphan", order_by="RecipeLine.position"
+    )
+
+
+class RecipeLine(Base):
+    """Grams of one ingredient per serving, as purchased (市品)."""
+
+    __tablename__ = "recipe_line"
+    __table_args__ = (UniqueConstraint("dish_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dish_id: Mapped[int] = mapped_column(ForeignKey("dish.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredient.id"))
+    grams: Mapped[float] = mapped_column(Float)
+
+    dish: Mapped[Dish] = relationship(back_populates="recipe")
+    ingredient: Mapped[Ingredient] = relationship()
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class Client(Base):
+    """An elder who receives meals at home (送餐入户)."""
+
+    __tablename__ = "client"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(250), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    emergency_contact_name: Mapped[str] = mapped_column(String(80), default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    diet_profile_id: Mapped[int] = mapped_column(ForeignKey("diet_profile.id"))
+    lunch_days: Mapped[str] = mapped_column(String(20), default="")  # ISO weekdays "12345"
+    dinner_days: Mapped[str] = mapped_column(String(20), default="")
+    window_start_min: Mapped[int] = mapped_column(Integer, default=11 * 60)
+    window_end_min: Mapped[int] = mapped_column(Integer, default=12 * 60)
+    driver_notes: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(20))  # ElderCategory
+    kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    diet_profile: Mapped[DietProfile] = relationship()
+    kitchen: Mapped[Kitchen] = relationship()
+    pauses: Mapped[list[ClientPause]] = relationship(
+        back_populates="client", cascade="all, delete-orphan"
+    )
+
+
+class ClientPause(Base):
+    """Days a home client does not want meals (hospital stay, visiting family...)."""
+
+    __tablename__ = "client_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)  # inclusive
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    client: Mapped[Client] = relationship(back_populates="pauses")
+
+
+# --------------------------------------------------------------------------- fleet
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    kind: Mapped[str] = mapped_column(String(20))  # VehicleKind
+    capacity_boxes: Mapped[int] = mapped_column(Integer)
+    speed_kmh: Mapped[float] = mapped_column(Float)
+    shift_start_min: Mapped[int] = mapped_column(Integer, default=9 * 60 + 30)
+    shift_end_min: Mapped[int] = mapped_column(Integer, default=14 * 60)
+    fixed_cost_fen: Mapped[int] = mapped_column(Integer, default=0)  # per day used
+    cost_fen_per_km: Mapped[int] = mapped_column(Integer, default=0)
+    kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
+    plate: Mapped[str] = mapped_column(String(20), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    kitchen: Mapped[Kitchen] = relationship(back_populates="vehicles")
+
+
+class Driver(Base):
+    __tablename__ = "driver"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    vehicle: Mapped[Vehicle | None] = relationship()
+
+
+# --------------------------------------------------------------------------- demand
+
+
+class Headcount(Base):
+    """Meals a site needs for a date and service, per diet profile."""
+
+    __tablename__ = "headcount"
+    __table_args__ = (UniqueConstraint("date", "service", "site_id", "diet_profile_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    diet_profile_id: Mapped[int] = mapped_column(ForeignKey("diet_profile.id"))
+    count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20), default="reported")  # HeadcountSource
+    reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reported_by: Mapped[str] = mapped_column(String(80), default="")
+
+    site: Mapped[Site] = relationship()
+    diet_profile: Mapped[DietProfile] = relationship()
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class PlanRun(Base):
+    """One run of a planning use case (menu, routes or the daily plan) and what it found."""
+
+    __tablename__ = "plan_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # menu | routes | daily
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # running | done | failed
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str] = mapped_column(String(60), default="")
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    output: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PlanLock(Base):
+    """At most one writer per (kind, date, service): a row exists while a run writes."""
+
+    __tablename__ = "plan_lock"
+    __table_args__ = (UniqueConstraint("kind", "date", "service"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    date: Mapped[dt.date] = mapped_column(Date)
+    service: Mapped[str] = mapped_column(String(20))
+    holder: Mapped[str] = mapped_column(String(120))
+    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Menu(Base):
+    """The dishes one diet profile gets on a date and service."""
+
+    __tablename__ = "menu"
+    __table_args__ = (UniqueConstraint("date", "service", "diet_profile_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    diet_profile_id: Mapped[int] = mapped_column(ForeignKey("diet_profile.id"))
+    cost_fen: Mapped[int] = mapped_column(Integer)
+    nutrients: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shortfalls: Mapped[list[Any]] = mapped_column(default=list)
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"), nullable=True)
+
+    diet_profile: Mapped[DietProfile] = relationship()
+    items: Mapped[list[MenuItem]] = relationship(
+        back_populates="menu", cascade="all, delete-orphan", order_by="MenuItem.position"
+    )
+
+
+class MenuItem(Base):
+    __tablename__ = "menu_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("menu.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    dish_id: Mapped[int] = mapped_column(ForeignKey("dish.id"))
+
+    menu: Mapped[Menu] = relationship(back_populates="items")
+    dish: Mapped[Dish] = relationship()
+
+
+class Route(Base):
+    """One vehicle's work for a date and service (one or more trips)."""
+
+    __tablename__ = "route"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"), nullable=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"))
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("driver.id"), nullable=True)
+    kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
+    distance_m: Mapped[int] = mapped_column(Integer, default=0)
+    drive_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+    vehicle: Mapped[Vehicle] = relationship()
+    driver: Mapped[Driver | None] = relationship()
+    kitchen: Mapped[Kitchen] = relationship()
+    trips: Mapped[list[Trip]] = relationship(
+        back_populates="route", cascade="all, delete-orphan", order_by="Trip.seq"
+    )
+
+
+class Trip(Base):
+    __tablename__ = "trip"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    ready_min: Mapped[int] = mapped_column(Integer)  # food packed and ready
+    depart_min: Mapped[int] = mapped_column(Integer)
+    return_min: Mapped[int] = mapped_column(Integer)
+
+    route: Mapped[Route] = relationship(back_populates="trips")
+    stops: Mapped[list[RouteStop]] = relationship(
+        back_populates="trip", cascade="all, delete-orphan", order_by="RouteStop.seq"
+    )
+
+
+class RouteStop(Base):
+    """A delivery: a site or a home client on a trip, with the meals per profile."""
+
+    __tablename__ = "route_stop"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trip.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # StopKind
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    arrive_min: Mapped[int] = mapped_column(Integer)
+    window_start_min: Mapped[int] = mapped_column(Integer)
+    window_end_min: Mapped[int] = mapped_column(Integer)
+    meals: Mapped[dict[str, Any]] = mapped_column(default=dict)  # profile code -> count
+    distance_m_from_prev: Mapped[int] = mapped_column(Integer, default=0)
+    minutes_from_prev: Mapped[int] = mapped_column(Integer, default=0)
+
+    trip: Mapped[Trip] = relationship(back_populates="stops")
+    site: Mapped[Site | None] = relationship()
+    client: Mapped[Client | None] = relationship()
+
+
+class UnservedStop(Base):
+    """Meals a plan could not deliver, with the reason."""
+
+    __tablename__ = "unserved_stop"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"), nullable=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    meals: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class Delivery(Base):
+    """What happened at a stop: delivered / no_answer / refused, with reason and time."""
+
+    __tablename__ = "delivery"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_stop_id: Mapped[int] = mapped_column(
+        ForeignKey("route_stop.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(250), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    recorded_by: Mapped[str] = mapped_column(String(80), default="")
+    welfare_alert_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    resolved_by: Mapped[str] = mapped_column(String(80), default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    route_stop: Mapped[RouteStop] = relationship()
+
+
+# --------------------------------------------------------------------------- people
+
+
+class User(Base):
+    """A person who logs in to the panel."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # admin|manager|dispatcher|site_staff|viewer
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    language: Mapped[str] = mapped_column(String(10), default="zh_Hans_CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    site: Mapped[Site | None] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what, when."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # username, or "cli"
+    action: Mapped[str] = mapped_column(String(40))  # create | update | delete | import | plan
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_code: Mapped[str] = mapped_column(String(120), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Rating(Base):
+    """An elder's rating (1-5) of a dish or of the service, recorded by site staff."""
+
+    __tablename__ = "rating"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    dish_id: Mapped[int | None] = mapped_column(ForeignKey("dish.id"), nullable=True)
+    subject: Mapped[str] = mapped_column(String(20))  # dish | service
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)

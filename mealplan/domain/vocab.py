@@ -1,0 +1,149 @@
+"""Controlled vocabularies shared by the catalogue, the database and the planners.
+
+Every code here is stable: it is stored in the database, written to exports and read by
+imports. Labels are Simplified Chinese first, English second.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Nutrient(StrEnum):
+    """Nutrient keys, per serving or per 100 g edible portion, with the unit in the name."""
+
+    ENERGY_KCAL = "energy_kcal"
+    PROTEIN_G = "protein_g"
+    FAT_G = "fat_g"
+    CARBOHYDRATE_G = "carbohydrate_g"
+    FIBRE_G = "fibre_g"
+    SODIUM_MG = "sodium_mg"
+    POTASSIUM_MG = "potassium_mg"
+    CALCIUM_MG = "calcium_mg"
+    PHOSPHORUS_MG = "phosphorus_mg"
+
+
+NUTRIENT_KEYS: tuple[str, ...] = tuple(n.value for n in Nutrient)
+
+#: Derived, ratio-type target keys (share of energy from a macronutrient, in percent).
+RATIO_KEYS: tuple[str, ...] = ("fat_pct_energy", "carbohydrate_pct_energy", "protein_pct_energy")
+
+#: kcal per gram used for the %-energy ratios (Atwater general factors).
+ATWATER_KCAL_PER_G = {"protein_g": 4.0, "fat_g": 9.0, "carbohydrate_g": 4.0}
+
+
+class Allergen(StrEnum):
+    """Allergens named by China's prepackaged-food labelling standard (GB 7718), plus sesame
+    and molluscs which its newest revision and most other standards add."""
+
+    GLUTEN = "gluten"  # 含麸质的谷物
+    CRUSTACEAN = "crustacean"  # 甲壳类
+    FISH = "fish"  # 鱼类
+    EGG = "egg"  # 蛋类
+    PEANUT = "peanut"  # 花生
+    SOY = "soy"  # 大豆
+    MILK = "milk"  # 乳及乳制品
+    TREE_NUT = "tree_nut"  # 坚果
+    SESAME = "sesame"  # 芝麻
+    MOLLUSC = "mollusc"  # 软体动物
+
+
+class DishCategory(StrEnum):
+    STAPLE = "staple"  # 主食: rice, congee, noodles, buns
+    MAIN = "main"  # 荤菜/主菜: the protein dish (meat, fish, poultry, egg, bean curd)
+    SIDE = "side"  # 小荤/半荤: a smaller protein-with-vegetable dish
+    VEGETABLE = "vegetable"  # 素菜
+    SOUP = "soup"  # 汤/羹
+    FRUIT = "fruit"  # 水果/甜品
+
+
+class CookingMethod(StrEnum):
+    STEAM = "steam"  # 蒸
+    BOIL = "boil"  # 煮/汆
+    STEW = "stew"  # 炖/煲
+    BRAISE = "braise"  # 烧/焖/烩
+    STIR_FRY = "stir_fry"  # 炒
+    PAN_FRY = "pan_fry"  # 煎
+    DEEP_FRY = "deep_fry"  # 炸
+    COLD_MIX = "cold_mix"  # 凉拌
+    BAKE = "bake"  # 烤
+    RAW = "raw"  # 生食 (fruit)
+
+
+class FoodGroup(StrEnum):
+    """Food group of an ingredient; a dish's groups are those of its ingredients."""
+
+    GRAIN = "grain"  # 谷物
+    TUBER = "tuber"  # 薯类
+    LEGUME = "legume"  # 杂豆
+    SOY = "soy"  # 大豆及豆制品
+    VEGETABLE = "vegetable"  # 蔬菜
+    FUNGI = "fungi"  # 菌藻
+    FRUIT = "fruit"  # 水果
+    PORK = "pork"  # 猪肉
+    BEEF = "beef"  # 牛肉
+    MUTTON = "mutton"  # 羊肉
+    POULTRY = "poultry"  # 禽肉
+    FISH = "fish"  # 鱼
+    SHELLFISH = "shellfish"  # 虾蟹贝
+    EGG = "egg"  # 蛋
+    DAIRY = "dairy"  # 奶
+    NUT = "nut"  # 坚果
+    OIL = "oil"  # 油脂
+    CONDIMENT = "condiment"  # 调味品
+    SUGAR = "sugar"  # 糖
+
+
+class IddsiLevel(int):
+    """IDDSI food levels used here (https://iddsi.org): 7 regular, 6 soft & bite-sized,
+    5 minced & moist, 4 pureed, 3 liquidised. Only names and numbers are used."""
+
+    REGULAR = 7
+    SOFT_BITE_SIZED = 6
+    MINCED_MOIST = 5
+    PUREED = 4
+    LIQUIDISED = 3
+
+
+IDDSI_LEVELS: tuple[int, ...] = (7, 6, 5, 4, 3)
+
+
+class Service(StrEnum):
+    LUNCH = "lunch"
+    DINNER = "dinner"
+
+
+class SiteKind(StrEnum):
+    CANTEEN = "canteen"  # 社区食堂/长者食堂
+    DINING_POINT = "dining_point"  # 助餐点/老年餐桌
+
+
+class StopKind(StrEnum):
+    CANTEEN = "canteen"
+    DINING_POINT = "dining_point"
+    HOME = "home"
+
+
+class HeadcountSource(StrEnum):
+    REPORTED = "reported"
+    FORECAST = "forecast"
+
+
+class ElderCategory(StrEnum):
+    """Subsidy category of an elder; the elder's share of the meal price depends on it."""
+
+    HARDSHIP = "hardship"  # 特困/低保
+    AGE_80 = "age_80"  # 80 岁以上
+    AGE_60 = "age_60"  # 60-79 岁
+    DISABLED = "disabled"  # 失能/残疾
+
+
+class VehicleKind(StrEnum):
+    VAN = "van"
+    E_TRICYCLE = "e_tricycle"
+
+
+class IngredientSource(StrEnum):
+    USDA_SR28 = "usda_sr28"
+    TFDA_2024 = "tfda_2024"
+    CUSTOM = "custom"
