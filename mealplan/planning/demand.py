@@ -1,0 +1,220 @@
+"""The day's demand: meals per site and diet profile (reported or forecast) and home
+deliveries from subscriptions.
+
+A site that has not reported for the date is forecast, never treated as zero: the mean
+of its reported counts on the same weekday over the last ``forecast_weeks`` weeks, per
+profile; with no same-weekday history, the mean over the reported days of the last four
+weeks. Forecasts are marked ``forecast`` everywhere they are shown. Counts above a site's
+seats, or far from its history, are flagged for the manager, not silently accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from mealplan.db.models import Client, DietProfile, Headcount, Site
+from mealplan.domain.vocab import HeadcountSource, Service
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SiteDemand:
+    site_code: str
+    site_id: int
+    kind: str
+    meals: dict[str, int]  # profile code -> meals
+    source: str  # reported | forecast
+    flags: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.meals.values())
+
+
+@dataclass(frozen=True)
+class HomeDemand:
+    client_code: str
+    client_id: int
+    profile: str
+
+
+@dataclass
+class DayDemand:
+    date: dt.date
+    service: str
+    sites: list[SiteDemand] = field(default_factory=list)
+    homes: list[HomeDemand] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def meals_by_profile(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for s in self.sites:
+            for profile, n in s.meals.items():
+                totals[profile] += n
+        for h in self.homes:
+            totals[h.profile] += 1
+        return dict(sorted(totals.items()))
+
+    @property
+    def total_meals(self) -> int:
+        return sum(self.meals_by_profile().values())
+
+
+def site_serves(site: Site, service: str) -> bool:
+    if service == Service.DINNER:
+        return site.dinner_window_start_min is not None and site.dinner_window_end_min is not None
+    return True
+
+
+def client_subscribed(client: Client, date: dt.date, service: str) -> bool:
+    """True when the client gets ``service`` on ``date``: subscribed weekday, not paused."""
+    days = client.dinner_days if service == Service.DINNER else client.lunch_days
+    if str(date.isoweekday()) not in (days or ""):
+        return False
+    return not any(p.start_date <= date <= p.end_date for p in client.pauses)
+
+
+def _history(
+    session: Session, site_ids: list[int], date: dt.date, service: str, weeks: int
+) -> dict[int, dict[dt.date, dict[str, int]]]:
+    start = date - dt.timedelta(days=7 * weeks)
+    rows = session.execute(
+        select(Headcount.site_id, Headcount.date, DietProfile.code, Headcount.count)
+        .join(DietProfile, Headcount.diet_profile_id == DietProfile.id)
+        .where(
+            Headcount.site_id.in_(site_ids),
+            Headcount.service == service,
+            Headcount.date >= start,
+            Headcount.date < date,
+            Headcount.source == HeadcountSource.REPORTED,
+        )
+    )
+    out: dict[int, dict[dt.date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for site_id, day, profile, count in rows:
+        out[site_id][day][profile] = count
+    return out
+
+
+def forecast_counts(history: dict[dt.date, dict[str, int]], date: dt.date) -> dict[str, int]:
+    """Same-weekday mean per profile; falls back to all reported days when there is none."""
+    same = [counts for day, counts in history.items() if day.weekday() == date.weekday()]
+    pool = same or list(history.values())
+    if not pool:
+        return {}
+    profiles = sorted({p for counts in pool for p in counts})
+    result = {p: round(sum(c.get(p, 0) for c in pool) / len(pool)) for p in profiles}
+    return {p: n for p, n in result.items() if n > 0}
+
+
+def _flags(site: Site, meals: dict[str, int], history: dict[dt.date, dict[str, int]]) -> list[str]:
+    flags: list[str] = []
+    total = sum(meals.values())
+    if site.seats and total > site.seats:
+        flags.append("above_capacity")
+    totals = [sum(c.values()) for c in history.values()]
+    if len(totals) >= 4:
+        mean = statistics.fmean(totals)
+        sd = statistics.pstdev(totals)
+        if abs(total - mean) > max(3 * sd, 0.5 * mean):
+            flags.append("unusual")
+    return flags
+
+
+def day_demand(
+    session: Session,
+    date: dt.date,
+    service: str,
+    *,
+    forecast_weeks: int = 4,
+    kitchen_ids: list[int] | None = None,
+) -> DayDemand:
+    """Everything the kitchen must deliver for ``date`` and ``service``."""
+    demand = DayDemand(date=date, service=service)
+    site_stmt = select(Site).where(Site.active.is_(True)).order_by(Site.code)
+    if kitchen_ids is not None:
+        site_stmt = site_stmt.where(Site.kitchen_id.in_(kitchen_ids))
+    sites = [s for s in session.scalars(site_stmt) if site_serves(s, service)]
+    reported: dict[int, dict[str, int]] = defaultdict(dict)
+    for site_id, profile, count in session.execute(
+        select(Headcount.site_id, DietProfile.code, Headcount.count)
+        .join(DietProfile, Headcount.diet_profile_id == DietProfile.id)
+        .where(
+            Headcount.date == date,
+            Headcount.service == service,
+            Headcount.source == HeadcountSource.REPORTED,
+        )
+    ):
+        reported[site_id][profile] = count
+    history = _history(session, [s.id for s in sites], date, service, max(forecast_weeks, 1))
+    for site in sites:
+        site_history = history.get(site.id, {})
+        if site.id in reported:
+            meals = {p: n for p, n in sorted(reported[site.id].items()) if n > 0}
+            source = HeadcountSource.REPORTED
+        else:
+            meals = forecast_counts(site_history, date)
+            source = HeadcountSource.FORECAST
+            if not meals:
+                demand.warnings.append(
+                    f"site {site.code} ({site.name}) has no report and no history: 0 meals planned"
+                )
+        flags = _flags(site, meals, site_history)
+        for flag in flags:
+            demand.warnings.append(
+                f"site {site.code} ({site.name}): {flag}, {sum(meals.values())} meals"
+            )
+        demand.sites.append(
+            SiteDemand(site.code, site.id, site.kind, meals, source.value, tuple(flags))
+        )
+    client_stmt = (
+        select(Client)
+        .where(Client.active.is_(True))
+        .options(selectinload(Client.pauses), selectinload(Client.diet_profile))
+        .order_by(Client.code)
+    )
+    if kitchen_ids is not None:
+        client_stmt = client_stmt.where(Client.kitchen_id.in_(kitchen_ids))
+    for client in session.scalars(client_stmt):
+        if client_subscribed(client, date, service):
+            demand.homes.append(HomeDemand(client.code, client.id, client.diet_profile.code))
+    return demand
+
+
+def store_forecasts(session: Session, demand: DayDemand) -> int:
+    """Write the demand's forecast counts as ``forecast`` headcount rows (replacing earlier
+    forecasts for the date and service; reported rows are never touched)."""
+    session.execute(
+        delete(Headcount).where(
+            Headcount.date == demand.date,
+            Headcount.service == demand.service,
+            Headcount.source == HeadcountSource.FORECAST,
+        )
+    )
+    profiles = {code: pid for code, pid in session.execute(select(DietProfile.code, DietProfile.id))}
+    written = 0
+    for site in demand.sites:
+        if site.source != HeadcountSource.FORECAST:
+            continue
+        for profile, count in site.meals.items():
+            session.add(
+                Headcount(
+                    date=demand.date,
+                    service=demand.service,
+                    site_id=site.site_id,
+                    diet_profile_id=profiles[profile],
+                    count=count,
+                    source=HeadcountSource.FORECAST,
+                    reported_by="forecast",
+                )
+            )
+            written += 1
+    session.flush()
+    return written
