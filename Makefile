@@ -15,6 +15,7 @@ $(BIN)/activate:
 	$(PY) -m pip install --quiet --upgrade pip
 
 setup: $(BIN)/activate
+	@bash scripts/install_system_packages.sh
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(MAKE) --no-print-directory translations
 
@@ -41,11 +42,16 @@ imports:
 pytest:
 	$(BIN)/python -m pytest -q
 
-# The database tests again against PostgreSQL when MEALPLAN_TEST_DATABASE_URL is set.
+# The database tests again against PostgreSQL: the server MEALPLAN_TEST_DATABASE_URL names,
+# or a throw-away one started here on 127.0.0.1 when the server binaries are installed.
 pytest-pg:
 	@if [ -n "$$MEALPLAN_TEST_DATABASE_URL" ]; then \
 		$(BIN)/python -m pytest -q -m db ; \
-	else echo "MEALPLAN_TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)"; fi
+	elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		url=$$(scripts/pg_test_server.sh start) && \
+		MEALPLAN_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -m db ; \
+		status=$$?; scripts/pg_test_server.sh stop; exit $$status ; \
+	else echo "PostgreSQL is not installed: database tests ran on SQLite only"; fi
 
 test: setup lint typecheck imports pytest pytest-pg
 
