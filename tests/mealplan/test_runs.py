@@ -21,9 +21,11 @@ def test_second_run_for_same_date_cannot_take_the_lock(settings: Settings) -> No
     """Two runs for the same date and service cannot both write."""
     factory = session_factory(settings)
     with plan_lock(factory, "daily", DAY, "lunch"):
-        with pytest.raises(PlanLockedError, match="in progress"):
-            with plan_lock(factory, "daily", DAY, "lunch"):
-                pass
+        with (
+            pytest.raises(PlanLockedError, match="in progress"),
+            plan_lock(factory, "daily", DAY, "lunch"),
+        ):
+            pass
         with plan_lock(factory, "daily", DAY, "dinner"):  # another service is independent
             pass
     with factory() as s:
