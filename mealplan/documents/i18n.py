@@ -1,0 +1,293 @@
+"""The printed sheets' words in Simplified Chinese (default) and English, in one place.
+
+A small table rather than gettext: the sheets use a fixed vocabulary of headings and the
+controlled codes of :mod:`mealplan.domain.vocab`; the web panel has its own catalogues.
+Every key has both languages (a test checks it); unknown keys print as themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+LANGS: tuple[str, ...] = ("zh", "en")
+
+#: key -> (zh, en)
+TEXTS: dict[str, tuple[str, str]] = {
+    # common
+    "generated_at": ("生成时间", "Generated"),
+    "page_prefix": ("第 ", "Page "),
+    "page_suffix": (" 页", ""),
+    "kitchen": ("中央厨房", "Kitchen"),
+    "date": ("日期", "Date"),
+    "service": ("餐次", "Service"),
+    "total": ("合计", "Total"),
+    "notes": ("备注", "Notes"),
+    "meals": ("份", "meals"),
+    "meals_h": ("餐数", "Meals"),
+    "minutes": ("分钟", "min"),
+    "km": ("公里", "km"),
+    "yuan": ("元", "yuan"),
+    "none": ("无", "none"),
+    "halal": ("清真", "Halal"),
+    "contains": ("含", "Contains"),
+    "next_day": ("次日", "next day"),
+    # route sheet
+    "route_sheet": ("送餐路线单", "Driver route sheet"),
+    "vehicle": ("车辆", "Vehicle"),
+    "trip": ("趟次", "Trip"),
+    "trip_of": ("第 {n} / {of} 趟", "trip {n} of {of}"),
+    "driver": ("司机", "Driver"),
+    "phone": ("电话", "Phone"),
+    "ready_at": ("备餐完成", "Ready at"),
+    "departure": ("出发", "Departure"),
+    "return": ("返回", "Return"),
+    "loading_order": ("装车顺序（先装后送）", "Loading order (last delivery loaded first)"),
+    "stops_h": ("配送站点", "Stops"),
+    "stop": ("站", "stop"),
+    "address": ("地址", "Address"),
+    "contact": ("联系人", "Contact"),
+    "window": ("送达时段", "Window"),
+    "eta": ("预计到达", "ETA"),
+    "boxes": ("箱号", "Boxes"),
+    "box_count": ("箱数", "Boxes"),
+    "cold_items": ("冷藏品（另装）", "Cold items (carried apart)"),
+    "eat_by": ("食用截止", "Eat by"),
+    "driver_notes": ("司机须知", "Driver notes"),
+    "receipt": ("签收", "Received by"),
+    "receipt_time": ("签收时间", "Time"),
+    "receipt_count": ("实收份数", "Meals received"),
+    "route_map": ("路线示意图", "Route map"),
+    "totals": ("合计", "Totals"),
+    "n_stops": ("站点数", "Stops"),
+    "n_meals": ("餐数", "Meals"),
+    "distance": ("里程", "Distance"),
+    "drive_time": ("行驶时间", "Drive time"),
+    "no_answer_rule": (
+        "上门送餐无人应答时，请立即致电紧急联系人并报告调度，不得只留餐离开。",
+        "If a home client does not answer, call the emergency contact and the dispatcher at "
+        "once; do not just leave the meal.",
+    ),
+    # production
+    "production_sheet": ("厨房生产单", "Kitchen production sheet"),
+    "portions_h": ("份量（份）", "Portions"),
+    "category": ("类别", "Category"),
+    "dish": ("菜品", "Dish"),
+    "variant": ("规格", "Variant"),
+    "portions": ("份数", "Portions"),
+    "profiles": ("膳食类型", "Diet profiles"),
+    "waves_h": ("烹饪批次", "Cooking waves"),
+    "wave": ("批次", "Wave"),
+    "start": ("开始", "Start"),
+    "finish": ("出锅装箱", "Finish (packed)"),
+    "departures": ("对应发车", "Departures"),
+    "hold_over": ("超出保温时限", "beyond hold limit"),
+    "samples_h": (
+        "留样记录（每样 {g} 克，冷藏 {h} 小时）",
+        "Retention samples ({g} g each, refrigerated {h} h)",
+    ),
+    "sample_grams": ("留样量（克）", "Grams"),
+    "taken_at": ("留样时间", "Taken at"),
+    "discard_after": ("可弃置时间", "Discard after"),
+    "sampled_by": ("留样人", "Sampled by"),
+    "profile_totals_h": ("膳食类型合计", "Diet-profile totals"),
+    "profile": ("膳食类型", "Diet profile"),
+    # purchase
+    "purchase_list": ("采购单", "Purchase list"),
+    "ingredient": ("食材", "Ingredient"),
+    "code": ("编码", "Code"),
+    "quantity_kg": ("数量（千克）", "Quantity (kg)"),
+    "price_per_kg": ("单价（元/千克）", "Price (yuan/kg)"),
+    "cost": ("金额（元）", "Cost (yuan)"),
+    "subtotal": ("小计", "Subtotal"),
+    "supplier_category": ("供应类别", "Supplier category"),
+    "waste_note": (
+        "数量按菜谱市品用量 × 份数 × (1 + 损耗率 {pct}) 计算，保留到 0.001 千克；金额按取整后的数量计。",
+        "Quantities are recipe grams as purchased x portions x (1 + waste allowance {pct}), "
+        "rounded to 0.001 kg; cost is on the rounded quantity.",
+    ),
+    # labels
+    "labels": ("餐盒标签", "Box labels"),
+    "texture": ("质地", "Texture"),
+    "allergens": ("过敏原", "Allergens"),
+    "cooked_at": ("制作时间", "Cooked"),
+    "dishes": ("菜品", "Dishes"),
+    # weekly menu
+    "weekly_menu": ("每周菜谱公示", "Weekly menu"),
+    "week_of": ("{start} 至 {end}", "{start} to {end}"),
+    "day": ("日期", "Day"),
+    "price_per_meal": ("每餐价格", "Price per meal"),
+    "price_notice": ("价格说明", "Prices"),
+    "supplied_by": ("供餐单位", "Supplied by"),
+    # nutrients
+    "nutrient_report": ("营养分析报告", "Nutrient report"),
+    "nutrient": ("营养素", "Nutrient"),
+    "value": ("含量", "Value"),
+    "min": ("下限", "Min"),
+    "max": ("上限", "Max"),
+    "status": ("评价", "Status"),
+    "week_average": ("本周平均", "Week average"),
+    "hard": ("硬性", "hard"),
+}
+
+#: Labels of controlled codes: vocabulary -> code -> (zh, en).
+CODES: dict[str, dict[str, tuple[str, str]]] = {
+    "service": {"lunch": ("午餐", "Lunch"), "dinner": ("晚餐", "Dinner")},
+    "stop_kind": {
+        "canteen": ("社区食堂", "Community canteen"),
+        "dining_point": ("助餐点", "Dining point"),
+        "home": ("送餐入户", "Home delivery"),
+    },
+    "iddsi": {
+        "7": ("常规", "Regular"),
+        "6": ("软质及一口量", "Soft & bite-sized"),
+        "5": ("细碎及湿软", "Minced & moist"),
+        "4": ("糊状", "Pureed"),
+        "3": ("流质", "Liquidised"),
+    },
+    "variant": {
+        "regular": ("常规", "regular"),
+        "soft": ("软食", "soft"),
+        "minced": ("碎食", "minced"),
+        "pureed": ("糊状", "pureed"),
+        "liquidised": ("流质", "liquidised"),
+        "halal": ("清真", "halal"),
+    },
+    "allergen": {
+        "gluten": ("麸质谷物", "gluten"),
+        "crustacean": ("甲壳类", "crustaceans"),
+        "fish": ("鱼类", "fish"),
+        "egg": ("蛋类", "egg"),
+        "peanut": ("花生", "peanut"),
+        "soy": ("大豆", "soy"),
+        "milk": ("乳制品", "milk"),
+        "tree_nut": ("坚果", "tree nuts"),
+        "sesame": ("芝麻", "sesame"),
+        "mollusc": ("软体动物", "molluscs"),
+    },
+    "category": {
+        "staple": ("主食", "Staple"),
+        "main": ("主菜", "Main"),
+        "side": ("小荤", "Side"),
+        "vegetable": ("素菜", "Vegetable"),
+        "soup": ("汤羹", "Soup"),
+        "fruit": ("水果", "Fruit"),
+    },
+    "supplier": {
+        "meat": ("畜肉", "Meat"),
+        "poultry_egg": ("禽蛋", "Poultry and eggs"),
+        "aquatic": ("水产", "Fish and shellfish"),
+        "vegetable": ("蔬菜菌藻", "Vegetables and fungi"),
+        "soy": ("豆制品", "Soy products"),
+        "grain_oil": ("粮油", "Grain and oil"),
+        "condiment": ("调味品", "Condiments"),
+        "fruit": ("水果", "Fruit"),
+        "dairy": ("奶", "Dairy"),
+        "nut": ("坚果", "Nuts"),
+        "other": ("其他", "Other"),
+    },
+    "nutrient": {
+        "energy_kcal": ("能量（千卡）", "Energy (kcal)"),
+        "protein_g": ("蛋白质（克）", "Protein (g)"),
+        "fat_g": ("脂肪（克）", "Fat (g)"),
+        "carbohydrate_g": ("碳水化合物（克）", "Carbohydrate (g)"),
+        "fibre_g": ("膳食纤维（克）", "Fibre (g)"),
+        "sodium_mg": ("钠（毫克）", "Sodium (mg)"),
+        "potassium_mg": ("钾（毫克）", "Potassium (mg)"),
+        "calcium_mg": ("钙（毫克）", "Calcium (mg)"),
+        "phosphorus_mg": ("磷（毫克）", "Phosphorus (mg)"),
+        "fat_pct_energy": ("脂肪供能比（%）", "Fat (% energy)"),
+        "carbohydrate_pct_energy": ("碳水供能比（%）", "Carbohydrate (% energy)"),
+        "protein_pct_energy": ("蛋白质供能比（%）", "Protein (% energy)"),
+    },
+    "status": {
+        "ok": ("达标", "ok"),
+        "low": ("偏低", "low"),
+        "high": ("偏高", "high"),
+        "no_target": ("—", "—"),
+    },
+    "weekday": {
+        "1": ("星期一", "Monday"),
+        "2": ("星期二", "Tuesday"),
+        "3": ("星期三", "Wednesday"),
+        "4": ("星期四", "Thursday"),
+        "5": ("星期五", "Friday"),
+        "6": ("星期六", "Saturday"),
+        "7": ("星期日", "Sunday"),
+    },
+}
+
+
+def check_lang(lang: str) -> int:
+    """Index of ``lang`` in the tables; raises ``ValueError`` for an unknown language."""
+    try:
+        return LANGS.index(lang)
+    except ValueError:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}") from None
+
+
+class Translator:
+    """The words of one language: ``t(key, **fmt)`` for texts, ``t.code(vocab, code)`` for
+    controlled codes, plus the few formats the sheets share."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._i = check_lang(lang)
+
+    def __call__(self, key: str, **fmt: object) -> str:
+        pair = TEXTS.get(key)
+        text = pair[self._i] if pair else key
+        return text.format(**fmt) if fmt else text
+
+    def code(self, vocab: str, code: object) -> str:
+        pair = CODES.get(vocab, {}).get(str(code))
+        return pair[self._i] if pair else str(code)
+
+    def variant(self, variant: str) -> str:
+        """``regular+halal`` -> ``常规（清真）`` / ``regular (halal)``."""
+        texture, _, extra = variant.partition("+")
+        label = self.code("variant", texture)
+        if extra:
+            more = self.code("variant", extra)
+            label += f"（{more}）" if self.lang == "zh" else f" ({more})"
+        return label
+
+    def iddsi(self, level: int) -> str:
+        return f"IDDSI {level} {self.code('iddsi', level)}"
+
+    def allergens(self, codes: tuple[str, ...] | frozenset[str]) -> str:
+        sep = "、" if self.lang == "zh" else ", "
+        return sep.join(self.code("allergen", c) for c in sorted(codes))
+
+    def weekday(self, day: dt.date) -> str:
+        return self.code("weekday", day.isoweekday())
+
+    def name(self, zh: str, en: str = "") -> str:
+        """A record's name: Chinese, or English when printing in English and it has one."""
+        return en if self.lang == "en" and en else zh
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def hhmm(minute: int | None) -> str:
+    """``690`` -> ``11:30``; ``None`` -> ``-``; past midnight -> ``+1d 00:30``."""
+    if minute is None:
+        return "-"
+    days, rest = divmod(int(minute), 1440)
+    text = f"{rest // 60:02d}:{rest % 60:02d}"
+    return f"+{days}d {text}" if days else text
+
+
+def date_minute(day: dt.date, minute: int) -> str:
+    """A minute of ``day`` (possibly a later day) as ``MM-DD HH:MM``."""
+    moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    return moment.strftime("%m-%d %H:%M")
+
+
+def yuan(fen: int | None) -> str:
+    """``1234`` -> ``12.34``."""
+    if fen is None:
+        return "-"
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole}.{cents:02d}"
