@@ -449,6 +449,8 @@ class _Network:
                     "dinner_days": dinner_days,
                     "window_start": _hhmm(start),
                     "window_end": _hhmm(end),
+                    "dinner_window_start": "16:30" if dinner_days else None,
+                    "dinner_window_end": "17:30" if dinner_days else None,
                     "driver_notes": rng.choice(DRIVER_NOTES) if rng.random() < 0.15 else "",
                     "active": rng.random() > 0.01,
                 }

@@ -236,8 +236,10 @@ class Client(Base):
     diet_profile_id: Mapped[int] = mapped_column(ForeignKey("diet_profile.id"))
     lunch_days: Mapped[str] = mapped_column(String(20), default="")  # ISO weekdays "12345"
     dinner_days: Mapped[str] = mapped_column(String(20), default="")
-    window_start_min: Mapped[int] = mapped_column(Integer, default=11 * 60)
+    window_start_min: Mapped[int] = mapped_column(Integer, default=11 * 60)  # lunch
     window_end_min: Mapped[int] = mapped_column(Integer, default=12 * 60)
+    dinner_window_start_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dinner_window_end_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
     driver_notes: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(20))  # ElderCategory
     kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))

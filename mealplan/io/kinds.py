@@ -491,6 +491,10 @@ class Clients(Kind):
               aliases=("送达开始", "送餐开始", "送达时间开始"), attr="window_start_min"),
         Field("window_end", T.TIME, default=12 * 60,
               aliases=("送达结束", "送餐结束", "送达时间结束"), attr="window_end_min"),
+        Field("dinner_window_start", T.TIME, aliases=("晚餐送达开始", "晚餐开始"),
+              attr="dinner_window_start_min"),
+        Field("dinner_window_end", T.TIME, aliases=("晚餐送达结束", "晚餐结束"),
+              attr="dinner_window_end_min"),
         Field("driver_notes", default="", aliases=("司机备注", "送餐备注", "备注"),
               attr="driver_notes"),
         Field("active", T.BOOL, default=True, aliases=_ACTIVE, attr="active"),
@@ -501,6 +505,15 @@ class Clients(Kind):
         super().check(session, p)
         for number, row in p.rows:
             self.check_window(p, number, row, "window_start", "window_end")
+            self.check_window(p, number, row, "dinner_window_start", "dinner_window_end")
+            if row.get("dinner_days") and (
+                row.get("dinner_window_start") is None or row.get("dinner_window_end") is None
+            ):
+                p.warn(
+                    number,
+                    f"client {row.get('code')} subscribes to dinner without a dinner window: "
+                    "the default 16:30-17:30 applies",
+                )
             if row.get("lunch_days") == "" and row.get("dinner_days") == "" and row.get("active"):
                 p.warn(number, f"client {row.get('code')} subscribes to no day")
 

@@ -2,7 +2,7 @@
 
 Revision ID: 20261125_0001
 Revises:
-Create Date: 2026-11-25 07:43:03.928241
+Create Date: 2026-11-25 07:58:11.567060
 """
 
 from __future__ import annotations
@@ -281,6 +281,8 @@ def upgrade() -> None:
         sa.Column("dinner_days", sa.String(length=20), nullable=False),
         sa.Column("window_start_min", sa.Integer(), nullable=False),
         sa.Column("window_end_min", sa.Integer(), nullable=False),
+        sa.Column("dinner_window_start_min", sa.Integer(), nullable=True),
+        sa.Column("dinner_window_end_min", sa.Integer(), nullable=True),
         sa.Column("driver_notes", sa.Text(), nullable=False),
         sa.Column("category", sa.String(length=20), nullable=False),
         sa.Column("kitchen_id", sa.Integer(), nullable=False),
