@@ -1,0 +1,48 @@
+"""Menu planning: one menu variant per diet profile over a horizon of dates and services.
+
+Entry point: :func:`solve_menu`. Pure functions over plain data (stdlib + PuLP).
+"""
+
+from solvers.menu.model import (
+    BOUND_KEYS,
+    CATEGORIES,
+    NUTRIENT_KEYS,
+    RATIO_KEYS,
+    SERVICES,
+    STANDARD_STRUCTURE,
+    DietProfile,
+    Dish,
+    Explanation,
+    FoodGroupRule,
+    MealStructure,
+    MenuParams,
+    MenuProblem,
+    MenuResult,
+    NutrientBound,
+    PlannedMeal,
+    Shortfall,
+)
+from solvers.menu.solve import solve_menu
+from solvers.status import SolveStatus
+
+__all__ = [
+    "BOUND_KEYS",
+    "CATEGORIES",
+    "NUTRIENT_KEYS",
+    "RATIO_KEYS",
+    "SERVICES",
+    "STANDARD_STRUCTURE",
+    "DietProfile",
+    "Dish",
+    "Explanation",
+    "FoodGroupRule",
+    "MealStructure",
+    "MenuParams",
+    "MenuProblem",
+    "MenuResult",
+    "NutrientBound",
+    "PlannedMeal",
+    "Shortfall",
+    "SolveStatus",
+    "solve_menu",
+]

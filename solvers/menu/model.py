@@ -1,0 +1,516 @@
+"""Input and output types of the menu model: frozen, validated at construction.
+
+Units at the boundary: money in integer fen (1 yuan = 100 fen), nutrients as floats per
+serving with the unit in the key (``sodium_mg``), texture as the IDDSI level number.
+String codes use the same values as ``mealplan.domain.vocab`` (not imported: solvers stay
+pure).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from solvers.status import SolveStatus
+
+__all__ = [
+    "BOUND_KEYS",
+    "CATEGORIES",
+    "NUTRIENT_KEYS",
+    "RATIO_KEYS",
+    "SERVICES",
+    "STANDARD_STRUCTURE",
+    "Dish",
+    "DietProfile",
+    "Explanation",
+    "FoodGroupRule",
+    "MealStructure",
+    "MenuParams",
+    "MenuProblem",
+    "MenuResult",
+    "NutrientBound",
+    "PlannedMeal",
+    "Shortfall",
+]
+
+NUTRIENT_KEYS: tuple[str, ...] = (
+    "energy_kcal",
+    "protein_g",
+    "fat_g",
+    "carbohydrate_g",
+    "fibre_g",
+    "sodium_mg",
+    "potassium_mg",
+    "calcium_mg",
+    "phosphorus_mg",
+)
+#: Share of energy from a macronutrient, in percent (Atwater factors below).
+RATIO_KEYS: tuple[str, ...] = ("fat_pct_energy", "carbohydrate_pct_energy", "protein_pct_energy")
+#: Nutrient behind each ratio key and its kcal per gram.
+RATIO_SOURCES: dict[str, tuple[str, float]] = {
+    "fat_pct_energy": ("fat_g", 9.0),
+    "carbohydrate_pct_energy": ("carbohydrate_g", 4.0),
+    "protein_pct_energy": ("protein_g", 4.0),
+}
+BOUND_KEYS: tuple[str, ...] = NUTRIENT_KEYS + RATIO_KEYS
+CATEGORIES: tuple[str, ...] = ("staple", "main", "side", "vegetable", "soup", "fruit")
+SERVICES: tuple[str, ...] = ("lunch", "dinner")
+IDDSI_LEVELS: tuple[int, ...] = (3, 4, 5, 6, 7)
+
+
+def _fail(owner: str, name: str, value: object, why: str) -> ValueError:
+    return ValueError(f"{owner}.{name}={value!r}: {why}")
+
+
+def _check_code(owner: str, name: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(owner, name, value, "must be a non-empty string")
+
+
+def _check_weight(owner: str, name: str, value: float) -> None:
+    if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise _fail(owner, name, value, "must be a finite number >= 0")
+
+
+@dataclass(frozen=True)
+class Dish:
+    """A dish as served: one serving's nutrients and ingredient cost.
+
+    ``nutrients`` maps keys of ``NUTRIENT_KEYS`` to amounts per serving (missing keys are
+    0). ``food_groups`` are the groups of its ingredients (``pork``, ``fish``, ...), used by
+    the weekly food-group rules. ``rating`` (1-5, optional) is the diners' preference.
+    """
+
+    code: str
+    category: str
+    cost_fen: int
+    nutrients: Mapping[str, float]
+    iddsi_level: int = 7
+    allergens: frozenset[str] = frozenset()
+    halal: bool = False
+    vegetarian: bool = False
+    food_groups: frozenset[str] = frozenset()
+    cooking_method: str = ""
+    tags: frozenset[str] = frozenset()
+    rating: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_code("Dish", "code", self.code)
+        if self.category not in CATEGORIES:
+            raise _fail("Dish", "category", self.category, f"must be one of {CATEGORIES}")
+        if isinstance(self.cost_fen, bool) or not isinstance(self.cost_fen, int):
+            raise _fail("Dish", "cost_fen", self.cost_fen, "must be an int (fen)")
+        if self.cost_fen < 0:
+            raise _fail("Dish", "cost_fen", self.cost_fen, "must be >= 0")
+        for key, amount in self.nutrients.items():
+            if key not in NUTRIENT_KEYS:
+                raise _fail("Dish", "nutrients", key, f"unknown key; use {NUTRIENT_KEYS}")
+            if not math.isfinite(amount) or amount < 0:
+                raise _fail("Dish", f"nutrients[{key!r}]", amount, "must be finite and >= 0")
+        if self.iddsi_level not in IDDSI_LEVELS:
+            raise _fail("Dish", "iddsi_level", self.iddsi_level, f"must be in {IDDSI_LEVELS}")
+        if self.rating is not None and not 1 <= self.rating <= 5:
+            raise _fail("Dish", "rating", self.rating, "must be between 1 and 5")
+        for name in ("allergens", "food_groups", "tags"):
+            if not isinstance(getattr(self, name), frozenset):
+                raise _fail("Dish", name, getattr(self, name), "must be a frozenset")
+
+    def amount(self, key: str) -> float:
+        """Amount of a nutrient per serving (0 when not given)."""
+        return float(self.nutrients.get(key, 0.0))
+
+
+@dataclass(frozen=True)
+class MealStructure:
+    """A set-meal structure (price tier): the categories to fill, one dish per slot.
+
+    ``slots`` lists a category per dish, repeated for several dishes of a category:
+    一荤两素一饭一汤 is ``("staple", "main", "vegetable", "vegetable", "soup")``.
+    ``services`` limits the structure to some services; ``budget_fen`` overrides the
+    profile's budget for this tier.
+    """
+
+    code: str
+    slots: tuple[str, ...]
+    services: frozenset[str] = frozenset(SERVICES)
+    budget_fen: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_code("MealStructure", "code", self.code)
+        if not self.slots:
+            raise _fail("MealStructure", "slots", self.slots, "needs at least one slot")
+        for category in self.slots:
+            if category not in CATEGORIES:
+                raise _fail("MealStructure", "slots", category, f"must be in {CATEGORIES}")
+        if not self.services or not self.services <= set(SERVICES):
+            raise _fail("MealStructure", "services", self.services, f"subset of {SERVICES}")
+        if self.budget_fen is not None and self.budget_fen <= 0:
+            raise _fail("MealStructure", "budget_fen", self.budget_fen, "must be > 0")
+
+    def count(self, category: str) -> int:
+        """Number of slots of a category."""
+        return self.slots.count(category)
+
+
+#: 一荤两素一饭一汤: one main, two vegetables, a staple and a soup.
+STANDARD_STRUCTURE = MealStructure(
+    "standard", ("staple", "main", "vegetable", "vegetable", "soup")
+)
+
+
+@dataclass(frozen=True)
+class NutrientBound:
+    """Per-meal bound on a nutrient sum or an energy ratio.
+
+    ``key`` is a nutrient key or a ratio key (``fat_pct_energy``: percent of the meal's
+    energy from fat). ``service`` limits the bound to ``lunch`` or ``dinner`` (None: every
+    service). A hard bound must hold; a soft bound may be missed at a penalty of
+    ``weight`` fen per percent of violation relative to the bound (a bound of 0 is
+    penalised per unit instead).
+    """
+
+    key: str
+    min: float | None = None
+    max: float | None = None
+    hard: bool = False
+    weight: float = 10.0
+    service: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.key not in BOUND_KEYS:
+            raise _fail("NutrientBound", "key", self.key, f"must be one of {BOUND_KEYS}")
+        if self.min is None and self.max is None:
+            raise _fail("NutrientBound", "min", self.min, "give min, max or both")
+        for name in ("min", "max"):
+            value = getattr(self, name)
+            if value is not None and (not math.isfinite(value) or value < 0):
+                raise _fail("NutrientBound", name, value, "must be finite and >= 0")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise _fail("NutrientBound", "min", self.min, f"exceeds max={self.max}")
+        _check_weight("NutrientBound", "weight", self.weight)
+        if self.service is not None and self.service not in SERVICES:
+            raise _fail("NutrientBound", "service", self.service, f"must be in {SERVICES}")
+
+    @property
+    def stem(self) -> str:
+        """Rule stem: the key without its unit (``sodium_mg`` -> ``sodium``)."""
+        for unit in ("_kcal", "_mg", "_g"):
+            if self.key.endswith(unit):
+                return self.key[: -len(unit)]
+        return self.key
+
+
+@dataclass(frozen=True)
+class FoodGroupRule:
+    """How many meals per period (default a week) may or must contain a food group.
+
+    Counted per profile over consecutive blocks of ``period_days`` days from the first
+    date of the horizon; a meal counts once however many of its dishes carry the group.
+    A shorter last block gets the minimum scaled down (rounded down). Soft rules cost
+    ``weight`` fen per meal missing or in excess.
+    """
+
+    group: str
+    min: int | None = None
+    max: int | None = None
+    hard: bool = True
+    weight: float = 200.0
+    period_days: int = 7
+
+    def __post_init__(self) -> None:
+        _check_code("FoodGroupRule", "group", self.group)
+        if self.min is None and self.max is None:
+            raise _fail("FoodGroupRule", "min", self.min, "give min, max or both")
+        for name in ("min", "max"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise _fail("FoodGroupRule", name, value, "must be an int >= 0")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise _fail("FoodGroupRule", "min", self.min, f"exceeds max={self.max}")
+        _check_weight("FoodGroupRule", "weight", self.weight)
+        if self.period_days < 1:
+            raise _fail("FoodGroupRule", "period_days", self.period_days, "must be >= 1")
+
+
+@dataclass(frozen=True)
+class DietProfile:
+    """A diet group that gets its own menu variant (base group + texture + exclusions).
+
+    Arguments:
+        code: stable id (``regular``, ``low_sodium_minced_halal``).
+        bounds: per-meal nutrient and ratio bounds.
+        excluded_allergens: a dish carrying any of them is excluded.
+        halal, vegetarian: when True only halal / vegetarian dishes are allowed.
+        max_iddsi: highest IDDSI level allowed (7 regular ... 3 liquidised).
+        excluded_tags: a dish carrying any of them is excluded (``added_sugar``).
+        required_tags: per category, a dish must carry at least one of the tags
+            (``{"staple": frozenset({"whole_grain", "low_gi"})}``).
+        budget_fen: ingredient budget per meal (None: no budget); ``budget_hard`` makes it
+            a hard rule, else each fen over costs ``budget_weight`` fen of penalty.
+        no_repeat_days: a dish of ``no_repeat_categories`` is served at most once in any
+            window of that many consecutive days (0 disables).
+        food_group_rules: weekly food-group bounds (fish >= 2, pork <= 3).
+        distinct_method_categories: dishes of these categories in one meal must use
+            different cooking methods (empty disables the rule).
+        headcount: meals served (weights this profile's cost; None counts as 1).
+        structures: alternative meal structures (price tiers); the solver picks one per
+            meal among those valid for the service.
+    """
+
+    code: str
+    bounds: tuple[NutrientBound, ...] = ()
+    excluded_allergens: frozenset[str] = frozenset()
+    halal: bool = False
+    vegetarian: bool = False
+    max_iddsi: int = 7
+    excluded_tags: frozenset[str] = frozenset()
+    required_tags: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    budget_fen: int | None = None
+    budget_hard: bool = False
+    budget_weight: float = 1.0
+    no_repeat_days: int = 7
+    no_repeat_categories: frozenset[str] = frozenset({"main", "side", "vegetable"})
+    food_group_rules: tuple[FoodGroupRule, ...] = ()
+    distinct_method_categories: frozenset[str] = frozenset({"main", "side", "vegetable"})
+    headcount: int | None = None
+    structures: tuple[MealStructure, ...] = (STANDARD_STRUCTURE,)
+
+    def __post_init__(self) -> None:
+        _check_code("DietProfile", "code", self.code)
+        if self.max_iddsi not in IDDSI_LEVELS:
+            raise _fail("DietProfile", "max_iddsi", self.max_iddsi, f"must be in {IDDSI_LEVELS}")
+        for category, tags in self.required_tags.items():
+            if category not in CATEGORIES:
+                raise _fail("DietProfile", "required_tags", category, f"not in {CATEGORIES}")
+            if not tags:
+                raise _fail("DietProfile", f"required_tags[{category!r}]", tags, "is empty")
+        if self.budget_fen is not None and self.budget_fen <= 0:
+            raise _fail("DietProfile", "budget_fen", self.budget_fen, "must be > 0")
+        _check_weight("DietProfile", "budget_weight", self.budget_weight)
+        if self.no_repeat_days < 0:
+            raise _fail("DietProfile", "no_repeat_days", self.no_repeat_days, "must be >= 0")
+        for name in ("no_repeat_categories", "distinct_method_categories"):
+            bad = set(getattr(self, name)) - set(CATEGORIES)
+            if bad:
+                raise _fail("DietProfile", name, sorted(bad), f"not in {CATEGORIES}")
+        if self.headcount is not None and self.headcount < 0:
+            raise _fail("DietProfile", "headcount", self.headcount, "must be >= 0")
+        if not self.structures:
+            raise _fail("DietProfile", "structures", self.structures, "needs one structure")
+        codes = [s.code for s in self.structures]
+        if len(set(codes)) != len(codes):
+            raise _fail("DietProfile", "structures", codes, "codes must be unique")
+        seen: set[tuple[str, str | None]] = set()
+        for bound in self.bounds:
+            if (bound.key, bound.service) in seen:
+                raise _fail("DietProfile", "bounds", bound.key, "given twice for a service")
+            seen.add((bound.key, bound.service))
+
+    def bounds_for(self, service: str) -> tuple[NutrientBound, ...]:
+        """Bounds that apply to a service (a service-specific bound beats a general one)."""
+        specific = {b.key for b in self.bounds if b.service == service}
+        return tuple(
+            b
+            for b in self.bounds
+            if b.service == service or (b.service is None and b.key not in specific)
+        )
+
+    def structures_for(self, service: str) -> tuple[MealStructure, ...]:
+        """Structures allowed for a service."""
+        return tuple(s for s in self.structures if service in s.services)
+
+    @property
+    def cost_weight(self) -> float:
+        """Multiplier of this profile's ingredient cost in the objective."""
+        return 1.0 if self.headcount is None else float(self.headcount)
+
+
+@dataclass(frozen=True)
+class MenuProblem:
+    """Everything the menu model plans over.
+
+    Arguments:
+        dishes: the catalogue (codes unique).
+        profiles: diet profiles to plan a menu variant for (codes unique).
+        dates: the horizon, ascending, no duplicates.
+        services: ``("lunch",)`` or ``("lunch", "dinner")``.
+        rating_reward_fen: objective reward in fen per rating star above 3 (penalty below).
+        share_reward_fen: objective reward in fen each time one more profile is served a
+            dish another profile already gets in the same date and service (production
+            simplicity). 0 lets the solver plan each profile separately.
+    """
+
+    dishes: tuple[Dish, ...]
+    profiles: tuple[DietProfile, ...]
+    dates: tuple[date, ...]
+    services: tuple[str, ...] = ("lunch",)
+    rating_reward_fen: float = 20.0
+    share_reward_fen: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.dishes:
+            raise _fail("MenuProblem", "dishes", self.dishes, "is empty")
+        codes = [d.code for d in self.dishes]
+        if len(set(codes)) != len(codes):
+            dup = sorted({c for c in codes if codes.count(c) > 1})
+            raise _fail("MenuProblem", "dishes", dup, "duplicate dish codes")
+        if not self.profiles:
+            raise _fail("MenuProblem", "profiles", self.profiles, "is empty")
+        pcodes = [p.code for p in self.profiles]
+        if len(set(pcodes)) != len(pcodes):
+            raise _fail("MenuProblem", "profiles", pcodes, "duplicate profile codes")
+        if not self.dates:
+            raise _fail("MenuProblem", "dates", self.dates, "is empty")
+        if list(self.dates) != sorted(set(self.dates)):
+            raise _fail("MenuProblem", "dates", self.dates, "must be ascending and unique")
+        if not self.services or len(set(self.services)) != len(self.services):
+            raise _fail("MenuProblem", "services", self.services, "non-empty and unique")
+        for service in self.services:
+            if service not in SERVICES:
+                raise _fail("MenuProblem", "services", service, f"must be in {SERVICES}")
+        _check_weight("MenuProblem", "rating_reward_fen", self.rating_reward_fen)
+        _check_weight("MenuProblem", "share_reward_fen", self.share_reward_fen)
+
+
+BACKENDS: tuple[str, ...] = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class MenuParams:
+    """Solver control.
+
+    Arguments:
+        backend: ``highs`` (default; HiGHS through highspy) or ``cbc`` (PuLP's CBC);
+            ``highs`` falls back to ``cbc`` when highspy is not installed.
+        time_limit_s: wall-clock limit for the MIP solve(s) (pattern building comes on top).
+        mip_rel_gap: relative gap at which the solver may stop and call the plan optimal.
+        threads: solver threads.
+        seed: random seed passed to the solver (plans are deterministic for a seed).
+        msg: show the solver log.
+        dump_lp_path: write the MIP in LP format here before solving (with decomposition
+            by profile, one file per profile with the profile code appended).
+        patterns_per_dish: meal patterns kept per anchor dish when enumerating
+            (larger: closer to the full problem, bigger MIP).
+        node_limit: search nodes per anchor dish in the pattern enumeration.
+    """
+
+    backend: str = "highs"
+    time_limit_s: float = 30.0
+    mip_rel_gap: float = 0.005
+    threads: int = 2
+    seed: int = 0
+    msg: bool = False
+    dump_lp_path: str | None = None
+    patterns_per_dish: int = 4
+    node_limit: int = 3_000
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise _fail("MenuParams", "backend", self.backend, f"must be one of {BACKENDS}")
+        if not math.isfinite(self.time_limit_s) or self.time_limit_s <= 0:
+            raise _fail("MenuParams", "time_limit_s", self.time_limit_s, "must be > 0")
+        if not 0 <= self.mip_rel_gap < 1:
+            raise _fail("MenuParams", "mip_rel_gap", self.mip_rel_gap, "must be in [0, 1)")
+        if self.threads < 1:
+            raise _fail("MenuParams", "threads", self.threads, "must be >= 1")
+        if self.seed < 0:
+            raise _fail("MenuParams", "seed", self.seed, "must be >= 0")
+        if self.patterns_per_dish < 1:
+            raise _fail("MenuParams", "patterns_per_dish", self.patterns_per_dish, "must be >= 1")
+        if self.node_limit < 100:
+            raise _fail("MenuParams", "node_limit", self.node_limit, "must be >= 100")
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A soft rule missed by a meal: ``amount`` beyond ``bound`` in the rule's unit."""
+
+    rule: str
+    amount: float
+    value: float
+    bound: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a plan is infeasible or where it bends a rule, for a kitchen manager.
+
+    ``needed`` is the smallest value the bound would have to take to restore a menu
+    (or the value reached), ``bound`` the current one.
+    """
+
+    rule: str
+    message: str
+    profile: str | None = None
+    date: date | None = None
+    service: str | None = None
+    needed: float | None = None
+    bound: float | None = None
+
+
+@dataclass(frozen=True)
+class PlannedMeal:
+    """The meal one profile gets on one date and service."""
+
+    date: date
+    service: str
+    profile: str
+    structure: str
+    dishes: tuple[str, ...]
+    nutrients: Mapping[str, float]
+    cost_fen: int
+    shortfalls: tuple[Shortfall, ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuResult:
+    """Outcome of :func:`solve_menu`.
+
+    ``objective`` and ``bound`` are in fen (cost weighted by headcount + penalties -
+    rewards); ``bound`` is the best dual bound the solver proved for the MIP over the
+    enumerated patterns (see ``complete``), ``gap`` = (objective - bound) / |objective|.
+    ``complete`` is True when the pattern enumeration hit no cap, so the bound is valid
+    for the full problem, not just for the enumerated patterns.
+    """
+
+    status: SolveStatus
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    meals: tuple[PlannedMeal, ...] = ()
+    explanations: tuple[Explanation, ...] = ()
+    wall_s: float = 0.0
+    build_s: float = 0.0
+    backend: str = ""
+    n_patterns: int = 0
+    complete: bool = False
+
+    def is_feasible(self) -> bool:
+        """True when the result carries a plan that meets every hard rule."""
+        return self.status.has_solution and bool(self.meals)
+
+    def meal(self, day: date, service: str, profile: str) -> PlannedMeal:
+        """The meal of a profile on a date and service (KeyError when absent)."""
+        for meal in self.meals:
+            if meal.date == day and meal.service == service and meal.profile == profile:
+                return meal
+        raise KeyError((day, service, profile))
+
+    def summary(self) -> str:
+        """Human-readable summary: status, figures, soft-rule misses, explanations."""
+        lines = [f"menu plan: {self.status.value} ({self.backend}, {self.wall_s:.1f} s)"]
+        if self.objective is not None:
+            gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
+            bound = "n/a" if self.bound is None else f"{self.bound:.0f}"
+            lines.append(f"objective {self.objective:.0f} fen, bound {bound}, gap {gap}")
+        if self.meals:
+            cost = sum(m.cost_fen for m in self.meals)
+            misses = sum(len(m.shortfalls) for m in self.meals)
+            lines.append(
+                f"{len(self.meals)} meals, ingredient cost {cost / 100:.2f} yuan, "
+                f"{misses} soft-rule misses"
+            )
+        lines.extend(f"- {e.message}" for e in self.explanations)
+        return "\n".join(lines)
