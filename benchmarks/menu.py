@@ -128,9 +128,7 @@ def main() -> None:
             backend=backend, time_limit_s=args.time_limit, threads=args.threads, seed=args.seed
         )
         for share in (float(s) for s in args.share.split(",")):
-            problem = synthetic_problem(
-                n_days=args.days, seed=args.seed, share_reward_fen=share
-            )
+            problem = synthetic_problem(n_days=args.days, seed=args.seed, share_reward_fen=share)
             run(f"synthetic 300x8x{args.days}x2 share={share:g}", problem, params)
         demo = demo_dishes()
         if demo is None:

@@ -155,9 +155,7 @@ class MealStructure:
 
 
 #: 一荤两素一饭一汤: one main, two vegetables, a staple and a soup.
-STANDARD_STRUCTURE = MealStructure(
-    "standard", ("staple", "main", "vegetable", "vegetable", "soup")
-)
+STANDARD_STRUCTURE = MealStructure("standard", ("staple", "main", "vegetable", "vegetable", "soup"))
 
 
 @dataclass(frozen=True)

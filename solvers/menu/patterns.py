@@ -173,9 +173,7 @@ class MealEvaluator:
         )
 
 
-def candidates(
-    dishes: Sequence[Dish], profile: DietProfile
-) -> dict[str, list[int]]:
+def candidates(dishes: Sequence[Dish], profile: DietProfile) -> dict[str, list[int]]:
     """Catalogue indices per category allowed by every exclusion rule."""
     out: dict[str, list[int]] = {}
     for i, d in enumerate(dishes):
@@ -345,8 +343,14 @@ def enumerate_patterns(
         # the cheapest meals overall
         heap: list[tuple[float, tuple[int, ...], Pattern]] = []
         nodes, finished = _search(
-            ev, st, [(sorted_c[c], k) for c, k in slot_groups], dishes,
-            4 * patterns_per_dish, node_limit, heap, set(),
+            ev,
+            st,
+            [(sorted_c[c], k) for c, k in slot_groups],
+            dishes,
+            4 * patterns_per_dish,
+            node_limit,
+            heap,
+            set(),
         )
         out.nodes += nodes
         out.complete = out.complete and finished and len(heap) < 4 * patterns_per_dish

@@ -160,15 +160,17 @@ def row_name(rule: str, *index: object) -> str:
 Meal = tuple[date, str, str]  # (date, service, profile)
 
 
-def structure(
-    prob: pulp.LpProblem, meal: Meal, columns: Sequence[Any]
-) -> None:
+def structure(prob: pulp.LpProblem, meal: Meal, columns: Sequence[Any]) -> None:
     """Each (date, service, profile) gets exactly one meal pattern of an allowed structure."""
     prob += (pulp.lpSum(columns) == 1, row_name("structure", *meal))
 
 
 def no_repeat(
-    prob: pulp.LpProblem, profile: str, dish: str, start: date, uses: Sequence[Any],
+    prob: pulp.LpProblem,
+    profile: str,
+    dish: str,
+    start: date,
+    uses: Sequence[Any],
     slack: Any = None,
 ) -> None:
     """A dish is served at most once to a profile within the no-repeat window."""
@@ -177,8 +179,13 @@ def no_repeat(
 
 
 def food_group_min(
-    prob: pulp.LpProblem, profile: str, group: str, start: date, uses: Sequence[Any],
-    minimum: int, slack: Any = None,
+    prob: pulp.LpProblem,
+    profile: str,
+    group: str,
+    start: date,
+    uses: Sequence[Any],
+    minimum: int,
+    slack: Any = None,
 ) -> None:
     """At least ``minimum`` meals in the period contain the food group."""
     lhs = pulp.lpSum(uses) if slack is None else pulp.lpSum(uses) + slack
@@ -186,8 +193,13 @@ def food_group_min(
 
 
 def food_group_max(
-    prob: pulp.LpProblem, profile: str, group: str, start: date, uses: Sequence[Any],
-    maximum: int, slack: Any = None,
+    prob: pulp.LpProblem,
+    profile: str,
+    group: str,
+    start: date,
+    uses: Sequence[Any],
+    maximum: int,
+    slack: Any = None,
 ) -> None:
     """At most ``maximum`` meals in the period contain the food group."""
     lhs = pulp.lpSum(uses) if slack is None else pulp.lpSum(uses) - slack
@@ -195,8 +207,13 @@ def food_group_max(
 
 
 def share(
-    prob: pulp.LpProblem, day: date, service: str, dish: str, profile: str,
-    uses: Sequence[Any], cooked: Any,
+    prob: pulp.LpProblem,
+    day: date,
+    service: str,
+    dish: str,
+    profile: str,
+    uses: Sequence[Any],
+    cooked: Any,
 ) -> None:
     """``cooked`` (the dish is produced for the service) covers each profile's use of it."""
     prob += (

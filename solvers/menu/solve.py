@@ -596,9 +596,7 @@ def _build(
         for d in problem.dates:
             for s in problem.services:
                 for i in sorted(shareable.get(s, set())):
-                    cooked = prob.add_variable(
-                        rules.row_name("cook", d, s, dishes[i].code), 0, 1
-                    )
+                    cooked = prob.add_variable(rules.row_name("cook", d, s, dishes[i].code), 0, 1)
                     obj.append((cooked, reward))
                     for p in profiles:
                         uses = [v for v, q in columns[d, s, p.code] if i in q.dishes]
@@ -624,9 +622,7 @@ def _cbc_path() -> str:
     return found if found else str(pulp.PULP_CBC_CMD.pulp_cbc_path)
 
 
-def _run(
-    prob: pulp.LpProblem, params: MenuParams, backend: str, time_limit: float
-) -> _Outcome:
+def _run(prob: pulp.LpProblem, params: MenuParams, backend: str, time_limit: float) -> _Outcome:
     try:
         if backend == "highs":
             return _run_highs(prob, params, time_limit)
@@ -722,7 +718,7 @@ def _run_cbc(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> _Ou
 
 
 def _chosen(col: list[tuple[Any, pt.Pattern]]) -> pt.Pattern:
-    best = max(col, key=lambda vq: (vq[0].varValue or 0.0))
+    best = max(col, key=lambda vq: vq[0].varValue or 0.0)
     return best[1]
 
 
@@ -757,7 +753,12 @@ def _filled(e: Explanation, amount: float) -> Explanation:
     reach = e.bound - amount if e.rule == "food_group_min" else e.bound + amount
     reach = round(reach)
     return Explanation(
-        e.rule, e.message.format(reach=reach), e.profile, e.date, e.service, float(reach),
+        e.rule,
+        e.message.format(reach=reach),
+        e.profile,
+        e.date,
+        e.service,
+        float(reach),
         e.bound,
     )
 

@@ -25,18 +25,72 @@ __all__ = ["synthetic_dishes", "synthetic_problem", "synthetic_profiles"]
 # category: count share, (protein, fat, carbohydrate, fibre) ranges g, sodium, potassium,
 # calcium, phosphorus ranges mg, cost range fen
 _RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "staple": {"p": (3, 8), "f": (0.3, 3), "c": (38, 62), "fi": (0.3, 4), "na": (2, 180),
-               "k": (40, 200), "ca": (5, 40), "ph": (40, 150), "cost": (30, 100)},
-    "main": {"p": (13, 24), "f": (5, 15), "c": (2, 12), "fi": (0, 2), "na": (120, 450),
-             "k": (200, 420), "ca": (15, 160), "ph": (140, 270), "cost": (180, 450)},
-    "side": {"p": (6, 13), "f": (3, 10), "c": (4, 14), "fi": (1, 3), "na": (100, 380),
-             "k": (180, 380), "ca": (20, 120), "ph": (70, 170), "cost": (110, 280)},
-    "vegetable": {"p": (1, 4), "f": (1.5, 5), "c": (3, 12), "fi": (1.5, 4.5), "na": (40, 240),
-                  "k": (140, 420), "ca": (20, 170), "ph": (25, 90), "cost": (40, 140)},
-    "soup": {"p": (1, 6), "f": (0.5, 4), "c": (2, 10), "fi": (0.3, 2), "na": (60, 300),
-             "k": (60, 240), "ca": (10, 90), "ph": (20, 90), "cost": (20, 90)},
-    "fruit": {"p": (0.3, 1), "f": (0, 0.5), "c": (10, 22), "fi": (1, 3), "na": (0, 5),
-              "k": (100, 300), "ca": (5, 30), "ph": (10, 30), "cost": (40, 120)},
+    "staple": {
+        "p": (3, 8),
+        "f": (0.3, 3),
+        "c": (38, 62),
+        "fi": (0.3, 4),
+        "na": (2, 180),
+        "k": (40, 200),
+        "ca": (5, 40),
+        "ph": (40, 150),
+        "cost": (30, 100),
+    },
+    "main": {
+        "p": (13, 24),
+        "f": (5, 15),
+        "c": (2, 12),
+        "fi": (0, 2),
+        "na": (120, 450),
+        "k": (200, 420),
+        "ca": (15, 160),
+        "ph": (140, 270),
+        "cost": (180, 450),
+    },
+    "side": {
+        "p": (6, 13),
+        "f": (3, 10),
+        "c": (4, 14),
+        "fi": (1, 3),
+        "na": (100, 380),
+        "k": (180, 380),
+        "ca": (20, 120),
+        "ph": (70, 170),
+        "cost": (110, 280),
+    },
+    "vegetable": {
+        "p": (1, 4),
+        "f": (1.5, 5),
+        "c": (3, 12),
+        "fi": (1.5, 4.5),
+        "na": (40, 240),
+        "k": (140, 420),
+        "ca": (20, 170),
+        "ph": (25, 90),
+        "cost": (40, 140),
+    },
+    "soup": {
+        "p": (1, 6),
+        "f": (0.5, 4),
+        "c": (2, 10),
+        "fi": (0.3, 2),
+        "na": (60, 300),
+        "k": (60, 240),
+        "ca": (10, 90),
+        "ph": (20, 90),
+        "cost": (20, 90),
+    },
+    "fruit": {
+        "p": (0.3, 1),
+        "f": (0, 0.5),
+        "c": (10, 22),
+        "fi": (1, 3),
+        "na": (0, 5),
+        "k": (100, 300),
+        "ca": (5, 30),
+        "ph": (10, 30),
+        "cost": (40, 120),
+    },
 }
 _SHARE = {"staple": 30, "main": 80, "side": 40, "vegetable": 90, "soup": 40, "fruit": 20}
 _METHODS = {
@@ -47,8 +101,15 @@ _METHODS = {
     "soup": ["boil", "stew"],
     "fruit": ["raw"],
 }
-_MAIN_GROUPS = ["pork"] * 6 + ["poultry"] * 4 + ["fish"] * 3 + ["beef", "mutton"] + \
-    ["egg"] * 2 + ["soy"] * 2 + ["shellfish"]
+_MAIN_GROUPS = (
+    ["pork"] * 6
+    + ["poultry"] * 4
+    + ["fish"] * 3
+    + ["beef", "mutton"]
+    + ["egg"] * 2
+    + ["soy"] * 2
+    + ["shellfish"]
+)
 _IDDSI_CYCLE = [7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 5, 4, 4]
 
 
@@ -136,9 +197,7 @@ def synthetic_dishes(n: int = 300, seed: int = 0) -> tuple[Dish, ...]:
     return tuple(out)
 
 
-def _lunch_bounds(
-    sodium_max: float = 800, sodium_hard: bool = False
-) -> tuple[NutrientBound, ...]:
+def _lunch_bounds(sodium_max: float = 800, sodium_hard: bool = False) -> tuple[NutrientBound, ...]:
     return (
         NutrientBound("energy_kcal", 550, 750, weight=10),
         NutrientBound("protein_g", min=22, weight=10),
@@ -170,22 +229,60 @@ def synthetic_profiles() -> tuple[DietProfile, ...]:
     )
     return (
         DietProfile("regular", regular, budget_fen=700, food_group_rules=week, headcount=120),
-        DietProfile("soft", regular, max_iddsi=6, budget_fen=700, food_group_rules=week,
-                    headcount=30),
-        DietProfile("minced", regular, max_iddsi=5, budget_fen=750, no_repeat_days=3,
-                    food_group_rules=(FoodGroupRule("fish", min=1),), headcount=15),
-        DietProfile("low_sodium", _lunch_bounds(500, sodium_hard=True),
-                    excluded_tags=frozenset({"pickled"}), budget_fen=700,
-                    food_group_rules=week, headcount=60),
-        DietProfile("diabetic", diabetic, excluded_tags=frozenset({"added_sugar"}),
-                    required_tags={"staple": frozenset({"whole_grain", "low_gi"})},
-                    budget_fen=700, food_group_rules=week, headcount=45),
-        DietProfile("renal", renal, budget_fen=700, structures=(small_meat, STANDARD_STRUCTURE),
-                    food_group_rules=week, headcount=10),
-        DietProfile("halal", regular, halal=True, budget_fen=750,
-                    food_group_rules=(FoodGroupRule("fish", min=2),), headcount=20),
-        DietProfile("vegetarian", regular, vegetarian=True, budget_fen=650, no_repeat_days=5,
-                    excluded_allergens=frozenset({"sesame"}), headcount=12),
+        DietProfile(
+            "soft", regular, max_iddsi=6, budget_fen=700, food_group_rules=week, headcount=30
+        ),
+        DietProfile(
+            "minced",
+            regular,
+            max_iddsi=5,
+            budget_fen=750,
+            no_repeat_days=3,
+            food_group_rules=(FoodGroupRule("fish", min=1),),
+            headcount=15,
+        ),
+        DietProfile(
+            "low_sodium",
+            _lunch_bounds(500, sodium_hard=True),
+            excluded_tags=frozenset({"pickled"}),
+            budget_fen=700,
+            food_group_rules=week,
+            headcount=60,
+        ),
+        DietProfile(
+            "diabetic",
+            diabetic,
+            excluded_tags=frozenset({"added_sugar"}),
+            required_tags={"staple": frozenset({"whole_grain", "low_gi"})},
+            budget_fen=700,
+            food_group_rules=week,
+            headcount=45,
+        ),
+        DietProfile(
+            "renal",
+            renal,
+            budget_fen=700,
+            structures=(small_meat, STANDARD_STRUCTURE),
+            food_group_rules=week,
+            headcount=10,
+        ),
+        DietProfile(
+            "halal",
+            regular,
+            halal=True,
+            budget_fen=750,
+            food_group_rules=(FoodGroupRule("fish", min=2),),
+            headcount=20,
+        ),
+        DietProfile(
+            "vegetarian",
+            regular,
+            vegetarian=True,
+            budget_fen=650,
+            no_repeat_days=5,
+            excluded_allergens=frozenset({"sesame"}),
+            headcount=12,
+        ),
     )
 
 

@@ -40,9 +40,7 @@ def dish(code: str, category: str, cost: int, **kw: object) -> Dish:
 RICE = dish("rice", "staple", 50, sodium_mg=100, energy_kcal=200, carbohydrate_g=45)
 
 
-def problem(
-    dishes: list[Dish], profile: DietProfile, days: int = 1, **kw: object
-) -> MenuProblem:
+def problem(dishes: list[Dish], profile: DietProfile, days: int = 1, **kw: object) -> MenuProblem:
     dates = tuple(D0 + timedelta(days=i) for i in range(days))
     return MenuProblem(tuple(dishes), (profile,), dates, **kw)  # type: ignore[arg-type]
 
@@ -62,7 +60,11 @@ def only_meal(result: object) -> tuple[str, ...]:
 def test_sodium_max() -> None:
     """A hard sodium_max excludes the cheaper salty main."""
     # rice 100 + salty 600 = 700 > 500; rice 100 + mild 300 = 400 <= 500
-    dishes = [RICE, dish("salty", "main", 100, sodium_mg=600), dish("mild", "main", 200, sodium_mg=300)]
+    dishes = [
+        RICE,
+        dish("salty", "main", 100, sodium_mg=600),
+        dish("mild", "main", 200, sodium_mg=300),
+    ]
     p = profile(bounds=(NutrientBound("sodium_mg", max=500, hard=True),))
     r = solve_menu(problem(dishes, p), PARAMS)
     assert r.status == SolveStatus.OPTIMAL
@@ -177,11 +179,19 @@ def test_same_cooking_method() -> None:
 @pytest.mark.parametrize(
     ("rule", "cheap", "kw"),
     [
-        ("allergen", {"allergens": frozenset({"fish"})}, {"excluded_allergens": frozenset({"fish"})}),
+        (
+            "allergen",
+            {"allergens": frozenset({"fish"})},
+            {"excluded_allergens": frozenset({"fish"})},
+        ),
         ("halal", {"halal": False}, {"halal": True}),
         ("vegetarian", {"vegetarian": False}, {"vegetarian": True}),
         ("texture", {"iddsi_level": 7}, {"max_iddsi": 5}),
-        ("excluded_tag", {"tags": frozenset({"pickled"})}, {"excluded_tags": frozenset({"pickled"})}),
+        (
+            "excluded_tag",
+            {"tags": frozenset({"pickled"})},
+            {"excluded_tags": frozenset({"pickled"})},
+        ),
     ],
 )
 def test_exclusions(rule: str, cheap: dict[str, object], kw: dict[str, object]) -> None:
@@ -189,7 +199,9 @@ def test_exclusions(rule: str, cheap: dict[str, object], kw: dict[str, object]) 
     # cheap (100) is excluded by the rule, so the profile pays for safe (200)
     safe = dish("safe", "main", 200, halal=True, vegetarian=True, iddsi_level=5)
     rice = dataclasses.replace(RICE, halal=True, vegetarian=True, iddsi_level=5)
-    bad = dish("cheap", "main", 100, **{"halal": True, "vegetarian": True, "iddsi_level": 5, **cheap})
+    bad = dish(
+        "cheap", "main", 100, **{"halal": True, "vegetarian": True, "iddsi_level": 5, **cheap}
+    )
     r = solve_menu(problem([rice, bad, safe], profile(**kw)), PARAMS)
     assert only_meal(r) == ("rice", "safe"), rule
 
@@ -206,7 +218,10 @@ def test_required_tag() -> None:
 def test_soft_bound_shortfall() -> None:
     """A soft protein minimum missed is reported per meal with the amount short."""
     # rice 5 g + main 20 g = 25 g < 30 g: 5 g short
-    dishes = [dataclasses.replace(RICE, nutrients={"protein_g": 5.0}), dish("a", "main", 100, protein_g=20)]
+    dishes = [
+        dataclasses.replace(RICE, nutrients={"protein_g": 5.0}),
+        dish("a", "main", 100, protein_g=20),
+    ]
     p = profile(bounds=(NutrientBound("protein_g", min=30, weight=2),))
     r = solve_menu(problem(dishes, p), PARAMS)
     (s,) = r.meals[0].shortfalls
@@ -218,12 +233,22 @@ def test_soft_bound_shortfall() -> None:
 def test_infeasible_sodium_names_rule_and_relaxation() -> None:
     """An impossible hard sodium cap is explained with the smallest cap that would work."""
     # lowest meal: rice 100 + mild 212 = 312 mg > 50 mg
-    dishes = [RICE, dish("mild", "main", 200, sodium_mg=212), dish("salty", "main", 100, sodium_mg=600)]
+    dishes = [
+        RICE,
+        dish("mild", "main", 200, sodium_mg=212),
+        dish("salty", "main", 100, sodium_mg=600),
+    ]
     p = profile(bounds=(NutrientBound("sodium_mg", max=50, hard=True),))
     r = solve_menu(problem(dishes, p), PARAMS)
     assert r.status == SolveStatus.INFEASIBLE and not r.is_feasible()
     (e,) = r.explanations
-    assert (e.rule, e.profile, e.service, e.needed, e.bound) == ("sodium_max", "p", "lunch", 312, 50)
+    assert (e.rule, e.profile, e.service, e.needed, e.bound) == (
+        "sodium_max",
+        "p",
+        "lunch",
+        312,
+        50,
+    )
     assert "needs >= 312" in e.message
 
 
@@ -329,7 +354,9 @@ def test_dump_lp_writes_named_rows(tmp_path: Path) -> None:
     """dump_lp_path writes the model with rows named after the rules."""
     dishes = [RICE, dish("a", "main", 100), dish("b", "main", 200)]
     path = tmp_path / "menu.lp"
-    solve_menu(problem(dishes, profile(no_repeat_days=2), days=2), MenuParams(dump_lp_path=str(path)))
+    solve_menu(
+        problem(dishes, profile(no_repeat_days=2), days=2), MenuParams(dump_lp_path=str(path))
+    )
     text = path.read_text()
     assert "structure(20261201,lunch,p)" in text
     assert "no_repeat(a,20261201,p)" in text
