@@ -95,8 +95,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.ratings import bp as ratings_bp
     from web.reports import bp as reports_bp
 
-    for bp in (auth_bp, dashboard_bp, data_bp, headcounts_bp, imports_bp, deliveries_bp,
-               ratings_bp, reports_bp, admin_bp):
+    for bp in (
+        auth_bp,
+        dashboard_bp,
+        data_bp,
+        headcounts_bp,
+        imports_bp,
+        deliveries_bp,
+        ratings_bp,
+        reports_bp,
+        admin_bp,
+    ):
         app.register_blueprint(bp)
 
     @app.context_processor

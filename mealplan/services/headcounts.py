@@ -1,0 +1,300 @@
+"""Headcounts: how many meals each site needs for a date and service, per diet profile.
+
+Site staff report before a cut-off: for same-day entries the cut-off is
+``settings.planning.headcount_cutoff`` (HH:MM, default 09:00); past dates are closed;
+future dates are open. After the cut-off only a manager may still change a count
+(``allow_late=True``). A total above the site's seats is accepted but flagged.
+
+A site that has not reported gets a forecast (never zero): stored forecast rows if the
+planner wrote some, else the mean of the same weekday over the last weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mealplan.config import load_settings
+from mealplan.db.models import DietProfile, Headcount, Site
+from mealplan.domain.vocab import HeadcountSource, Service
+from mealplan.errors import MealplanError, NotFoundError
+from mealplan.services import audit
+from mealplan.services.records import N_, Issue, RecordValidationError, parse_hhmm
+
+log = logging.getLogger(__name__)
+
+MAX_COUNT = 10_000
+
+
+class CutoffPassedError(MealplanError):
+    """Headcounts for this date and service can no longer be changed by site staff."""
+
+    def __init__(self, cutoff: dt.datetime) -> None:
+        self.cutoff = cutoff
+        super().__init__(f"the cut-off for this date passed at {cutoff:%Y-%m-%d %H:%M}")
+
+
+@dataclass(frozen=True)
+class HeadcountResult:
+    site_code: str
+    date: dt.date
+    service: str
+    counts: dict[str, int]
+    total: int
+    seats: int
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def over_seats(self) -> bool:
+        return self.seats > 0 and self.total > self.seats
+
+
+def cutoff_time(cutoff: str | None = None) -> dt.time:
+    text = cutoff if cutoff is not None else load_settings().planning.headcount_cutoff
+    minutes = parse_hhmm(text)
+    if minutes is None or minutes >= 24 * 60:
+        raise MealplanError(f"headcount_cutoff must be HH:MM, got {text!r}")
+    return dt.time(minutes // 60, minutes % 60)
+
+
+def cutoff_at(date: dt.date, cutoff: str | None = None) -> dt.datetime:
+    """The moment reports for ``date`` close (same day at the cut-off time)."""
+    return dt.datetime.combine(date, cutoff_time(cutoff))
+
+
+def is_open(date: dt.date, *, now: dt.datetime | None = None, cutoff: str | None = None) -> bool:
+    """Whether site staff may still report for ``date``."""
+    now = now or dt.datetime.now()
+    return now < cutoff_at(date, cutoff)
+
+
+def _site(session: Session, site_code: str) -> Site:
+    site = session.scalar(select(Site).where(Site.code == site_code))
+    if site is None:
+        raise NotFoundError(f"no site with code {site_code!r}")
+    return site
+
+
+def services_of(site: Site) -> list[str]:
+    """The services a site takes: lunch always, dinner when it has a dinner window."""
+    out = [Service.LUNCH.value]
+    if site.dinner_window_start_min is not None:
+        out.append(Service.DINNER.value)
+    return out
+
+
+def profiles(session: Session) -> list[DietProfile]:
+    return list(session.scalars(select(DietProfile).order_by(DietProfile.code)))
+
+
+def record_headcounts(
+    session: Session,
+    site_code: str,
+    date: dt.date,
+    service: str,
+    counts: Mapping[str, int],
+    actor: str,
+    *,
+    now: dt.datetime | None = None,
+    cutoff: str | None = None,
+    allow_late: bool = False,
+) -> HeadcountResult:
+    """Store a site's reported counts per diet profile code for one date and service.
+
+    Profiles not named keep their stored count. Raises :class:`CutoffPassedError` after
+    the cut-off unless ``allow_late``; :class:`RecordValidationError` for bad codes or
+    counts. A total above the site's seats is stored and returned as a warning.
+    """
+    now = now or dt.datetime.now()
+    site = _site(session, site_code)
+    issues: list[Issue] = []
+    if service not in {s.value for s in Service}:
+        issues.append(Issue("service", N_("not a valid choice: %(value)s"), {"value": service}))
+    by_code = {p.code: p for p in profiles(session)}
+    clean: dict[str, int] = {}
+    for code, raw in counts.items():
+        if code not in by_code:
+            issues.append(Issue(code, N_("unknown code: %(value)s"), {"value": code}))
+            continue
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            issues.append(Issue(code, N_("must be a whole number")))
+            continue
+        if not 0 <= value <= MAX_COUNT:
+            issues.append(Issue(code, N_("must be between 0 and %(max)s"), {"max": MAX_COUNT}))
+            continue
+        clean[code] = value
+    if issues:
+        raise RecordValidationError(issues)
+    closes = cutoff_at(date, cutoff)
+    if now >= closes and not allow_late:
+        raise CutoffPassedError(closes)
+    existing = {
+        h.diet_profile_id: h
+        for h in session.scalars(
+            select(Headcount).where(
+                Headcount.site_id == site.id,
+                Headcount.date == date,
+                Headcount.service == service,
+            )
+        )
+    }
+    changes: dict[str, list[int | None]] = {}
+    for code, value in clean.items():
+        profile = by_code[code]
+        row = existing.get(profile.id)
+        if row is None:
+            row = Headcount(
+                date=date, service=service, site_id=site.id, diet_profile_id=profile.id, count=value
+            )
+            session.add(row)
+            changes[code] = [None, value]
+        elif row.count != value or row.source != HeadcountSource.REPORTED.value:
+            changes[code] = [row.count, value]
+        row.count = value
+        row.source = HeadcountSource.REPORTED.value
+        row.reported_at = now.replace(microsecond=0)
+        row.reported_by = actor
+    session.flush()
+    totals = site_counts(session, site_code, date, service)
+    total = sum(totals.values())
+    warnings: list[Issue] = []
+    if site.seats and total > site.seats:
+        warnings.append(
+            Issue(
+                None,
+                N_("the total of %(total)s is above the %(seats)s seats of the site"),
+                {"total": total, "seats": site.seats},
+            )
+        )
+        log.warning(
+            "headcount above seats at %s on %s: %d > %d", site_code, date, total, site.seats
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="headcount",
+        entity_code=f"{site_code}/{date.isoformat()}/{service}",
+        details={"changes": changes, "late": now >= closes, "over_seats": bool(warnings)},
+    )
+    return HeadcountResult(site_code, date, service, totals, total, site.seats, warnings)
+
+
+def site_counts(
+    session: Session, site_code: str, date: dt.date, service: str, *, reported_only: bool = True
+) -> dict[str, int]:
+    """Stored counts of one site, date and service by profile code."""
+    stmt = (
+        select(DietProfile.code, Headcount.count)
+        .join(Headcount.diet_profile)
+        .join(Headcount.site)
+        .where(Site.code == site_code, Headcount.date == date, Headcount.service == service)
+    )
+    if reported_only:
+        stmt = stmt.where(Headcount.source == HeadcountSource.REPORTED.value)
+    return {code: count for code, count in session.execute(stmt)}
+
+
+def forecast_counts(
+    session: Session, site_id: int, date: dt.date, service: str, *, weeks: int = 4
+) -> dict[str, int]:
+    """Forecast per profile code: stored forecast rows, else the rounded mean of the
+    reported counts on the same weekday in the ``weeks`` weeks before (empty if none)."""
+    stored = {
+        code: count
+        for code, count in session.execute(
+            select(DietProfile.code, Headcount.count)
+            .join(Headcount.diet_profile)
+            .where(
+                Headcount.site_id == site_id,
+                Headcount.date == date,
+                Headcount.service == service,
+                Headcount.source == HeadcountSource.FORECAST.value,
+            )
+        )
+    }
+    if stored:
+        return stored
+    days = [date - dt.timedelta(weeks=k) for k in range(1, weeks + 1)]
+    rows = session.execute(
+        select(Headcount.date, DietProfile.code, Headcount.count)
+        .join(Headcount.diet_profile)
+        .where(
+            Headcount.site_id == site_id,
+            Headcount.date.in_(days),
+            Headcount.service == service,
+            Headcount.source == HeadcountSource.REPORTED.value,
+        )
+    ).all()
+    reported_days = {d for d, _, _ in rows}
+    if not reported_days:
+        return {}
+    sums: dict[str, int] = defaultdict(int)
+    for _, code, count in rows:
+        sums[code] += count
+    n = len(reported_days)
+    return {code: int(round(total / n)) for code, total in sorted(sums.items())}
+
+
+@dataclass(frozen=True)
+class SiteDay:
+    """A site's demand for one date and service, as the dashboard shows it."""
+
+    site_code: str
+    site_name: str
+    kind: str
+    seats: int
+    status: str  # reported | forecast | missing
+    counts: dict[str, int]  # reported counts, or the forecast when not reported
+    reported_at: dt.datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def day_status(session: Session, date: dt.date, service: str, *, weeks: int = 4) -> list[SiteDay]:
+    """Every active site taking ``service``: reported, forecast or missing."""
+    out: list[SiteDay] = []
+    sites = session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.code))
+    for site in sites:
+        if service not in services_of(site):
+            continue
+        rows = list(
+            session.execute(
+                select(DietProfile.code, Headcount.count, Headcount.reported_at)
+                .join(Headcount.diet_profile)
+                .where(
+                    Headcount.site_id == site.id,
+                    Headcount.date == date,
+                    Headcount.service == service,
+                    Headcount.source == HeadcountSource.REPORTED.value,
+                )
+            )
+        )
+        if rows:
+            stamps = [r[2] for r in rows if r[2] is not None]
+            out.append(
+                SiteDay(
+                    site.code,
+                    site.name,
+                    site.kind,
+                    site.seats,
+                    "reported",
+                    {r[0]: r[1] for r in rows},
+                    max(stamps) if stamps else None,
+                )
+            )
+            continue
+        forecast = forecast_counts(session, site.id, date, service, weeks=weeks)
+        status = "forecast" if forecast else "missing"
+        out.append(SiteDay(site.code, site.name, site.kind, site.seats, status, forecast, None))
+    return out

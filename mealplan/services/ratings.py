@@ -1,0 +1,171 @@
+"""Elders' ratings (1-5) of the day's dishes and of the service, recorded by site staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mealplan.db.models import Client, Dish, Menu, MenuItem, Rating, Site
+from mealplan.domain.vocab import Service
+from mealplan.errors import NotFoundError
+from mealplan.services import audit
+from mealplan.services.records import N_, Issue, RecordValidationError
+
+log = logging.getLogger(__name__)
+
+SUBJECTS: tuple[str, ...] = ("dish", "service")
+SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+
+def _check_score(field: str, score: object) -> Issue | None:
+    if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
+        return Issue(field, N_("a score is a whole number from 1 to 5"))
+    return None
+
+
+def _id_by_code(
+    session: Session, model: type[Site] | type[Client] | type[Dish], code: str | None
+) -> int | None:
+    if not code:
+        return None
+    found = session.scalar(select(model.id).where(model.code == code))
+    if found is None:
+        raise NotFoundError(f"no {model.__tablename__} with code {code!r}")
+    return found
+
+
+def record_rating(
+    session: Session,
+    *,
+    date: dt.date,
+    service: str,
+    subject: str,
+    score: int,
+    site_code: str | None = None,
+    client_code: str | None = None,
+    dish_code: str | None = None,
+    comment: str = "",
+    actor: str,
+) -> Rating:
+    """One rating of a dish (``dish_code``) or of the service, at a site or a home."""
+    issues: list[Issue] = []
+    if subject not in SUBJECTS:
+        issues.append(Issue("subject", N_("not a valid choice: %(value)s"), {"value": subject}))
+    if service not in {s.value for s in Service}:
+        issues.append(Issue("service", N_("not a valid choice: %(value)s"), {"value": service}))
+    bad = _check_score("score", score)
+    if bad:
+        issues.append(bad)
+    if subject == "dish" and not dish_code:
+        issues.append(Issue("dish", N_("this field is required")))
+    if bool(site_code) == bool(client_code):
+        issues.append(Issue(None, N_("name either a site or a home client")))
+    if issues:
+        raise RecordValidationError(issues)
+    rating = Rating(
+        date=date,
+        service=service,
+        subject=subject,
+        score=score,
+        site_id=_id_by_code(session, Site, site_code),
+        client_id=_id_by_code(session, Client, client_code),
+        dish_id=_id_by_code(session, Dish, dish_code) if subject == "dish" else None,
+        comment=comment.strip()[:2000],
+        recorded_by=actor,
+    )
+    session.add(rating)
+    session.flush()
+    return rating
+
+
+def record_meal_ratings(
+    session: Session,
+    *,
+    site_code: str,
+    date: dt.date,
+    service: str,
+    dish_scores: Mapping[str, int],
+    service_score: int | None,
+    comment: str = "",
+    actor: str,
+) -> list[Rating]:
+    """One elder's ratings of a meal at a site: some dishes and/or the service."""
+    if not dish_scores and service_score is None:
+        raise RecordValidationError([Issue(None, N_("tap at least one score"))])
+    ratings = [
+        record_rating(
+            session,
+            date=date,
+            service=service,
+            subject="dish",
+            score=score,
+            site_code=site_code,
+            dish_code=code,
+            actor=actor,
+        )
+        for code, score in dish_scores.items()
+    ]
+    if service_score is not None:
+        ratings.append(
+            record_rating(
+                session,
+                date=date,
+                service=service,
+                subject="service",
+                score=service_score,
+                site_code=site_code,
+                comment=comment,
+                actor=actor,
+            )
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="rating",
+        entity_code=f"{site_code}/{date.isoformat()}/{service}",
+        details={"dishes": dict(dish_scores), "service": service_score},
+    )
+    return ratings
+
+
+def dishes_served(session: Session, date: dt.date, service: str) -> list[Dish]:
+    """The distinct dishes on any menu of ``date`` and ``service``, by code."""
+    stmt = (
+        select(Dish)
+        .join(MenuItem, MenuItem.dish_id == Dish.id)
+        .join(Menu, Menu.id == MenuItem.menu_id)
+        .where(Menu.date == date, Menu.service == service)
+        .distinct()
+        .order_by(Dish.code)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    count: int
+    average: float | None
+
+
+def summary(
+    session: Session, *, site_code: str, date: dt.date, service: str
+) -> dict[str, ScoreSummary]:
+    """Ratings so far at a site for a meal: key ``"service"`` or a dish code."""
+    site_id = _id_by_code(session, Site, site_code)
+    rows = session.execute(
+        select(Rating.subject, Dish.code, func.count(Rating.id), func.avg(Rating.score))
+        .outerjoin(Dish, Dish.id == Rating.dish_id)
+        .where(Rating.site_id == site_id, Rating.date == date, Rating.service == service)
+        .group_by(Rating.subject, Dish.code)
+    )
+    out: dict[str, ScoreSummary] = {}
+    for subject, dish_code, count, avg in rows:
+        key = "service" if subject == "service" else str(dish_code)
+        out[key] = ScoreSummary(int(count), round(float(avg), 2) if avg is not None else None)
+    return out

@@ -1,0 +1,367 @@
+"""Reports: the day at a glance (dashboard) and the monthly report of meals served.
+
+Meals served (人次) are meals on route stops whose delivery was recorded as *delivered*:
+per site and diet profile for canteens and dining points, per elder category and profile
+for home delivery. The report also carries the headcounts sites reported, delivery
+outcomes (stops delivered / no answer / refused / not recorded) and ratings, and exports
+to CSV and XLSX for the civil affairs settlement.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from mealplan.db.models import (
+    Delivery,
+    DietProfile,
+    Dish,
+    Headcount,
+    PlanRun,
+    Rating,
+    Route,
+    RouteStop,
+    Site,
+    Trip,
+)
+from mealplan.domain.vocab import HeadcountSource, StopKind
+from mealplan.services import deliveries, headcounts
+
+log = logging.getLogger(__name__)
+
+HOME = "home"
+
+
+# --------------------------------------------------------------------------- the day
+
+
+@dataclass(frozen=True)
+class ProfileMeals:
+    code: str
+    name_zh: str
+    name_en: str
+    site_meals: int
+    home_meals: int
+
+    @property
+    def total(self) -> int:
+        return self.site_meals + self.home_meals
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    date: dt.date
+    service: str
+    sites: list[headcounts.SiteDay]
+    profiles: list[ProfileMeals]
+    home_clients: int
+    open_alerts: int
+    latest_run: PlanRun | None
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.sites if s.status == status)
+
+    @property
+    def total_meals(self) -> int:
+        return sum(p.total for p in self.profiles)
+
+
+def latest_run(session: Session, date: dt.date) -> PlanRun | None:
+    return session.scalar(
+        select(PlanRun)
+        .where(PlanRun.date == date)
+        .order_by(PlanRun.started_at.desc(), PlanRun.id.desc())
+        .limit(1)
+    )
+
+
+def day_summary(
+    session: Session, date: dt.date, service: str = "lunch", *, weeks: int = 4
+) -> DaySummary:
+    """Headcounts reported / forecast / missing per site, meals per profile (sites plus
+    home subscriptions), open welfare alerts and the latest plan run of the date."""
+    sites = headcounts.day_status(session, date, service, weeks=weeks)
+    clients = deliveries.home_subscriptions(session, date, service)
+    site_meals: dict[str, int] = defaultdict(int)
+    for s in sites:
+        for code, count in s.counts.items():
+            site_meals[code] += count
+    home_meals: dict[str, int] = defaultdict(int)
+    for c in clients:
+        home_meals[c.diet_profile.code] += 1
+    profiles = [
+        ProfileMeals(
+            p.code, p.name_zh, p.name_en, site_meals.get(p.code, 0), home_meals.get(p.code, 0)
+        )
+        for p in headcounts.profiles(session)
+        if site_meals.get(p.code) or home_meals.get(p.code)
+    ]
+    return DaySummary(
+        date=date,
+        service=service,
+        sites=sites,
+        profiles=profiles,
+        home_clients=len(clients),
+        open_alerts=deliveries.count_open_alerts(session),
+        latest_run=latest_run(session, date),
+    )
+
+
+# --------------------------------------------------------------------------- the month
+
+
+@dataclass(frozen=True)
+class ServedRow:
+    """Meals delivered to one place (a site, or home delivery) for one profile/category."""
+
+    place: str  # site code, or "home"
+    place_name: str
+    place_kind: str  # canteen | dining_point | home
+    profile: str
+    category: str  # elder category for home delivery; "" for sites
+    meals: int  # delivered (confirmed)
+    reported: int  # headcounts the site reported (sites only)
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    place: str
+    place_name: str
+    delivered: int = 0
+    no_answer: int = 0
+    refused: int = 0
+    not_recorded: int = 0
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    subject: str  # service | dish
+    code: str  # site code (service) or dish code
+    name: str
+    count: int
+    average: float
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    year: int
+    month: int
+    served: list[ServedRow]
+    outcomes: list[OutcomeRow]
+    ratings: list[RatingRow]
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_profile: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def total_meals(self) -> int:
+        return sum(r.meals for r in self.served)
+
+    @property
+    def total_reported(self) -> int:
+        return sum(r.reported for r in self.served)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise ValueError(f"no such month: {year}-{month}")
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
+    """Meals served per site, profile and elder category in a month, with reported
+    headcounts, delivery outcomes and ratings."""
+    first, last = month_bounds(year, month)
+    stops = session.scalars(
+        select(RouteStop)
+        .join(RouteStop.trip)
+        .join(Trip.route)
+        .where(Route.date >= first, Route.date <= last)
+        .options(selectinload(RouteStop.site), selectinload(RouteStop.client))
+    ).all()
+    outcome_of = {
+        d.route_stop_id: d.status
+        for d in session.scalars(
+            select(Delivery).where(Delivery.route_stop_id.in_([s.id for s in stops]))
+        )
+    }
+    meals: dict[tuple[str, str, str, str, str], int] = defaultdict(int)
+    names: dict[str, str] = {}
+    outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for stop in stops:
+        if stop.kind == StopKind.HOME.value or stop.site is None:
+            place, kind = HOME, HOME
+            category = stop.client.category if stop.client else ""
+            names[HOME] = ""
+        else:
+            place, kind, category = stop.site.code, stop.site.kind, ""
+            names[place] = stop.site.name
+        status = outcome_of.get(stop.id)
+        outcomes[place][status or "not_recorded"] += 1
+        for profile, count in (stop.meals or {}).items():
+            meals[(place, kind, str(profile), category, "")] += (
+                int(count) if status == "delivered" else 0
+            )
+    reported: dict[tuple[str, str], int] = defaultdict(int)
+    for site_code, site_name, site_kind, profile, total in session.execute(
+        select(Site.code, Site.name, Site.kind, DietProfile.code, func.sum(Headcount.count))
+        .join(Headcount.site)
+        .join(Headcount.diet_profile)
+        .where(
+            Headcount.date >= first,
+            Headcount.date <= last,
+            Headcount.source == HeadcountSource.REPORTED.value,
+        )
+        .group_by(Site.code, Site.name, Site.kind, DietProfile.code)
+    ):
+        reported[(site_code, profile)] = int(total or 0)
+        names[site_code] = site_name
+        meals.setdefault((site_code, site_kind, profile, "", ""), 0)
+    served = [
+        ServedRow(
+            place,
+            names.get(place, ""),
+            kind,
+            profile,
+            category,
+            count,
+            reported.get((place, profile), 0) if kind != HOME else 0,
+        )
+        for (place, kind, profile, category, _), count in sorted(
+            meals.items(), key=lambda kv: (kv[0][1] == HOME, kv[0][0], kv[0][2], kv[0][3])
+        )
+    ]
+    outcome_rows = [
+        OutcomeRow(
+            place,
+            names.get(place, ""),
+            counts.get("delivered", 0),
+            counts.get("no_answer", 0),
+            counts.get("refused", 0),
+            counts.get("not_recorded", 0),
+        )
+        for place, counts in sorted(outcomes.items(), key=lambda kv: (kv[0] == HOME, kv[0]))
+    ]
+    ratings: list[RatingRow] = []
+    for code, name, count, avg in session.execute(
+        select(Site.code, Site.name, func.count(Rating.id), func.avg(Rating.score))
+        .join(Site, Site.id == Rating.site_id)
+        .where(Rating.date >= first, Rating.date <= last, Rating.subject == "service")
+        .group_by(Site.code, Site.name)
+        .order_by(Site.code)
+    ):
+        ratings.append(RatingRow("service", code, name, int(count), round(float(avg), 2)))
+    home_service = session.execute(
+        select(func.count(Rating.id), func.avg(Rating.score)).where(
+            Rating.date >= first,
+            Rating.date <= last,
+            Rating.subject == "service",
+            Rating.client_id.is_not(None),
+        )
+    ).one()
+    if home_service[0]:
+        ratings.append(
+            RatingRow("service", HOME, "", int(home_service[0]), round(float(home_service[1]), 2))
+        )
+    for code, name, count, avg in session.execute(
+        select(Dish.code, Dish.name_zh, func.count(Rating.id), func.avg(Rating.score))
+        .join(Dish, Dish.id == Rating.dish_id)
+        .where(Rating.date >= first, Rating.date <= last, Rating.subject == "dish")
+        .group_by(Dish.code, Dish.name_zh)
+        .order_by(Dish.code)
+    ):
+        ratings.append(RatingRow("dish", code, name, int(count), round(float(avg), 2)))
+    by_category: dict[str, int] = defaultdict(int)
+    by_profile: dict[str, int] = defaultdict(int)
+    for row in served:
+        by_profile[row.profile] += row.meals
+        if row.place_kind == HOME:
+            by_category[row.category] += row.meals
+    return MonthlyReport(
+        year,
+        month,
+        served,
+        outcome_rows,
+        ratings,
+        dict(sorted(by_category.items())),
+        dict(sorted(by_profile.items())),
+    )
+
+
+def _tables(report: MonthlyReport) -> list[tuple[str, list[str], list[list[object]]]]:
+    return [
+        (
+            "served",
+            [
+                "place",
+                "place_name",
+                "place_kind",
+                "profile",
+                "elder_category",
+                "meals_delivered",
+                "headcount_reported",
+            ],
+            [
+                [r.place, r.place_name, r.place_kind, r.profile, r.category, r.meals, r.reported]
+                for r in report.served
+            ],
+        ),
+        (
+            "outcomes",
+            ["place", "place_name", "delivered", "no_answer", "refused", "not_recorded"],
+            [
+                [r.place, r.place_name, r.delivered, r.no_answer, r.refused, r.not_recorded]
+                for r in report.outcomes
+            ],
+        ),
+        (
+            "ratings",
+            ["subject", "code", "name", "count", "average"],
+            [[r.subject, r.code, r.name, r.count, r.average] for r in report.ratings],
+        ),
+    ]
+
+
+def report_csv(report: MonthlyReport) -> str:
+    """The report as CSV: one section per table, separated by a blank line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["month", f"{report.year:04d}-{report.month:02d}"])
+    for name, header, rows in _tables(report):
+        writer.writerow([])
+        writer.writerow([name])
+        writer.writerow(header)
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+def report_xlsx(report: MonthlyReport) -> bytes:
+    """The report as an XLSX workbook, one sheet per table."""
+    book = Workbook()
+    default = book.active
+    if default is not None:
+        book.remove(default)
+    for name, header, rows in _tables(report):
+        sheet = book.create_sheet(name)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,247 @@
+"""People who log in to the panel: accounts, roles, passwords and login throttling.
+
+Passwords are stored as werkzeug hashes. After :data:`FREE_ATTEMPTS` wrong passwords in a
+row for a username, every further attempt is refused until a delay has passed since the
+last failure; the delay doubles with each further failure (30 s, 60 s, 120 s... capped at
+one hour). A correct password after the delay resets the count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from mealplan.db.models import Site, User
+from mealplan.errors import MealplanError, NotFoundError
+from mealplan.services import audit
+
+log = logging.getLogger(__name__)
+
+ROLES: tuple[str, ...] = ("admin", "manager", "dispatcher", "site_staff", "viewer")
+LANGUAGES: tuple[str, ...] = ("zh_Hans_CN", "en")
+MIN_PASSWORD_LENGTH = 8
+FREE_ATTEMPTS = 5
+BASE_DELAY_S = 30
+MAX_DELAY_S = 3600
+#: werkzeug hashing method; tests may lower the cost, production keeps the default.
+PASSWORD_METHOD = "scrypt"
+
+# A hash to compare against when the username is unknown, so that both cases take as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+class UserError(MealplanError):
+    """A user account cannot be created or changed as asked."""
+
+
+class InvalidCredentials(MealplanError):
+    """Wrong username or password (deliberately not saying which)."""
+
+
+class LoginThrottled(MealplanError):
+    """Too many wrong passwords in a row: try again after ``retry_after_s`` seconds."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(f"too many failed logins; try again in {retry_after_s} s")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """What the panel keeps about the logged-in user for one request."""
+
+    id: int
+    username: str
+    role: str
+    site_id: int | None
+    site_code: str | None
+    language: str
+    active: bool
+
+
+def info(user: User) -> UserInfo:
+    return UserInfo(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        site_id=user.site_id,
+        site_code=user.site.code if user.site is not None else None,
+        language=user.language,
+        active=user.active,
+    )
+
+
+def throttle_delay_s(failed_logins: int) -> int:
+    """Seconds a user must wait after the last failure, given the failures in a row."""
+    if failed_logins < FREE_ATTEMPTS:
+        return 0
+    return int(min(MAX_DELAY_S, BASE_DELAY_S * 2 ** (failed_logins - FREE_ATTEMPTS)))
+
+
+def _site_id(session: Session, role: str, site_code: str | None) -> int | None:
+    if role == "site_staff":
+        if not site_code:
+            raise UserError("a site_staff user needs a site (--site CODE)")
+    elif site_code:
+        raise UserError(f"only site_staff users are bound to a site, not {role}")
+    if not site_code:
+        return None
+    site_id = session.scalar(select(Site.id).where(Site.code == site_code))
+    if site_id is None:
+        raise NotFoundError(f"no site with code {site_code!r}")
+    return site_id
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    site_code: str | None = None,
+    language: str = "zh_Hans_CN",
+    actor: str,
+) -> User:
+    """Create an account; site_staff must name their site, other roles must not."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise UserError("the username must have 1-80 characters")
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if language not in LANGUAGES:
+        raise UserError(f"unknown language {language!r}")
+    _check_password(password)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        role=role,
+        site_id=_site_id(session, role, site_code),
+        language=language,
+        active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_code=username,
+        details={"role": role, "site": site_code},
+    )
+    return user
+
+
+def update_user(
+    session: Session,
+    username: str,
+    *,
+    role: str | None = None,
+    site_code: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+    actor: str,
+) -> User:
+    """Change role (and site), active flag or password; unlocks a throttled account too."""
+    user = get_by_username(session, username)
+    changes: dict[str, object] = {}
+    if role is not None:
+        if role not in ROLES:
+            raise UserError(f"unknown role {role!r}")
+        site_id = _site_id(session, role, site_code)
+        if (role, site_id) != (user.role, user.site_id):
+            changes["role"] = [user.role, role]
+            changes["site"] = [user.site.code if user.site else None, site_code]
+            user.role, user.site_id = role, site_id
+    if active is not None and active != user.active:
+        changes["active"] = [user.active, active]
+        user.active = active
+    if password:
+        _check_password(password)
+        user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        user.failed_logins = 0
+        user.last_failed_at = None
+        changes["password"] = "changed"
+    session.flush()
+    session.refresh(user)
+    if changes:
+        audit.record(
+            session,
+            actor=actor,
+            action="update",
+            entity="user",
+            entity_code=username,
+            details=changes,
+        )
+    return user
+
+
+def get_by_username(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFoundError(f"no user {username!r}")
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def set_language(session: Session, user_id: int, language: str) -> None:
+    if language not in LANGUAGES:
+        raise UserError(f"unknown language {language!r}")
+    user = session.get(User, user_id)
+    if user is not None and user.language != language:
+        user.language = language
+        session.flush()
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, now: dt.datetime | None = None
+) -> User:
+    """The active user with this username and password.
+
+    Raises :class:`LoginThrottled` while the user must wait (the password is not even
+    checked) and :class:`InvalidCredentials` otherwise. Failures are counted on the user
+    (flushed; the caller commits even when this raises).
+    """
+    now = now or dt.datetime.now()
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise InvalidCredentials("wrong username or password")
+    delay = throttle_delay_s(user.failed_logins)
+    if delay and user.last_failed_at is not None:
+        wait = (user.last_failed_at + dt.timedelta(seconds=delay) - now).total_seconds()
+        if wait > 0:
+            log.warning("login throttled for %s (%d failures)", username, user.failed_logins)
+            raise LoginThrottled(math.ceil(wait))
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        user.last_failed_at = now
+        session.flush()
+        log.info("failed login for %s (%d in a row)", username, user.failed_logins)
+        raise InvalidCredentials("wrong username or password")
+    if user.failed_logins:
+        user.failed_logins = 0
+        user.last_failed_at = None
+        session.flush()
+    return user

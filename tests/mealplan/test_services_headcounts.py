@@ -1,0 +1,121 @@
+"""Headcount reporting, cut-off, seats flag and forecasts (mealplan.services.headcounts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy.orm import Session
+
+from mealplan.db.models import DietProfile, Kitchen, NutritionGroup, Site
+from mealplan.services import headcounts
+from mealplan.services.headcounts import CutoffPassedError
+from mealplan.services.records import RecordValidationError
+
+pytestmark = pytest.mark.db
+MONDAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def site(session: Session) -> Site:
+    kitchen = Kitchen(code="K1", name="K", lat=30, lon=120)
+    site = Site(code="S1", kind="canteen", name="S", lat=30, lon=120, kitchen=kitchen, seats=20)
+    group = NutritionGroup(code="regular", name_zh="普通", name_en="Regular")
+    session.add_all(
+        [
+            site,
+            DietProfile(code="reg", name_zh="普通", name_en="Regular", group=group),
+            DietProfile(code="soft", name_zh="软食", name_en="Soft", group=group, max_iddsi=6),
+        ]
+    )
+    session.flush()
+    return site
+
+
+def test_cutoff_same_day(site: Site) -> None:
+    """Same-day reports close at the cut-off; earlier days are closed, later ones open."""
+    at_8 = dt.datetime.combine(MONDAY, dt.time(8, 59))
+    at_9 = dt.datetime.combine(MONDAY, dt.time(9, 0))
+    assert headcounts.is_open(MONDAY, now=at_8, cutoff="09:00")
+    assert not headcounts.is_open(MONDAY, now=at_9, cutoff="09:00")
+    assert headcounts.is_open(MONDAY + dt.timedelta(days=1), now=at_9, cutoff="09:00")
+    assert not headcounts.is_open(MONDAY - dt.timedelta(days=1), now=at_8, cutoff="09:00")
+
+
+def test_record_before_cutoff_and_replace(session: Session, site: Site) -> None:
+    """Counts are stored as reported; a second report replaces one profile, keeps the other."""
+    now = dt.datetime.combine(MONDAY, dt.time(8, 0))
+    headcounts.record_headcounts(
+        session, "S1", MONDAY, "lunch", {"reg": 10, "soft": 3}, "li", now=now, cutoff="09:00"
+    )
+    result = headcounts.record_headcounts(
+        session, "S1", MONDAY, "lunch", {"reg": 12}, "li", now=now, cutoff="09:00"
+    )
+    assert result.counts == {"reg": 12, "soft": 3} and result.total == 15
+    assert not result.over_seats and result.warnings == []
+
+
+def test_after_cutoff_refused_unless_late_allowed(session: Session, site: Site) -> None:
+    """After the cut-off site staff are refused; a manager (allow_late) may still write."""
+    late = dt.datetime.combine(MONDAY, dt.time(9, 30))
+    with pytest.raises(CutoffPassedError):
+        headcounts.record_headcounts(
+            session, "S1", MONDAY, "lunch", {"reg": 5}, "li", now=late, cutoff="09:00"
+        )
+    assert headcounts.site_counts(session, "S1", MONDAY, "lunch") == {}
+    headcounts.record_headcounts(
+        session,
+        "S1",
+        MONDAY,
+        "lunch",
+        {"reg": 5},
+        "boss",
+        now=late,
+        cutoff="09:00",
+        allow_late=True,
+    )
+    assert headcounts.site_counts(session, "S1", MONDAY, "lunch") == {"reg": 5}
+
+
+def test_above_seats_flagged(session: Session, site: Site) -> None:
+    """A total of 25 at a site of 20 seats is stored with a warning."""
+    now = dt.datetime.combine(MONDAY, dt.time(7, 0))
+    result = headcounts.record_headcounts(
+        session, "S1", MONDAY, "lunch", {"reg": 20, "soft": 5}, "li", now=now, cutoff="09:00"
+    )
+    assert result.over_seats
+    assert str(result.warnings[0]) == "the total of 25 is above the 20 seats of the site"
+
+
+@pytest.mark.parametrize("counts", [{"nope": 1}, {"reg": -1}, {"reg": 10_001}, {"reg": "x"}])
+def test_invalid_counts(session: Session, site: Site, counts: dict[str, object]) -> None:
+    """Unknown profiles, negative, huge or non-numeric counts are refused."""
+    now = dt.datetime.combine(MONDAY, dt.time(7, 0))
+    with pytest.raises(RecordValidationError):
+        headcounts.record_headcounts(
+            session,
+            "S1",
+            MONDAY,
+            "lunch",
+            counts,
+            "li",  # type: ignore[arg-type]
+            now=now,
+            cutoff="09:00",
+        )
+
+
+def test_forecast_and_day_status(session: Session, site: Site) -> None:
+    """A site that has not reported is forecast from the same weekday: (10 + 14) / 2 = 12;
+    with no history it is missing, never zero."""
+    past = [MONDAY - dt.timedelta(weeks=1), MONDAY - dt.timedelta(weeks=2)]
+    for day, count in zip(past, (10, 14), strict=True):
+        headcounts.record_headcounts(
+            session, "S1", day, "lunch", {"reg": count}, "li", allow_late=True
+        )
+    days = headcounts.day_status(session, MONDAY, "lunch")
+    assert [(d.status, d.counts) for d in days] == [("forecast", {"reg": 12})]
+    later = headcounts.day_status(session, MONDAY + dt.timedelta(weeks=10), "lunch")
+    assert [(d.status, d.counts) for d in later] == [("missing", {})]
+    headcounts.record_headcounts(session, "S1", MONDAY, "lunch", {"reg": 7}, "li", allow_late=True)
+    assert headcounts.day_status(session, MONDAY, "lunch")[0].status == "reported"
+    assert headcounts.day_status(session, MONDAY, "dinner") == []  # no dinner window

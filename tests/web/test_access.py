@@ -1,0 +1,142 @@
+"""The role x route access matrix (site staff are bound to site S1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from web.access import PERMISSIONS
+
+pytestmark = pytest.mark.db
+
+ALL = ("admin", "manager", "dispatcher", "site_staff", "viewer")
+OFFICE = ("admin", "manager", "dispatcher", "viewer")
+EDITORS = ("admin", "manager")
+TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+# (method, url, {role: expected status}); roles not named expect 403.
+MATRIX: list[tuple[str, str, dict[str, int]]] = [
+    ("GET", "/", {**dict.fromkeys(OFFICE, 200), "site_staff": 302}),
+    ("GET", "/data/sites/", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/data/dishes/", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/data/sites/new", dict.fromkeys(EDITORS, 200)),
+    ("GET", "/data/sites/S1/edit", dict.fromkeys(OFFICE, 200)),
+    ("POST", "/data/sites/S1/edit", dict.fromkeys(EDITORS, 302)),
+    ("GET", "/data/profiles/regular/edit", dict.fromkeys(OFFICE, 200)),
+    ("POST", "/data/groups/regular/targets", dict.fromkeys(EDITORS, 302)),
+    ("GET", "/headcounts/", {**dict.fromkeys(OFFICE, 200), "site_staff": 302}),
+    ("GET", "/headcounts/S1", dict.fromkeys(ALL, 200)),
+    ("GET", "/headcounts/S2", dict.fromkeys(OFFICE, 200)),
+    (
+        "POST",
+        f"/headcounts/S1?date={TOMORROW}",
+        dict.fromkeys(("admin", "manager", "site_staff"), 302),
+    ),
+    ("POST", f"/headcounts/S2?date={TOMORROW}", dict.fromkeys(EDITORS, 302)),
+    ("GET", "/import/", dict.fromkeys(EDITORS, 200)),
+    ("GET", "/deliveries/", dict.fromkeys(ALL, 200)),
+    ("GET", "/alerts/", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/ratings/", {**dict.fromkeys(OFFICE, 200), "site_staff": 302}),
+    ("GET", "/ratings/S1", dict.fromkeys(ALL, 200)),
+    ("GET", "/ratings/S2", dict.fromkeys(OFFICE, 200)),
+    ("POST", "/ratings/S1", dict.fromkeys(("admin", "manager", "site_staff"), 302)),
+    ("POST", "/ratings/S2", dict.fromkeys(EDITORS, 302)),
+    ("GET", "/reports/monthly", dict.fromkeys(("admin", "manager", "viewer"), 200)),
+    ("GET", "/reports/monthly.csv", dict.fromkeys(("admin", "manager", "viewer"), 200)),
+    ("GET", "/reports/monthly.xlsx", dict.fromkeys(("admin", "manager", "viewer"), 200)),
+    ("GET", "/admin/users", {"admin": 200}),
+    ("GET", "/admin/audit", {"admin": 200}),
+]
+
+# minimal valid bodies for the POST routes
+BODIES = {
+    "/data/sites/S1/edit": {
+        "code": "S1",
+        "kind": "canteen",
+        "name": "八一社区食堂",
+        "lat": "30.01",
+        "lon": "120.01",
+        "seats": "40",
+        "lunch_window_start_min": "11:00",
+        "lunch_window_end_min": "11:45",
+        "unloading_minutes": "8",
+        "kitchen": "K1",
+        "active": "y",
+    },
+    "/data/groups/regular/targets": {
+        "t-lunch-energy_kcal-min": "500",
+        "t-lunch-energy_kcal-max": "750",
+    },
+    "headcounts": {"c-lunch-regular": "10", "date": TOMORROW},
+    "ratings": {"service-score": "5"},
+}
+
+
+def _body(url: str) -> dict[str, str]:
+    if url.startswith("/headcounts/"):
+        return BODIES["headcounts"]
+    if url.startswith("/ratings/"):
+        return BODIES["ratings"]
+    return BODIES.get(url, {})
+
+
+@pytest.mark.parametrize("role", ALL)
+@pytest.mark.parametrize(
+    ("method", "url", "expected"), MATRIX, ids=[f"{m} {u.split('?')[0]}" for m, u, _ in MATRIX]
+)
+def test_access_matrix(
+    client: FlaskClient,
+    auth: Any,
+    world: Any,
+    role: str,
+    method: str,
+    url: str,
+    expected: dict[str, int],
+) -> None:
+    """Each role gets the page it may use and 403 elsewhere (site staff: only site S1)."""
+    auth.login_as(role, site="S1" if role == "site_staff" else None)
+    response = client.get(url) if method == "GET" else client.post(url, data=_body(url))
+    assert response.status_code == expected.get(role, 403), response.get_data(as_text=True)[:800]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "expected"), MATRIX, ids=[f"{m} {u.split('?')[0]}" for m, u, _ in MATRIX]
+)
+def test_anonymous_redirected_to_login(
+    client: FlaskClient, world: Any, method: str, url: str, expected: dict[str, int]
+) -> None:
+    """Every protected route sends an anonymous visitor to the login page."""
+    response = client.get(url) if method == "GET" else client.post(url, data=_body(url))
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_site_staff_cannot_record_other_sites_delivery(
+    client: FlaskClient, auth: Any, world: Any, make_route: Any
+) -> None:
+    """Site staff of S1 confirm receipt at S1 only: a stop at S2 gives 403."""
+    stops = make_route(
+        dt.date.today(), [("site", "S1", {"regular": 5}), ("site", "S2", {"regular": 3})]
+    )
+    auth.login_as("site_staff", site="S1")
+    ok = client.post(f"/deliveries/{stops[0].id}", data={"status": "delivered"})
+    assert ok.status_code == 302
+    refused = client.post(f"/deliveries/{stops[1].id}", data={"status": "delivered"})
+    assert refused.status_code == 403
+
+
+def test_viewer_sees_read_only_form(client: FlaskClient, auth: Any, world: Any) -> None:
+    """A viewer can open a record but gets no save button."""
+    auth.login_as("viewer")
+    html = client.get("/data/sites/S1/edit").get_data(as_text=True)
+    assert "<fieldset disabled" in html
+    assert 'type="submit" class="primary"' not in html
+
+
+def test_every_permission_names_known_roles() -> None:
+    """The permission matrix only names the five roles."""
+    for roles in PERMISSIONS.values():
+        assert set(roles) <= set(ALL)

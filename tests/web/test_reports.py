@@ -1,0 +1,121 @@
+"""The monthly report on a small hand-made case, and its CSV and XLSX exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from mealplan.services import deliveries, headcounts, ratings
+
+pytestmark = pytest.mark.db
+
+DAY1 = dt.date(2026, 3, 2)
+DAY2 = dt.date(2026, 3, 3)
+APRIL = dt.date(2026, 4, 1)
+
+
+@pytest.fixture
+def march(session: Session, world: Any, make_home_client: Any, make_route: Any) -> None:
+    """March 2026: S1 gets 10 + 12 meals (both delivered), S2 gets 6 (refused), C1 (age 80)
+    gets 1 + 1 (one delivered, one no answer), C2 (hardship) 1 delivered; April noise."""
+    make_home_client("C1", category="age_80")
+    make_home_client("C2", category="hardship", profile="low_sodium")
+    d1 = make_route(
+        DAY1,
+        [
+            ("site", "S1", {"regular": 8, "low_sodium": 2}),
+            ("site", "S2", {"regular": 6}),
+            ("home", "C1", {"regular": 1}),
+            ("home", "C2", {"low_sodium": 1}),
+        ],
+    )
+    d2 = make_route(DAY2, [("site", "S1", {"regular": 12}), ("home", "C1", {"regular": 1})])
+    april = make_route(APRIL, [("site", "S1", {"regular": 50})])
+    for stop, status in [
+        (d1[0], "delivered"),
+        (d1[1], "refused"),
+        (d1[2], "delivered"),
+        (d1[3], "delivered"),
+        (d2[0], "delivered"),
+        (d2[1], "no_answer"),
+        (april[0], "delivered"),
+    ]:
+        deliveries.record_delivery(session, stop.id, status, reason="r", actor="driver")
+    for day, count in ((DAY1, 11), (DAY2, 12)):
+        headcounts.record_headcounts(
+            session, "S1", day, "lunch", {"regular": count}, "staff", allow_late=True
+        )
+    for score in (4, 5):
+        ratings.record_rating(
+            session,
+            date=DAY1,
+            service="lunch",
+            subject="service",
+            score=score,
+            site_code="S1",
+            actor="staff",
+        )
+    session.commit()
+
+
+def test_monthly_totals(client: FlaskClient, auth: Any, march: None) -> None:
+    """Meals delivered: S1 8+2+12 = 22, homes 1 (C1) + 1 (C2) = 2 -> 24; S2 refused and the
+    C1 no-answer are not served; S1 reported 11 + 12 = 23; April is not counted."""
+    auth.login_as("viewer")
+    html = client.get("/reports/monthly?month=2026-03").get_data(as_text=True)
+    assert 'id="total-meals">24<' in html
+    assert 'id="total-reported">23<' in html
+
+
+def test_monthly_report_service(session: Session, march: None) -> None:
+    """The report rows split meals by site, profile and elder category, with outcomes."""
+    from mealplan.services import reports
+
+    report = reports.monthly_report(session, 2026, 3)
+    served = {(r.place, r.profile, r.category): (r.meals, r.reported) for r in report.served}
+    assert served[("S1", "regular", "")] == (20, 23)
+    assert served[("S1", "low_sodium", "")] == (2, 0)
+    assert served[("S2", "regular", "")] == (0, 0)
+    assert served[("home", "regular", "age_80")] == (1, 0)
+    assert served[("home", "low_sodium", "hardship")] == (1, 0)
+    assert report.by_category == {"age_80": 1, "hardship": 1}
+    outcomes = {
+        o.place: (o.delivered, o.no_answer, o.refused, o.not_recorded) for o in report.outcomes
+    }
+    assert outcomes == {"S1": (2, 0, 0, 0), "S2": (0, 0, 1, 0), "home": (2, 1, 0, 0)}
+    assert [(r.subject, r.code, r.count, r.average) for r in report.ratings] == [
+        ("service", "S1", 2, 4.5)
+    ]
+
+
+def test_csv_export(client: FlaskClient, auth: Any, march: None) -> None:
+    """The CSV export carries the served rows (UTF-8 with BOM for Excel)."""
+    auth.login_as("manager")
+    response = client.get("/reports/monthly.csv?month=2026-03")
+    assert response.mimetype == "text/csv"
+    text = response.get_data().decode("utf-8-sig")
+    assert "S1,八一社区食堂,canteen,regular,,20,23" in text
+    assert "home,,home,regular,age_80,1,0" in text
+
+
+def test_xlsx_export(client: FlaskClient, auth: Any, march: None) -> None:
+    """The XLSX export has one sheet per table with the same figures."""
+    auth.login_as("manager")
+    response = client.get("/reports/monthly.xlsx?month=2026-03")
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert book.sheetnames == ["served", "outcomes", "ratings"]
+    rows = list(book["served"].iter_rows(values_only=True))
+    assert rows[0][0] == "place"
+    assert sum(int(r[5]) for r in rows[1:]) == 24
+
+
+def test_bad_month_falls_back(client: FlaskClient, auth: Any, world: Any) -> None:
+    """An invalid month shows the current month instead of failing."""
+    auth.login_as("manager")
+    assert client.get("/reports/monthly?month=2026-13").status_code == 200

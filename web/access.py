@@ -1,0 +1,157 @@
+"""Who may do what: roles, the permission x role matrix, ``@requires`` and site binding.
+
+The matrix below is the one place access is decided. Views name a permission to read
+(GET) and optionally another to write (POST): ``@requires("headcounts.view",
+write="headcounts.edit")``. A site_staff user is bound to one site: views that take a site
+call :func:`ensure_site` (403 for any other site).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+
+from mealplan.services import users
+from mealplan.services.users import UserInfo
+from web.db import get_db
+
+ADMIN, MANAGER, DISPATCHER, SITE_STAFF, VIEWER = users.ROLES
+ALL = frozenset(users.ROLES)
+OFFICE = frozenset({ADMIN, MANAGER, DISPATCHER, VIEWER})  # everyone but site staff
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "dashboard.view": OFFICE,
+    "data.view": OFFICE,
+    "data.edit": frozenset({ADMIN, MANAGER}),
+    "import.run": frozenset({ADMIN, MANAGER}),
+    "headcounts.view": ALL,
+    "headcounts.edit": frozenset({ADMIN, MANAGER, SITE_STAFF}),
+    "headcounts.late_edit": frozenset({ADMIN, MANAGER}),  # after the cut-off
+    "deliveries.view": ALL,
+    "deliveries.record": frozenset({ADMIN, MANAGER, DISPATCHER, SITE_STAFF}),
+    "alerts.view": frozenset({ADMIN, MANAGER, DISPATCHER, VIEWER}),
+    "alerts.resolve": frozenset({ADMIN, MANAGER, DISPATCHER}),
+    "alerts.banner": frozenset({ADMIN, MANAGER, DISPATCHER}),
+    "ratings.view": ALL,
+    "ratings.record": frozenset({ADMIN, MANAGER, SITE_STAFF}),
+    "reports.view": frozenset({ADMIN, MANAGER, VIEWER}),
+    "users.manage": frozenset({ADMIN}),
+    "audit.view": frozenset({ADMIN}),
+}
+
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"),
+    MANAGER: _l("Kitchen manager"),
+    DISPATCHER: _l("Dispatcher"),
+    SITE_STAFF: _l("Site staff"),
+    VIEWER: _l("Viewer (read-only)"),
+}
+
+
+class PanelUser(UserMixin):  # type: ignore[misc]
+    """The logged-in user for one request (a snapshot, not the ORM object)."""
+
+    def __init__(self, info: UserInfo) -> None:
+        self.info = info
+        self.id = info.id
+        self.username = info.username
+        self.role = info.role
+        self.site_id = info.site_id
+        self.site_code = info.site_code
+        self.language = info.language
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.info.active
+
+    def can(self, permission: str) -> bool:
+        return self.role in PERMISSIONS[permission]
+
+
+class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
+    role = ""
+    site_code = None
+    username = ""
+
+    def can(self, permission: str) -> bool:
+        return False
+
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in.")
+login_manager.anonymous_user = Anonymous
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> PanelUser | None:
+    try:
+        user = users.get_user(get_db(), int(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.active:
+        return None
+    return PanelUser(users.info(user))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+
+    @app.context_processor
+    def _access_helpers() -> dict[str, Any]:
+        return {"can": can, "ROLE_LABELS": ROLE_LABELS}
+
+
+def can(permission: str) -> bool:
+    """Whether the current user has ``permission`` (unknown permissions are a bug)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return bool(current_user.is_authenticated) and current_user.role in PERMISSIONS[permission]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(permission: str, *, write: str | None = None) -> Callable[[F], F]:
+    """Log in first, then ``permission`` for reading and ``write`` (if given) for POST."""
+    for name in (permission, write):
+        if name is not None and name not in PERMISSIONS:
+            raise KeyError(f"unknown permission {name!r}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(permission):
+                abort(403)
+            if write is not None and request.method == "POST" and not can(write):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission  # type: ignore[attr-defined]
+        wrapped.write_permission = write  # type: ignore[attr-defined]
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def ensure_site(site_code: str | None) -> None:
+    """403 unless the current user may act for ``site_code`` (site staff: only their own)."""
+    if current_user.role == SITE_STAFF and (
+        site_code is None or site_code != current_user.site_code
+    ):
+        abort(403)
+
+
+def actor() -> str:
+    return str(current_user.username) if current_user.is_authenticated else "anonymous"

@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from mealplan.domain.vocab import NUTRIENT_KEYS, Service
+from mealplan.services import records
+from mealplan.services.records import ENTITIES, TARGET_KEYS, RecordValidationError
+from web.access import actor, can, requires
+from web.data import bp
+from web.data.forms import recipe_rows, record_form, submitted_values, target_rows
+from web.db import get_db
+from web.forms import apply_issues, issue_text
+from web.labels import KIND_LABELS
+
+#: the order of the data menu
+KINDS = ("sites", "clients", "dishes", "ingredients", "profiles", "vehicles", "drivers", "kitchens")
+
+#: columns shown in each list, after the code
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "kitchens": ("name", "address", "capacity_lunch"),
+    "sites": ("name", "kind", "seats", "address", "active"),
+    "clients": ("name", "category", "lunch_days", "address", "active"),
+    "dishes": ("name_zh", "name_en", "category", "iddsi_level", "active"),
+    "ingredients": ("name_zh", "name_en", "food_group", "energy_kcal", "price_fen_per_kg"),
+    "vehicles": ("name", "kind", "capacity_boxes", "plate", "active"),
+    "drivers": ("name", "phone", "active"),
+    "profiles": ("name_zh", "name_en", "max_iddsi", "budget_fen"),
+}
+
+#: for each reference field, the record kind that lists its codes
+_REF_KIND = {"kitchen": "kitchens", "diet_profile": "profiles", "vehicle": "vehicles"}
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in ENTITIES:
+        abort(404)
+    return kind
+
+
+def _ref_choices(kind: str) -> dict[str, list[tuple[str, str]]]:
+    db = get_db()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for fs in ENTITIES[kind].fields:
+        if fs.kind != "ref":
+            continue
+        if fs.name == "group":
+            out[fs.name] = records.nutrition_group_codes(db)
+        else:
+            out[fs.name] = records.all_codes(db, _REF_KIND[fs.name])
+    return out
+
+
+@bp.get("/")
+@requires("data.view")
+def index() -> Response:
+    return redirect(url_for("data.listing", kind="sites"))
+
+
+@bp.get("/<kind>/")
+@requires("data.view")
+def listing(kind: str) -> str:
+    kind = _kind_or_404(kind)
+    q = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int) or 1
+    result = records.list_records(get_db(), kind, q=q, page=page, per_page=25)
+    return render_template(
+        "data/list.html",
+        kind=kind,
+        kinds=KINDS,
+        kind_labels=KIND_LABELS,
+        q=q,
+        page=result,
+        columns=LIST_COLUMNS[kind],
+    )
+
+
+def _dish_context(recipe: list[dict[str, Any]], code: str | None) -> dict[str, Any]:
+    db = get_db()
+    facts = records.dish_facts(db, code) if code else None
+    return {
+        "recipe": recipe,
+        "ingredients": records.ingredient_table(db),
+        "nutrient_keys": NUTRIENT_KEYS,
+        "facts": facts,
+    }
+
+
+def _profile_context(profile: Any) -> dict[str, Any]:
+    if profile is None:
+        return {}
+    db = get_db()
+    return {
+        "group": profile.group,
+        "targets": records.group_targets(db, profile.group.code),
+        "target_keys": TARGET_KEYS,
+        "services": [s.value for s in Service],
+    }
+
+
+@bp.route("/<kind>/new", methods=["GET", "POST"])
+@requires("data.edit")
+def create(kind: str) -> Response | str | tuple[str, int]:
+    kind = _kind_or_404(kind)
+    db = get_db()
+    form = record_form(kind, ref_choices=_ref_choices(kind))
+    extra: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        recipe, recipe_issues, raw = recipe_rows(request.form) if kind == "dishes" else ([], [], [])
+        if kind == "dishes":
+            extra = _dish_context(raw, None)
+        if form.validate_on_submit() and not recipe_issues:
+            values = submitted_values(kind, form)
+            try:
+                if kind == "dishes":
+                    obj = records.create_dish(db, values, recipe, actor=actor())
+                else:
+                    obj = records.create_record(db, kind, values, actor=actor())
+            except RecordValidationError as exc:
+                db.rollback()
+                apply_issues(form, exc)
+            else:
+                db.commit()
+                flash(_("Saved %(code)s.", code=obj.code), "success")
+                return redirect(url_for("data.edit", kind=kind, code=obj.code))
+        for issue in recipe_issues:
+            flash(issue_text(issue), "error")
+        status = 422
+    elif kind == "dishes":
+        extra = _dish_context([], None)
+    return render_template(
+        "data/form.html", kind=kind, kind_labels=KIND_LABELS, form=form, code=None, **extra
+    ), status
+
+
+@bp.route("/<kind>/<code>/edit", methods=["GET", "POST"])
+@requires("data.view", write="data.edit")
+def edit(kind: str, code: str) -> Response | str | tuple[str, int]:
+    kind = _kind_or_404(kind)
+    db = get_db()
+    obj = records.get_record(db, kind, code)
+    form = record_form(
+        kind,
+        ref_choices=_ref_choices(kind),
+        values=records.form_values(db, kind, obj),
+        editing=True,
+    )
+    status = 200
+    stored_recipe = (
+        [{"ingredient": line.ingredient.code, "grams": f"{line.grams:g}"} for line in obj.recipe]
+        if kind == "dishes"
+        else []
+    )
+    if request.method == "POST":
+        recipe, recipe_issues, raw = recipe_rows(request.form) if kind == "dishes" else ([], [], [])
+        if form.validate_on_submit() and not recipe_issues:
+            values = submitted_values(kind, form)
+            try:
+                if kind == "dishes":
+                    records.update_dish(db, code, values, recipe, actor=actor())
+                else:
+                    records.update_record(db, kind, code, values, actor=actor())
+            except RecordValidationError as exc:
+                db.rollback()
+                apply_issues(form, exc)
+            else:
+                db.commit()
+                if kind == "dishes":
+                    facts = records.dish_facts(db, code)
+                    flash(
+                        _(
+                            "Saved %(code)s: %(kcal)s kcal, %(protein)s g protein, "
+                            "%(sodium)s mg sodium, cost %(cost)s fen per serving.",
+                            code=code,
+                            kcal=round(facts.nutrients["energy_kcal"]),
+                            protein=round(facts.nutrients["protein_g"], 1),
+                            sodium=round(facts.nutrients["sodium_mg"]),
+                            cost=facts.cost_fen,
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Saved %(code)s.", code=code), "success")
+                return redirect(url_for("data.edit", kind=kind, code=code))
+        for issue in recipe_issues:
+            flash(issue_text(issue), "error")
+        stored_recipe = raw
+        status = 422
+    extra: dict[str, Any] = {}
+    if kind == "dishes":
+        extra = _dish_context(stored_recipe, code)
+    if kind == "profiles":
+        extra = _profile_context(obj)
+    return render_template(
+        "data/form.html",
+        kind=kind,
+        kind_labels=KIND_LABELS,
+        form=form,
+        code=code,
+        read_only=not can("data.edit"),
+        **extra,
+    ), status
+
+
+@bp.post("/groups/<code>/targets")
+@requires("data.edit")
+def group_targets(code: str) -> Response:
+    db = get_db()
+    services = [s.value for s in Service]
+    targets, issues = target_rows(request.form, services, TARGET_KEYS)
+    back = request.form.get("profile") or ""
+    if issues:
+        for issue in issues:
+            flash(f"{issue.field}: {issue_text(issue)}", "error")
+    else:
+        try:
+            records.update_group_targets(db, code, targets, actor=actor())
+        except RecordValidationError as exc:
+            db.rollback()
+            apply_issues(None, exc)
+        else:
+            db.commit()
+            flash(_("Saved the targets of %(code)s.", code=code), "success")
+    if back:
+        return redirect(url_for("data.edit", kind="profiles", code=back) + "#targets")
+    return redirect(url_for("data.listing", kind="profiles"))

@@ -1,0 +1,60 @@
+"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 413, 500 (rolls back)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from mealplan.errors import NotFoundError
+from web.db import rollback_db
+
+log = logging.getLogger(__name__)
+
+
+def _page(code: int, title: str, message: str = "") -> tuple[str, int]:
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        return _page(
+            400,
+            _("The form has expired or is invalid"),
+            _("Go back, reload the page and try again."),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(exc: HTTPException) -> tuple[str, int]:
+        return _page(400, _("Bad request"), exc.description or "")
+
+    @app.errorhandler(403)
+    def forbidden(exc: HTTPException) -> tuple[str, int]:
+        return _page(403, _("Not allowed"), _("Your role does not give access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(exc: HTTPException) -> tuple[str, int]:
+        return _page(404, _("Not found"))
+
+    @app.errorhandler(NotFoundError)
+    def record_not_found(exc: NotFoundError) -> tuple[str, int]:
+        rollback_db()
+        return _page(404, _("Not found"), str(exc))
+
+    @app.errorhandler(413)
+    def too_large(exc: HTTPException) -> tuple[str, int]:
+        return _page(413, _("The file is too large"))
+
+    @app.errorhandler(500)
+    def server_error(exc: Exception) -> tuple[str, int]:
+        rollback_db()
+        log.error("server error: %s", exc)
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("Nothing was saved. Try again, or tell the administrator."),
+        )

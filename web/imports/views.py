@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from flask import flash, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from mealplan.errors import ImportValidationError, MealplanError
+from mealplan.io.importing import import_table
+from mealplan.io.kinds import KIND_NAMES
+from web.access import actor, requires
+from web.db import get_db
+from web.forms import choices
+from web.imports import bp
+from web.labels import KIND_LABELS
+
+IMPORT_LABELS = {
+    **KIND_LABELS,
+    "diet-profiles": KIND_LABELS["profiles"],
+    "nutrition-groups": _l("Nutrition groups"),
+    "headcounts": _l("Headcounts"),
+}
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(_l("What the file holds"), validators=[InputRequired()])
+    file = FileField(
+        _l("File (CSV, XLSX or JSON)"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["csv", "xlsx", "json"], _l("Use a CSV, XLSX or JSON file.")),
+        ],
+    )
+    sheet = StringField(_l("Sheet (XLSX, optional)"), validators=[Optional(), Length(max=100)])
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("import.run")
+def index() -> tuple[str, int]:
+    form = ImportForm()
+    form.kind.choices = choices((k, IMPORT_LABELS.get(k, k)) for k in KIND_NAMES)
+    errors = []
+    report = None
+    status = 200
+    if form.validate_on_submit():
+        db = get_db()
+        upload = form.file.data
+        filename = upload.filename or "upload"
+        try:
+            report = import_table(
+                db,
+                form.kind.data or "",
+                upload.read(),
+                filename=filename,
+                actor=actor(),
+                sheet=form.sheet.data or None,
+            )
+        except ImportValidationError as exc:
+            db.rollback()
+            errors = exc.errors
+            flash(
+                _(
+                    "%(n)s error(s) in %(file)s: nothing was imported.",
+                    n=len(errors),
+                    file=filename,
+                ),
+                "error",
+            )
+            status = 422
+        except MealplanError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            status = 422
+        else:
+            db.commit()
+            flash(
+                _(
+                    "Imported %(file)s: %(rows)s row(s); %(created)s created, %(updated)s "
+                    "updated, %(unchanged)s unchanged.",
+                    file=filename,
+                    rows=report.rows,
+                    created=report.created,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                ),
+                "success",
+            )
+    elif form.is_submitted():
+        status = 422
+    return render_template("imports/index.html", form=form, errors=errors, report=report), status

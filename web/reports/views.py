@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, render_template, request
+
+from mealplan.services import reports
+from web.access import requires
+from web.db import get_db
+from web.reports import bp
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _month() -> tuple[int, int]:
+    """``?month=YYYY-MM`` (default: this month)."""
+    text = request.args.get("month", "")
+    try:
+        year, month = (int(part) for part in text.split("-", 1))
+        reports.month_bounds(year, month)
+    except ValueError:
+        today = dt.date.today()
+        return today.year, today.month
+    return year, month
+
+
+@bp.get("/monthly")
+@requires("reports.view")
+def monthly() -> str:
+    year, month = _month()
+    report = reports.monthly_report(get_db(), year, month)
+    return render_template("reports/monthly.html", report=report, month=f"{year:04d}-{month:02d}")
+
+
+@bp.get("/monthly.csv")
+@requires("reports.view")
+def monthly_csv() -> Response:
+    year, month = _month()
+    report = reports.monthly_report(get_db(), year, month)
+    body = "\ufeff" + reports.report_csv(report)  # BOM: Excel opens UTF-8 Chinese correctly
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=meals-{year:04d}-{month:02d}.csv"},
+    )
+
+
+@bp.get("/monthly.xlsx")
+@requires("reports.view")
+def monthly_xlsx() -> Response:
+    year, month = _month()
+    report = reports.monthly_report(get_db(), year, month)
+    return Response(
+        reports.report_xlsx(report),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename=meals-{year:04d}-{month:02d}.xlsx"},
+    )
