@@ -40,6 +40,17 @@ class PlanningSettings:
     menu_backend: str = "highs"
     routing_time_limit_s: float = 30.0
     seed: int = 1
+    # Weekly variety rules applied to every profile as soft rules (a profile whose
+    # dishes cannot meet one reports a shortfall instead of failing).
+    fish_meals_per_week_min: int = 2
+    pork_meals_per_week_max: int = 3
+    share_reward_fen: float = 0.0  # reward per dish shared by two profiles on a day
+    # Prices printed on the public weekly menu (fen per meal): the standard price and
+    # what the elder pays by subsidy category.
+    meal_price_fen: int = 1200
+    elder_price_fen: dict[str, int] = field(
+        default_factory=lambda: {"hardship": 100, "disabled": 100, "age_80": 300, "age_60": 500}
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,425 @@
+"""Menu planning use case: from stored dishes, diet profiles and the week's demand to
+stored menus, through the pure menu model in :mod:`solvers.menu`.
+
+``plan_menus`` plans every diet profile that occurs in the week's headcounts (reported
+or forecast) and home subscriptions, per service, and replaces the stored menus of those
+dates, services and profiles in the caller's transaction. An infeasible profile is a
+result: its explanation names the rule, profile and day, and the smallest relaxation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from mealplan.config import PlanningSettings
+from mealplan.db.models import DietProfile, Dish, Menu, MenuItem, NutritionGroup, Rating
+from mealplan.domain.food import percent_energy
+from mealplan.domain.vocab import Service
+from mealplan.planning.demand import day_demand
+from mealplan.services.food import facts_of, load_dishes
+from solvers import menu as ms
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MenuPlan:
+    """What ``plan_menus`` did."""
+
+    start: dt.date
+    dates: tuple[dt.date, ...]
+    services: tuple[str, ...]
+    profiles: dict[str, list[str]]  # service -> profile codes planned
+    result: ms.MenuResult
+    stored: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every (date, service, profile) asked for got a menu."""
+        wanted = sum(len(p) for p in self.profiles.values()) * len(self.dates)
+        return self.stored == wanted
+
+    def unplanned(self) -> list[tuple[dt.date, str, str]]:
+        have = {(m.date, m.service, m.profile) for m in self.result.meals}
+        return [
+            (d, s, p)
+            for s, profiles in self.profiles.items()
+            for p in profiles
+            for d in self.dates
+            if (d, s, p) not in have
+        ]
+
+
+def week_profiles(
+    session: Session, dates: Sequence[dt.date], services: Sequence[str]
+) -> dict[str, Counter[str]]:
+    """Meals per profile per service over ``dates`` (headcounts, forecasts, subscriptions)."""
+    out: dict[str, Counter[str]] = {}
+    for service in services:
+        total: Counter[str] = Counter()
+        for day in dates:
+            total.update(day_demand(session, day, service).meals_by_profile())
+        out[service] = Counter({p: n for p, n in total.items() if n > 0})
+    return out
+
+
+def dish_ratings(session: Session, since: dt.date) -> dict[int, float]:
+    """Mean elder rating (1-5) per dish since ``since``."""
+    rows = session.execute(
+        select(Rating.dish_id, func.avg(Rating.score))
+        .where(Rating.subject == "dish", Rating.dish_id.is_not(None), Rating.date >= since)
+        .group_by(Rating.dish_id)
+    )
+    return {int(dish_id): float(avg) for dish_id, avg in rows if dish_id is not None}
+
+
+def solver_dishes(dishes: Iterable[Dish], ratings: dict[int, float]) -> tuple[ms.Dish, ...]:
+    out = []
+    for dish in dishes:
+        if not dish.active or not dish.recipe:
+            continue
+        facts = facts_of(dish)
+        out.append(
+            ms.Dish(
+                code=dish.code,
+                category=dish.category,
+                cost_fen=facts.cost_fen,
+                nutrients=facts.nutrients,
+                iddsi_level=dish.iddsi_level,
+                allergens=facts.allergens,
+                halal=facts.halal,
+                vegetarian=facts.vegetarian,
+                food_groups=facts.food_groups,
+                cooking_method=dish.cooking_method,
+                tags=frozenset(dish.tags or ()),
+                rating=ratings.get(dish.id),
+            )
+        )
+    return tuple(out)
+
+
+def solver_profile(
+    profile: DietProfile,
+    services: Sequence[str],
+    planning: PlanningSettings,
+    headcount: int | None,
+) -> ms.DietProfile:
+    group: NutritionGroup = profile.group
+    bounds = tuple(
+        ms.NutrientBound(
+            key=t.nutrient,
+            min=t.min_value,
+            max=t.max_value,
+            hard=t.hard,
+            service=t.service,
+        )
+        for t in group.targets
+        if t.service in services and (t.min_value is not None or t.max_value is not None)
+    )
+    rules = []
+    if planning.fish_meals_per_week_min > 0:
+        rules.append(ms.FoodGroupRule("fish", min=planning.fish_meals_per_week_min, hard=False))
+    if planning.pork_meals_per_week_max >= 0:
+        rules.append(ms.FoodGroupRule("pork", max=planning.pork_meals_per_week_max, hard=False))
+    required = (
+        {"staple": frozenset(group.required_staple_tags)} if group.required_staple_tags else {}
+    )
+    return ms.DietProfile(
+        code=profile.code,
+        bounds=bounds,
+        excluded_allergens=frozenset(profile.exclude_allergens or ()),
+        halal=profile.halal,
+        vegetarian=profile.vegetarian,
+        max_iddsi=profile.max_iddsi,
+        excluded_tags=frozenset(group.excluded_tags or ()),
+        required_tags=required,
+        budget_fen=profile.budget_fen,
+        budget_hard=profile.budget_hard,
+        no_repeat_days=profile.no_repeat_days,
+        food_group_rules=tuple(rules),
+        headcount=headcount,
+    )
+
+
+def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.MenuParams:
+    kwargs: dict[str, object] = {
+        "backend": planning.menu_backend,
+        "time_limit_s": planning.menu_time_limit_s,
+        "seed": planning.seed,
+    }
+    kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    return ms.MenuParams(**kwargs)  # type: ignore[arg-type]
+
+
+# Rules the planner may relax by itself, in this order, when a profile has no menu at all.
+# Safety rules (allergens, halal, vegetarian, texture, hard nutrient caps, a hard budget)
+# are never relaxed: the profile is reported as unplanned instead.
+RELAXABLE_RULES = ("no_repeat", "food_group_min", "food_group_max")
+MAX_RELAXATION_ROUNDS = 4
+
+
+def _solve_with_relaxation(
+    dishes: tuple[ms.Dish, ...],
+    profiles: tuple[ms.DietProfile, ...],
+    dates: tuple[dt.date, ...],
+    services: tuple[str, ...],
+    planning: PlanningSettings,
+    params: ms.MenuParams,
+    warnings: list[str],
+) -> ms.MenuResult:
+    """Solve; when profiles are infeasible, relax what may be relaxed (a shorter no-repeat
+    window, as the explanation suggests) or set the profile aside, and solve the rest, so
+    one impossible profile does not leave every other profile without a menu."""
+    current = {p.code: p for p in profiles}
+    set_aside: list[ms.Explanation] = []
+    result: ms.MenuResult | None = None
+    for _round in range(MAX_RELAXATION_ROUNDS + 1):
+        problem = ms.MenuProblem(
+            dishes=dishes,
+            profiles=tuple(current.values()),
+            dates=dates,
+            services=services,
+            share_reward_fen=planning.share_reward_fen,
+        )
+        result = ms.solve_menu(problem, params)
+        if result.status != ms.SolveStatus.INFEASIBLE or not current:
+            break
+        blamed = [e for e in result.explanations if e.profile in current]
+        if not blamed:
+            break
+        for exp in blamed:
+            profile = current.get(exp.profile or "")
+            if profile is None:
+                continue
+            if exp.rule == "no_repeat" and exp.needed is not None and exp.needed > 0:
+                days = max(1, int(exp.needed))
+                if days < profile.no_repeat_days:
+                    current[profile.code] = replace(profile, no_repeat_days=days)
+                    warnings.append(
+                        f"{profile.code}: no-repeat window shortened from "
+                        f"{profile.no_repeat_days} to {days} days ({exp.message})"
+                    )
+                    continue
+            if exp.rule.startswith("food_group") and profile.food_group_rules:
+                current[profile.code] = replace(profile, food_group_rules=())
+                warnings.append(f"{profile.code}: weekly food-group rules dropped ({exp.message})")
+                continue
+            set_aside.append(exp)
+            warnings.append(f"{profile.code}: no menu could be made ({exp.message})")
+            del current[profile.code]
+        if not current:
+            break
+    assert result is not None
+    if set_aside:
+        result = replace(result, explanations=tuple(set_aside) + tuple(result.explanations))
+    return result
+
+
+def plan_menus(
+    session: Session,
+    start: dt.date,
+    days: int,
+    services: Sequence[str],
+    planning: PlanningSettings,
+    *,
+    profiles: Iterable[str] | None = None,
+    dump_lp: str | None = None,
+    time_limit_s: float | None = None,
+    backend: str | None = None,
+) -> MenuPlan:
+    """Plan and store menus for ``days`` days from ``start``.
+
+    ``profiles`` restricts planning to those profile codes (default: every profile that
+    occurs in the demand). Stored menus of the planned (date, service, profile) triples
+    are replaced; others are left alone. The caller owns the transaction.
+    """
+    if days < 1:
+        raise ValueError(f"days must be >= 1, got {days}")
+    for service in services:
+        Service(service)
+    dates = tuple(start + dt.timedelta(days=i) for i in range(days))
+    demand = week_profiles(session, dates, services)
+    wanted = set(profiles) if profiles is not None else None
+    by_service = {
+        s: sorted(p for p in counts if wanted is None or p in wanted)
+        for s, counts in demand.items()
+    }
+    codes = sorted({p for ps in by_service.values() for p in ps})
+    stored_profiles = {
+        p.code: p
+        for p in session.scalars(
+            select(DietProfile)
+            .where(DietProfile.code.in_(codes))
+            .options(selectinload(DietProfile.group).selectinload(NutritionGroup.targets))
+        )
+    }
+    warnings: list[str] = []
+    if wanted is not None:
+        for code in sorted(wanted - set(codes)):
+            warnings.append(f"profile {code} has no meals in this period: not planned")
+    ratings = dish_ratings(session, start - dt.timedelta(days=90))
+    dishes = solver_dishes(load_dishes(session), ratings)
+    active_services = tuple(s for s in services if by_service.get(s))
+    problem_profiles = tuple(
+        solver_profile(
+            stored_profiles[code],
+            active_services,
+            planning,
+            sum(demand[s][code] for s in active_services),
+        )
+        for code in codes
+    )
+    if not problem_profiles or not active_services:
+        warnings.append("no diet profile has meals in this period: nothing to plan")
+        empty = ms.MenuResult(status=ms.SolveStatus.OPTIMAL, objective=0.0, bound=0.0, gap=0.0)
+        return MenuPlan(start, dates, tuple(services), by_service, empty, 0, warnings)
+    params = _params(
+        planning,
+        {"dump_lp_path": dump_lp, "time_limit_s": time_limit_s, "backend": backend},
+    )
+    log.info(
+        "planning menus %s..%s %s for %d profiles over %d dishes",
+        dates[0],
+        dates[-1],
+        ",".join(active_services),
+        len(problem_profiles),
+        len(dishes),
+    )
+    result = _solve_with_relaxation(
+        dishes, problem_profiles, dates, active_services, planning, params, warnings
+    )
+    plan = MenuPlan(start, dates, tuple(services), by_service, result, 0, warnings)
+    plan.stored = _store(session, plan, stored_profiles)
+    return plan
+
+
+def _store(session: Session, plan: MenuPlan, profiles: dict[str, DietProfile]) -> int:
+    wanted = {(s, p) for s, ps in plan.profiles.items() for p in ps}
+    meals = [m for m in plan.result.meals if (m.service, m.profile) in wanted]
+    planned = {(m.date, m.service, m.profile) for m in meals}
+    if not planned:
+        return 0
+    dish_ids = {
+        code: did
+        for code, did in session.execute(
+            select(Dish.code, Dish.id).where(Dish.code.in_({c for m in meals for c in m.dishes}))
+        )
+    }
+    for day, service, code in sorted(planned):
+        session.execute(
+            delete(Menu).where(
+                Menu.date == day,
+                Menu.service == service,
+                Menu.diet_profile_id == profiles[code].id,
+            )
+        )
+    session.flush()
+    for meal in sorted(meals, key=lambda m: (m.date, m.service, m.profile)):
+        menu = Menu(
+            date=meal.date,
+            service=meal.service,
+            diet_profile_id=profiles[meal.profile].id,
+            cost_fen=meal.cost_fen,
+            nutrients={k: round(float(v), 3) for k, v in meal.nutrients.items()},
+            shortfalls=[{"rule": s.rule, "amount": round(s.amount, 3)} for s in meal.shortfalls],
+        )
+        menu.items = [
+            MenuItem(position=i, dish_id=dish_ids[code]) for i, code in enumerate(meal.dishes)
+        ]
+        session.add(menu)
+    session.flush()
+    return len(planned)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class StoredMeal:
+    date: dt.date
+    service: str
+    profile: str
+    dishes: tuple[str, ...]
+    dish_names: tuple[str, ...]
+    nutrients: dict[str, float]
+    cost_fen: int
+    shortfalls: tuple[dict[str, object], ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "date": self.date.isoformat(),
+            "service": self.service,
+            "profile": self.profile,
+            "dishes": list(self.dishes),
+            "nutrients": self.nutrients,
+            "cost_fen": self.cost_fen,
+            "shortfalls": list(self.shortfalls),
+        }
+
+
+def stored_meals(
+    session: Session,
+    start: dt.date,
+    days: int,
+    services: Sequence[str] | None = None,
+    profiles: Iterable[str] | None = None,
+) -> list[StoredMeal]:
+    """Stored menus in the period, ordered by date, service and profile."""
+    end = start + dt.timedelta(days=days - 1)
+    stmt = (
+        select(Menu)
+        .join(DietProfile, Menu.diet_profile_id == DietProfile.id)
+        .where(Menu.date >= start, Menu.date <= end)
+        .options(
+            selectinload(Menu.items).selectinload(MenuItem.dish),
+            selectinload(Menu.diet_profile),
+        )
+        .order_by(Menu.date, Menu.service, DietProfile.code)
+    )
+    if services is not None:
+        stmt = stmt.where(Menu.service.in_(list(services)))
+    if profiles is not None:
+        stmt = stmt.where(DietProfile.code.in_(list(profiles)))
+    out = []
+    for menu in session.scalars(stmt):
+        out.append(
+            StoredMeal(
+                date=menu.date,
+                service=menu.service,
+                profile=menu.diet_profile.code,
+                dishes=tuple(i.dish.code for i in menu.items),
+                dish_names=tuple(i.dish.name_zh for i in menu.items),
+                nutrients=dict(menu.nutrients),
+                cost_fen=menu.cost_fen,
+                shortfalls=tuple(menu.shortfalls),
+            )
+        )
+    return out
+
+
+def meal_ratios(nutrients: dict[str, float]) -> dict[str, float]:
+    """The %-energy ratios of a meal, for reports."""
+    return {
+        "protein_pct_energy": round(percent_energy(nutrients, "protein_g"), 1),
+        "fat_pct_energy": round(percent_energy(nutrients, "fat_g"), 1),
+        "carbohydrate_pct_energy": round(percent_energy(nutrients, "carbohydrate_g"), 1),
+    }
+
+
+def profiles_by_site(
+    session: Session, start: dt.date, days: int, service: str
+) -> dict[str, set[str]]:
+    """Profiles each site serves in the period (from its headcounts and forecasts)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for i in range(days):
+        for site in day_demand(session, start + dt.timedelta(days=i), service).sites:
+            out[site.site_code].update(p for p, n in site.meals.items() if n > 0)
+    return dict(out)
