@@ -27,7 +27,7 @@ _SUBCOMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mealplan.cli.menu", ("menu",)),
     ("mealplan.cli.routes", ("routes",)),
     ("mealplan.cli.plan", ("plan",)),
-    ("mealplan.cli.users", ("user", "serve")),
+    ("mealplan.cli.users", ("user",)),
 )
 
 
@@ -65,4 +65,14 @@ def _register() -> None:
             main.add_command(getattr(module, name))
 
 
+def _register_plugins() -> None:
+    """Commands other installed packages contribute (the web panel's ``serve``)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="mealplan.commands"):
+        if ep.name not in main.commands:
+            main.add_command(ep.load(), ep.name)
+
+
 _register()
+_register_plugins()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import sys
 
@@ -42,29 +41,3 @@ def create_cmd(username: str, role: str, site_code: str | None, password_stdin: 
     with unit_of_work() as session:
         users.create_user(session, username, password, role, site_code=site_code, actor="cli")
     click.echo(f"created user {username} ({role}{', site ' + site_code if site_code else ''})")
-
-
-@click.command()
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address to listen on (0.0.0.0 for every interface: put HTTPS in front).",
-)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads.")
-def serve(host: str, port: int, threads: int) -> None:
-    """Run the web panel (waitress if installed, else Flask's development server)."""
-    # The panel sits above mealplan (web -> mealplan): load it by name, not by import.
-    app = importlib.import_module("web").create_app()
-    if importlib.util.find_spec("waitress") is not None:
-        waitress = importlib.import_module("waitress")
-        click.echo(f"serving the panel on http://{host}:{port} (waitress)")
-        waitress.serve(app, host=host, port=port, threads=threads)
-    else:
-        click.echo(
-            "warning: waitress is not installed; using Flask's development server, "
-            "which is not for production (pip install waitress)",
-            err=True,
-        )
-        app.run(host=host, port=port, debug=False, use_reloader=False)
