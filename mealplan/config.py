@@ -39,12 +39,20 @@ class PlanningSettings:
     menu_time_limit_s: float = 30.0
     menu_backend: str = "highs"
     routing_time_limit_s: float = 30.0
+    max_trips_per_vehicle: int = 2  # waves a vehicle may drive per service
+    reload_minutes: int = 15  # at the kitchen between two trips
+    home_service_minutes: int = 3  # hand over a box and get a signature
+    vehicle_fixed_cost: int = 50_000  # objective weight of using a vehicle (metre-equivalents)
+    circuity_van: float = 1.3  # road metres per straight-line metre
+    circuity_e_tricycle: float = 1.25
+    default_dinner_window: str = "16:30-17:30"  # for home clients without one
     seed: int = 1
     # Weekly variety rules applied to every profile as soft rules (a profile whose
     # dishes cannot meet one reports a shortfall instead of failing).
     fish_meals_per_week_min: int = 2
     pork_meals_per_week_max: int = 3
-    share_reward_fen: float = 0.0  # reward per dish shared by two profiles on a day
+    share_reward_fen: float = 0.0
+    soft_bound_weight_fen: float = 200.0  # penalty per 1 % a soft nutrient bound is missed  # reward per dish shared by two profiles on a day
     # Prices printed on the public weekly menu (fen per meal): the standard price and
     # what the elder pays by subsidy category.
     meal_price_fen: int = 1200

@@ -120,6 +120,7 @@ def solver_profile(
             max=t.max_value,
             hard=t.hard,
             service=t.service,
+            weight=planning.soft_bound_weight_fen,
         )
         for t in group.targets
         if t.service in services and (t.min_value is not None or t.max_value is not None)
@@ -139,7 +140,9 @@ def solver_profile(
         halal=profile.halal,
         vegetarian=profile.vegetarian,
         max_iddsi=profile.max_iddsi,
-        excluded_tags=frozenset(group.excluded_tags or ()),
+        excluded_tags=frozenset(group.excluded_tags or ())
+        # Minced and pureed versions are for those who need them, not a cheap filler.
+        | (frozenset({"texture_modified"}) if profile.max_iddsi >= 6 else frozenset()),
         required_tags=required,
         budget_fen=profile.budget_fen,
         budget_hard=profile.budget_hard,

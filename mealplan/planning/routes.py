@@ -1,0 +1,542 @@
+"""Routing use case: from the day's demand, kitchens and fleet to stored routes, through
+the pure model in :mod:`solvers.routing`.
+
+Each kitchen is planned as its own model (its sites, its home clients, its vehicles);
+the solver decomposes a large kitchen further by area. Meals that cannot be delivered
+are stored and reported with the reason (hold limit, window, size, capacity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from mealplan.config import PlanningSettings, Settings
+from mealplan.db.models import (
+    Client,
+    Delivery,
+    Driver,
+    Kitchen,
+    Route,
+    RouteStop,
+    Site,
+    Trip,
+    UnservedStop,
+    Vehicle,
+)
+from mealplan.domain.vocab import Service, StopKind
+from mealplan.errors import MealplanError
+from mealplan.planning.demand import DayDemand, day_demand
+from solvers import routing as rs
+from solvers.travel import HaversineProvider, OsrmProvider, TravelProvider, VehicleProfile
+
+log = logging.getLogger(__name__)
+
+
+def minutes_to_datetime(day: dt.date, minutes: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0)) + dt.timedelta(minutes=minutes)
+
+
+def iso(day: dt.date, minutes: int) -> str:
+    return minutes_to_datetime(day, minutes).isoformat(timespec="minutes")
+
+
+def hold_limits(planning: PlanningSettings) -> dict[str, int]:
+    """Hold limit in minutes per stop kind (from ready-to-leave to arrival)."""
+    return {
+        StopKind.CANTEEN.value: planning.hold_limit_bulk_minutes,
+        StopKind.DINING_POINT.value: planning.hold_limit_bulk_minutes,
+        StopKind.HOME.value: planning.hold_limit_home_minutes,
+    }
+
+
+def _parse_window(text: str) -> tuple[int, int]:
+    a, _, b = text.partition("-")
+    ha, ma = a.strip().split(":")
+    hb, mb = b.strip().split(":")
+    return int(ha) * 60 + int(ma), int(hb) * 60 + int(mb)
+
+
+@dataclass(frozen=True)
+class StopInfo:
+    """What the planner knows about a stop besides the solver's view."""
+
+    code: str
+    kind: str
+    name: str
+    address: str
+    phone: str
+    lat: float
+    lon: float
+    window: tuple[int, int]
+    meals: dict[str, int]
+    notes: str = ""
+    contact_name: str = ""
+    site_id: int | None = None
+    client_id: int | None = None
+
+
+@dataclass
+class KitchenProblem:
+    kitchen: Kitchen
+    problem: rs.RoutingProblem
+    stops: dict[str, StopInfo]
+    vehicles: dict[str, Vehicle]
+
+
+def _provider(settings: Settings, vehicles: Sequence[Vehicle]) -> TravelProvider:
+    if settings.osrm_url:
+        return OsrmProvider(settings.osrm_url)
+    planning = settings.planning
+    circuity = {"van": planning.circuity_van, "e_tricycle": planning.circuity_e_tricycle}
+    profiles = {
+        _matrix_kind(v): VehicleProfile(circuity=circuity.get(v.kind, 1.3), speed_kmh=v.speed_kmh)
+        for v in vehicles
+    }
+    return HaversineProvider(profiles=profiles, default=None)
+
+
+def _matrix_kind(vehicle: Vehicle) -> str:
+    """Vehicles of one kind and speed share a travel matrix."""
+    return f"{vehicle.kind}@{vehicle.speed_kmh:g}"
+
+
+def build_kitchen_problems(
+    session: Session,
+    demand: DayDemand,
+    settings: Settings,
+    provider: TravelProvider | None = None,
+) -> list[KitchenProblem]:
+    """One routing problem per kitchen with demand."""
+    planning = settings.planning
+    limits = hold_limits(planning)
+    dinner = demand.service == Service.DINNER
+    sites = {s.id: s for s in session.scalars(select(Site))}
+    clients = {
+        c.id: c
+        for c in session.scalars(
+            select(Client).where(Client.id.in_([h.client_id for h in demand.homes]))
+        )
+    }
+    stops_by_kitchen: dict[int, list[StopInfo]] = defaultdict(list)
+    for sd in demand.sites:
+        if sd.total <= 0:
+            continue
+        site = sites[sd.site_id]
+        if dinner:
+            assert site.dinner_window_start_min is not None
+            assert site.dinner_window_end_min is not None
+            window = (site.dinner_window_start_min, site.dinner_window_end_min)
+        else:
+            window = (site.lunch_window_start_min, site.lunch_window_end_min)
+        stops_by_kitchen[site.kitchen_id].append(
+            StopInfo(
+                code=site.code,
+                kind=site.kind,
+                name=site.name,
+                address=site.address,
+                phone=site.contact_phone,
+                lat=site.lat,
+                lon=site.lon,
+                window=window,
+                meals=dict(sd.meals),
+                contact_name=site.contact_name,
+                notes=site.notes,
+                site_id=site.id,
+            )
+        )
+    default_dinner = _parse_window(planning.default_dinner_window)
+    for home in demand.homes:
+        client = clients[home.client_id]
+        if dinner:
+            if client.dinner_window_start_min is None or client.dinner_window_end_min is None:
+                window = default_dinner
+            else:
+                window = (client.dinner_window_start_min, client.dinner_window_end_min)
+        else:
+            window = (client.window_start_min, client.window_end_min)
+        stops_by_kitchen[client.kitchen_id].append(
+            StopInfo(
+                code=client.code,
+                kind=StopKind.HOME.value,
+                name=client.name,
+                address=client.address,
+                phone=client.phone,
+                lat=client.lat,
+                lon=client.lon,
+                window=window,
+                meals={home.profile: 1},
+                notes=client.driver_notes,
+                client_id=client.id,
+            )
+        )
+    out: list[KitchenProblem] = []
+    kitchens = {k.id: k for k in session.scalars(select(Kitchen).order_by(Kitchen.code))}
+    for kitchen_id in sorted(stops_by_kitchen, key=lambda k: kitchens[k].code):
+        kitchen = kitchens[kitchen_id]
+        infos = sorted(stops_by_kitchen[kitchen_id], key=lambda s: s.code)
+        fleet = list(
+            session.scalars(
+                select(Vehicle)
+                .where(Vehicle.kitchen_id == kitchen_id, Vehicle.active.is_(True))
+                .order_by(Vehicle.code)
+            )
+        )
+        points = [(kitchen.lat, kitchen.lon)] + [(s.lat, s.lon) for s in infos]
+        prov = provider or _provider(settings, fleet)
+        matrices: dict[str, rs.TravelMatrix] = {}
+        for v in fleet:
+            kind = _matrix_kind(v)
+            if kind not in matrices:
+                metres, minutes = prov.matrices(points, kind)
+                matrices[kind] = rs.TravelMatrix(
+                    tuple(tuple(r) for r in metres), tuple(tuple(r) for r in minutes)
+                )
+        stops = tuple(
+            rs.Stop(
+                id=s.code,
+                location=i + 1,
+                hot=sum(s.meals.values()),
+                window=s.window,
+                service_minutes=(
+                    sites[s.site_id].unloading_minutes
+                    if s.site_id is not None
+                    else planning.home_service_minutes
+                ),
+                kind=rs.StopKind(s.kind),
+                hold_limit=limits[s.kind],
+                name=s.name,
+                lat=s.lat,
+                lon=s.lon,
+            )
+            for i, s in enumerate(infos)
+        )
+        vehicles = tuple(
+            rs.Vehicle(
+                id=v.code,
+                kind=_matrix_kind(v),
+                start_kitchen=kitchen.code,
+                hot_capacity=v.capacity_boxes,
+                shift=(v.shift_start_min, v.shift_end_min),
+                fixed_cost=planning.vehicle_fixed_cost,
+                cost_per_metre=1,
+                max_trips=planning.max_trips_per_vehicle,
+                reload_minutes=planning.reload_minutes,
+                loading_minutes=kitchen.loading_minutes,
+            )
+            for v in fleet
+        )
+        problem = rs.RoutingProblem(
+            kitchens=(rs.Kitchen(kitchen.code, 0, kitchen.lat, kitchen.lon),),
+            stops=stops,
+            vehicles=vehicles,
+            matrices=matrices,
+        )
+        out.append(
+            KitchenProblem(
+                kitchen=kitchen,
+                problem=problem,
+                stops={s.code: s for s in infos},
+                vehicles={v.code: v for v in fleet},
+            )
+        )
+    return out
+
+
+@dataclass
+class RoutesPlan:
+    date: dt.date
+    service: str
+    results: list[tuple[KitchenProblem, rs.RoutingResult]]
+    hold_limits: dict[str, int]
+    drivers: dict[str, Driver | None] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def dropped_meals(self) -> int:
+        return sum(r.objective.dropped_meals for _, r in self.results)
+
+    @property
+    def has_plan(self) -> bool:
+        return all(r.status.has_solution for _, r in self.results)
+
+    def summary(self) -> str:
+        vehicles = sum(r.objective.vehicles_used for _, r in self.results)
+        km = sum(r.objective.distance_m for _, r in self.results) / 1000
+        trips = sum(len(vr.trips) for _, r in self.results for vr in r.routes)
+        return (
+            f"routes {self.date} {self.service}: {vehicles} vehicles, {trips} trips, "
+            f"{km:.1f} km, {self.dropped_meals} meals unserved ({self.wall_s:.1f} s)"
+        )
+
+
+def split_meals(meals: dict[str, int], chunks: Sequence[int]) -> list[dict[str, int]]:
+    """Share a stop's meals per profile over the visits that deliver it (split delivery),
+    filling each visit in profile order."""
+    remaining = {p: n for p, n in sorted(meals.items()) if n > 0}
+    out: list[dict[str, int]] = []
+    for size in chunks:
+        part: dict[str, int] = {}
+        left = size
+        for profile in remaining:
+            take = min(remaining[profile], left)
+            if take > 0:
+                part[profile] = take
+                remaining[profile] -= take
+                left -= take
+        out.append(part)
+    return out
+
+
+def plan_routes(
+    session: Session,
+    date: dt.date,
+    service: str,
+    settings: Settings,
+    *,
+    demand: DayDemand | None = None,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    provider: TravelProvider | None = None,
+    replace_deliveries: bool = False,
+    on_kitchen: Callable[[int, int], None] | None = None,
+) -> RoutesPlan:
+    """Plan and store the routes for ``date`` and ``service`` (caller owns the transaction)."""
+    Service(service)
+    started = time.perf_counter()
+    planning = settings.planning
+    if not replace_deliveries:
+        recorded = session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .join(RouteStop, Delivery.route_stop_id == RouteStop.id)
+            .join(Trip, RouteStop.trip_id == Trip.id)
+            .join(Route, Trip.route_id == Route.id)
+            .where(Route.date == date, Route.service == service)
+        )
+        if recorded:
+            raise MealplanError(
+                f"{recorded} deliveries are already recorded for {date} {service}: "
+                "re-planning would discard them"
+            )
+    demand = demand or day_demand(session, date, service, forecast_weeks=planning.forecast_weeks)
+    problems = build_kitchen_problems(session, demand, settings, provider)
+    total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
+    stops_total = sum(len(kp.problem.stops) for kp in problems) or 1
+    results: list[tuple[KitchenProblem, rs.RoutingResult]] = []
+    for i, kp in enumerate(problems):
+        share = max(1.0, total_limit * len(kp.problem.stops) / stops_total)
+        params = rs.RoutingParams(
+            time_limit_s=share,
+            seed=planning.seed if seed is None else seed,
+        )
+        log.info(
+            "routing kitchen %s: %d stops, %d vehicles, %.0f s",
+            kp.kitchen.code,
+            len(kp.problem.stops),
+            len(kp.problem.vehicles),
+            share,
+        )
+        results.append((kp, rs.solve_routes(kp.problem, params)))
+        if on_kitchen is not None:
+            on_kitchen(i + 1, len(problems))
+    drivers: dict[str, Driver | None] = {}
+    for driver in session.scalars(
+        select(Driver).where(Driver.active.is_(True), Driver.vehicle_id.is_not(None))
+    ):
+        assert driver.vehicle is not None
+        drivers.setdefault(driver.vehicle.code, driver)
+    plan = RoutesPlan(date, service, results, hold_limits(planning), drivers, demand.warnings)
+    for kp, result in results:
+        if not result.status.has_solution:
+            plan.warnings.append(f"kitchen {kp.kitchen.code}: {result.message or result.status}")
+        for u in result.unserved:
+            plan.warnings.append(f"unserved {u.stop_id}: {u.reason.value}: {u.message}")
+    _store(session, plan)
+    plan.wall_s = round(time.perf_counter() - started, 3)
+    return plan
+
+
+def _store(session: Session, plan: RoutesPlan) -> None:
+    session.execute(
+        delete(UnservedStop).where(
+            UnservedStop.date == plan.date, UnservedStop.service == plan.service
+        )
+    )
+    for route in session.scalars(
+        select(Route).where(Route.date == plan.date, Route.service == plan.service)
+    ):
+        session.delete(route)
+    session.flush()
+    for kp, result in plan.results:
+        for vr in result.routes:
+            vehicle = kp.vehicles[vr.vehicle_id]
+            driver = plan.drivers.get(vehicle.code)
+            route = Route(
+                date=plan.date,
+                service=plan.service,
+                vehicle_id=vehicle.id,
+                driver_id=driver.id if driver else None,
+                kitchen_id=kp.kitchen.id,
+                distance_m=sum(t.metres for t in vr.trips),
+                drive_minutes=sum(t.drive_minutes for t in vr.trips),
+            )
+            matrix = kp.problem.matrices[_matrix_kind(vehicle)]
+            for seq, trip in enumerate(vr.trips, start=1):
+                route.trips.append(_trip_row(kp, trip, seq, matrix))
+            session.add(route)
+        for u in result.unserved:
+            info = kp.stops.get(u.stop_id)
+            meals = split_meals(info.meals, [u.hot])[0] if info else {}
+            session.add(
+                UnservedStop(
+                    date=plan.date,
+                    service=plan.service,
+                    site_id=info.site_id if info else None,
+                    client_id=info.client_id if info else None,
+                    meals=meals,
+                    reason=u.reason.value,
+                    message=u.message,
+                )
+            )
+    session.flush()
+
+
+def _trip_row(kp: KitchenProblem, trip: rs.Trip, seq: int, matrix: rs.TravelMatrix) -> Trip:
+    row = Trip(seq=seq, ready_min=trip.ready_at, depart_min=trip.depart, return_min=trip.return_at)
+    locations = {s.id: s.location for s in kp.problem.stops}
+    delivered: dict[str, int] = defaultdict(int)  # boxes of a split stop already assigned
+    prev = 0  # the kitchen
+    for visit_seq, visit in enumerate(trip.visits, start=1):
+        info = kp.stops[visit.stop_id]
+        parts = split_meals(info.meals, [delivered[visit.stop_id], visit.hot])
+        delivered[visit.stop_id] += visit.hot
+        loc = locations[visit.stop_id]
+        row.stops.append(
+            RouteStop(
+                seq=visit_seq,
+                kind=info.kind,
+                site_id=info.site_id,
+                client_id=info.client_id,
+                arrive_min=visit.arrival,
+                window_start_min=info.window[0],
+                window_end_min=info.window[1],
+                meals=parts[1],
+                distance_m_from_prev=matrix.metres[prev][loc],
+                minutes_from_prev=matrix.minutes[prev][loc],
+            )
+        )
+        prev = loc
+    return row
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def routes_json(
+    session: Session, date: dt.date, service: str, planning: PlanningSettings
+) -> dict[str, Any]:
+    """The stored routes of a date and service in the stable JSON shape."""
+    routes = list(
+        session.scalars(
+            select(Route)
+            .where(Route.date == date, Route.service == service)
+            .options(
+                selectinload(Route.vehicle),
+                selectinload(Route.driver),
+                selectinload(Route.kitchen),
+                selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.site),
+                selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.client),
+            )
+        )
+    )
+    routes.sort(key=lambda r: r.vehicle.code)
+    out_routes = []
+    vehicles_used = trip_count = meals_delivered = meals_unserved = 0
+    distance = 0
+    drive = 0
+    for route in routes:
+        vehicles_used += 1
+        distance += route.distance_m
+        drive += route.drive_minutes
+        trips = []
+        for trip in route.trips:
+            trip_count += 1
+            stops = []
+            for st in trip.stops:
+                meals_delivered += sum(st.meals.values())
+                place = st.site if st.site is not None else st.client
+                assert place is not None
+                stops.append(
+                    {
+                        "stop": place.code,
+                        "kind": st.kind,
+                        "name": place.name,
+                        "lat": place.lat,
+                        "lon": place.lon,
+                        "arrive": iso(date, st.arrive_min),
+                        "window": [iso(date, st.window_start_min), iso(date, st.window_end_min)],
+                        "meals": dict(st.meals),
+                        "distance_m_from_prev": st.distance_m_from_prev,
+                        "minutes_from_prev": st.minutes_from_prev,
+                    }
+                )
+            trips.append(
+                {
+                    "ready_at": iso(date, trip.ready_min),
+                    "depart": iso(date, trip.depart_min),
+                    "return": iso(date, trip.return_min),
+                    "stops": stops,
+                }
+            )
+        out_routes.append(
+            {
+                "vehicle": route.vehicle.code,
+                "vehicle_kind": route.vehicle.kind,
+                "capacity": route.vehicle.capacity_boxes,
+                "driver": route.driver.code if route.driver else None,
+                "kitchen": route.kitchen.code,
+                "distance_m": route.distance_m,
+                "drive_minutes": route.drive_minutes,
+                "trips": trips,
+            }
+        )
+    site_codes = {sid: code for sid, code in session.execute(select(Site.id, Site.code))}
+    unserved = []
+    for u in session.scalars(
+        select(UnservedStop)
+        .where(UnservedStop.date == date, UnservedStop.service == service)
+        .order_by(UnservedStop.id)
+    ):
+        if u.site_id is not None:
+            code = site_codes.get(u.site_id)
+        else:
+            code = session.scalar(select(Client.code).where(Client.id == u.client_id))
+        meals_unserved += sum(u.meals.values())
+        unserved.append(
+            {"stop": code, "meals": dict(u.meals), "reason": u.reason, "message": u.message}
+        )
+    return {
+        "date": date.isoformat(),
+        "service": service,
+        "routes": out_routes,
+        "unserved": unserved,
+        "hold_limits": hold_limits(planning),
+        "objective": {
+            "meals_delivered": meals_delivered,
+            "meals_unserved": meals_unserved,
+            "vehicles": vehicles_used,
+            "trips": trip_count,
+            "distance_m": distance,
+            "drive_minutes": drive,
+        },
+    }
