@@ -198,7 +198,9 @@ def store_forecasts(session: Session, demand: DayDemand) -> int:
             Headcount.source == HeadcountSource.FORECAST,
         )
     )
-    profiles = {code: pid for code, pid in session.execute(select(DietProfile.code, DietProfile.id))}
+    profiles = {
+        code: pid for code, pid in session.execute(select(DietProfile.code, DietProfile.id))
+    }
     written = 0
     for site in demand.sites:
         if site.source != HeadcountSource.FORECAST:

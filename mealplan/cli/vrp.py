@@ -1,0 +1,95 @@
+"""``mealplan solve-vrp``: solve standard VRP instance files with the routing solver.
+
+Prints per instance: instance, cost (in the instance's units, rounded as asked), vehicles,
+routes (customer ids as numbered in the files' solution convention), feasible (by the
+independent checker of :mod:`mealplan.vrp_instances`), wall_s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from mealplan.vrp_instances import Rounding, StandardSolution, read_instance, solve_instance
+from solvers.routing import RoutingParams
+
+log = logging.getLogger(__name__)
+
+
+def _table(rows: list[StandardSolution]) -> str:
+    head = f"{'instance':<14} {'cost':>12} {'vehicles':>8} {'feasible':>8} {'wall_s':>8}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r.instance:<14} {r.cost:>12g} {r.vehicles:>8} "
+            f"{'yes' if r.feasible else 'NO':>8} {r.wall_s:>8.1f}"
+        )
+        for i, route in enumerate(r.routes, 1):
+            lines.append(f"  route {i}: {' '.join(map(str, route))}")
+        for v in r.violations[:10]:
+            lines.append(f"  violation: {v}")
+    return "\n".join(lines)
+
+
+@click.command("solve-vrp")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, readable=True)
+)
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0, min_open=True),
+    required=True,
+    help="Seconds per instance.",
+)
+@click.option(
+    "--round",
+    "rounding",
+    type=click.Choice([r.value for r in Rounding]),
+    default=Rounding.DIMACS.value,
+    show_default=True,
+    help="dimacs: distances truncated to 1 decimal; exact: double; round: nearest "
+    "integer (TSPLIB).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--solution-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many solutions (deterministic runs).",
+)
+def solve_vrp(
+    files: tuple[str, ...],
+    time_limit: float,
+    rounding: str,
+    fmt: str,
+    seed: int,
+    solution_limit: int | None,
+) -> None:
+    """Solve Solomon / Gehring-Homberger (.txt) and VRPLIB (.vrp) instance FILES."""
+    rows: list[StandardSolution] = []
+    for path in files:
+        try:
+            inst = read_instance(path)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise click.BadParameter(f"{path}: {exc}", param_hint="FILES") from exc
+        params = RoutingParams(
+            time_limit_s=time_limit,
+            seed=seed,
+            solution_limit=solution_limit,
+            max_stops_per_model=max(10, inst.n_customers),
+            allow_drops=False,
+        )
+        log.info("solving %s (%d customers)", inst.name, inst.n_customers)
+        rows.append(solve_instance(inst, Rounding(rounding), params))
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=1))
+    else:
+        click.echo(_table(rows))
+    if not all(r.feasible for r in rows):
+        click.get_current_context().exit(1)

@@ -1,0 +1,53 @@
+"""Hot-meal delivery routing (OR-Tools), pure: standard library + ortools only.
+
+Entry point: :func:`solve_routes` (``RoutingProblem`` + ``RoutingParams`` ->
+``RoutingResult``). Travel matrices come from :mod:`solvers.travel`.
+"""
+
+from solvers.routing.model import (
+    DAY_MINUTES,
+    DEFAULT_HOLD_LIMITS,
+    DropReason,
+    FirstSolution,
+    Kitchen,
+    Metaheuristic,
+    Objective,
+    RoutingParams,
+    RoutingProblem,
+    RoutingResult,
+    Stop,
+    StopKind,
+    TravelMatrix,
+    Trip,
+    Unserved,
+    Vehicle,
+    VehicleRoute,
+    Visit,
+    default_hold_limit,
+)
+from solvers.routing.solve import solve_routes
+from solvers.status import SolveStatus
+
+__all__ = [
+    "DAY_MINUTES",
+    "DEFAULT_HOLD_LIMITS",
+    "DropReason",
+    "FirstSolution",
+    "Kitchen",
+    "Metaheuristic",
+    "Objective",
+    "RoutingParams",
+    "RoutingProblem",
+    "RoutingResult",
+    "SolveStatus",
+    "Stop",
+    "StopKind",
+    "TravelMatrix",
+    "Trip",
+    "Unserved",
+    "Vehicle",
+    "VehicleRoute",
+    "Visit",
+    "default_hold_limit",
+    "solve_routes",
+]

@@ -1,0 +1,354 @@
+"""``solve_routes``: pre-checks, decomposition, one OR-Tools model per part, assembly.
+
+Steps:
+
+1. split oversize stops into chunks (:func:`prechecks.split_stops`);
+2. drop what certainly cannot be served, with the reason (:func:`prechecks.precheck`);
+3. if at most ``params.max_stops_per_model`` chunks remain: one model with the whole fleet;
+   otherwise decompose (:func:`plan_parts`): each chunk to its nearest kitchen that can
+   serve it, per kitchen bulk sites (canteens, dining points) first, then homes in angular
+   sectors around the kitchen of at most ``max_stops_per_model`` chunks; vehicles carry
+   over between parts (a vehicle used in one part may do later trips in the next, after
+   its last return plus reload); chunks a part could not place get one more chance in a
+   final model with whatever fleet is left;
+4. assemble routes per physical vehicle, recompute the objective figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from solvers.routing import engine
+from solvers.routing.model import (
+    DropReason,
+    Objective,
+    RoutingParams,
+    RoutingProblem,
+    RoutingResult,
+    Trip,
+    Unserved,
+    Vehicle,
+    VehicleRoute,
+    Visit,
+)
+from solvers.routing.prechecks import precheck, split_stops
+from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, TripSpec
+from solvers.status import SolveStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Fleet:
+    """What is left of one physical vehicle between parts of a decomposed problem."""
+
+    vehicle: Vehicle
+    next_trip: int = 0
+    available_from: int = 0
+    paid: bool = False
+    trips: list[Trip] = field(default_factory=list)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.next_trip >= self.vehicle.max_trips
+
+
+def _trip_specs(problem: RoutingProblem, fleet: Sequence[_Fleet]) -> list[TripSpec]:
+    specs: list[TripSpec] = []
+    for f in fleet:
+        v = f.vehicle
+        prev: int | None = None
+        for k in range(f.next_trip, v.max_trips):
+            start_k = v.start_kitchen
+            end_k = v.last_kitchen if k == v.max_trips - 1 else v.start_kitchen
+            ready = v.ready_times[k] if v.ready_times else None
+            earliest = max(v.shift[0], f.available_from)
+            if ready is not None:
+                earliest = max(earliest, ready + v.loading_minutes)
+            specs.append(TripSpec(
+                vehicle=v, trip_index=k, start_kitchen=start_k, end_kitchen=end_k,
+                start_loc=problem.kitchen(start_k).location,
+                end_loc=problem.kitchen(end_k).location,
+                earliest_depart=earliest, latest_return=v.shift[1], ready=ready,
+                fixed_cost=v.fixed_cost if (k == f.next_trip and not f.paid) else 0,
+                prev=prev))
+            prev = len(specs) - 1
+    return specs
+
+
+def _horizon(problem: RoutingProblem) -> int:
+    ends = [v.shift[1] for v in problem.vehicles] + [s.window[1] for s in problem.stops]
+    return max(ends, default=0) + 1
+
+
+def _sectors(problem: RoutingProblem, kitchen_id: str, chunks: list[Chunk], size: int,
+             rng: random.Random) -> list[list[Chunk]]:
+    """Cut chunks into ceil(n / size) groups of similar size around a kitchen.
+
+    With coordinates on the kitchen and every stop: angular sectors, starting at the widest
+    empty angle. Otherwise: greedy clusters by travel minutes (seed = farthest unassigned
+    stop, plus its nearest neighbours).
+    """
+    n = len(chunks)
+    k = math.ceil(n / size)
+    if k <= 1:
+        return [chunks]
+    kitchen = problem.kitchen(kitchen_id)
+    per = math.ceil(n / k)
+    if kitchen.lat is not None and kitchen.lon is not None and all(
+            c.stop.lat is not None and c.stop.lon is not None for c in chunks):
+        klat, klon = kitchen.lat, kitchen.lon
+        coslat = math.cos(math.radians(klat))
+
+        def angle(c: Chunk) -> float:
+            assert c.stop.lat is not None and c.stop.lon is not None
+            return math.atan2(c.stop.lat - klat, (c.stop.lon - klon) * coslat) % (2 * math.pi)
+
+        ordered = sorted(chunks, key=lambda c: (angle(c), c.stop.id, c.part))
+        angles = [angle(c) for c in ordered]
+        gaps = [(angles[(i + 1) % n] - angles[i]) % (2 * math.pi) for i in range(n)]
+        cut = max(range(n), key=lambda i: gaps[i])
+        ordered = ordered[cut + 1:] + ordered[:cut + 1]
+        return [ordered[i:i + per] for i in range(0, n, per)]
+    mat = next(iter(problem.matrices.values())).minutes
+    kloc = kitchen.location
+    left = list(chunks)
+    rng.shuffle(left)  # tie-break only
+    groups: list[list[Chunk]] = []
+    while left:
+        seed = max(left, key=lambda c: mat[kloc][c.stop.location])
+        left.sort(key=lambda c: mat[seed.stop.location][c.stop.location])
+        groups.append(left[:per])
+        left = left[per:]
+    return groups
+
+
+def plan_parts(problem: RoutingProblem, chunks: list[Chunk], able: dict[int, set[str]],
+               params: RoutingParams, rng: random.Random) -> list[list[Chunk]]:
+    """Decompose: by serving kitchen, bulk sites first, then homes by sector."""
+    size = params.max_stops_per_model
+    if len(chunks) <= size:
+        return [chunks]
+    kitchens_with_fleet = {v.start_kitchen for v in problem.vehicles}
+    by_kitchen: dict[str, list[Chunk]] = {}
+    for i, ch in enumerate(chunks):
+        best: tuple[int, str] | None = None
+        for v in problem.vehicles:
+            if v.id not in able.get(i, set()):
+                continue
+            kl = problem.kitchen(v.start_kitchen).location
+            d = problem.matrices[v.kind].minutes[kl][ch.stop.location]
+            if best is None or (d, v.start_kitchen) < best:
+                best = (d, v.start_kitchen)
+        kid = best[1] if best else sorted(kitchens_with_fleet)[0]
+        by_kitchen.setdefault(kid, []).append(ch)
+    parts: list[list[Chunk]] = []
+    for kid in sorted(by_kitchen):
+        mine = by_kitchen[kid]
+        bulk = [c for c in mine if c.stop.kind.is_bulk]
+        homes = [c for c in mine if not c.stop.kind.is_bulk]
+        for group in (bulk, homes):
+            if group:
+                parts.extend(_sectors(problem, kid, group, size, rng))
+    return parts
+
+
+def _route_metrics(problem: RoutingProblem, spec: TripSpec, locs: list[int]) -> tuple[int, int]:
+    mat = problem.matrices[spec.vehicle.kind]
+    path = [spec.start_loc, *locs, spec.end_loc]
+    metres = sum(mat.metres[a][b] for a, b in zip(path, path[1:], strict=False))
+    minutes = sum(mat.minutes[a][b] for a, b in zip(path, path[1:], strict=False))
+    return metres, minutes
+
+
+def _no_capacity(ch: Chunk) -> Unserved:
+    return Unserved(ch.stop.id, DropReason.NO_CAPACITY, ch.hot, ch.cold,
+                    f"{ch.stop.label}: the fleet has no vehicle capacity or time left to "
+                    f"deliver these {ch.meals} meals")
+
+
+def _not_routed(ch: Chunk, why: str) -> Unserved:
+    return Unserved(ch.stop.id, DropReason.NOT_ROUTED, ch.hot, ch.cold,
+                    f"{ch.stop.label}: no plan was found for its area ({why})")
+
+
+def _apply(problem: RoutingProblem, fleet: dict[str, _Fleet], spec: ModelSpec,
+           out: ModelOutput) -> None:
+    """Record the trips of one model's output on the fleet state."""
+    for ts, rt in zip(spec.trips, out.trips, strict=True):
+        if not rt.visits:
+            continue
+        f = fleet[ts.vehicle.id]
+        chunks = [spec.chunks[i] for i, _, _ in rt.visits]
+        metres, minutes = _route_metrics(problem, ts, [c.stop.location for c in chunks])
+        visits = tuple(Visit(c.stop.id, arr, c.hot, c.cold, ride)
+                       for c, (_, arr, ride) in zip(chunks, rt.visits, strict=True))
+        f.trips.append(Trip(index=ts.trip_index, kitchen=ts.start_kitchen,
+                            end_kitchen=ts.end_kitchen, ready_at=rt.ready, depart=rt.depart,
+                            return_at=rt.return_at, visits=visits, metres=metres,
+                            drive_minutes=minutes))
+        f.paid = True
+        f.next_trip = max(f.next_trip, ts.trip_index + 1)
+        f.available_from = max(f.available_from, rt.return_at + ts.vehicle.reload_minutes)
+
+
+def _quota(problem: RoutingProblem, avail: list[_Fleet], part: list[Chunk],
+           share: float) -> list[_Fleet]:
+    """Vehicles offered to one part of a decomposition: its share of the remaining fleet
+    (by chunk count, plus 25%), vehicles already driving and those of the part's nearest
+    kitchen first. Without a quota the first part takes every vehicle (serving every meal
+    outweighs a vehicle's fixed cost) and later parts starve; the final round for unplaced
+    chunks gets whatever is left."""
+    want = max(1, math.ceil(len(avail) * share * 1.25))
+    if want >= len(avail):
+        return avail
+    loc = part[0].stop.location
+
+    def key(f: _Fleet) -> tuple[int, int, str]:
+        k = problem.kitchen(f.vehicle.start_kitchen).location
+        return (0 if f.paid else 1, problem.matrices[f.vehicle.kind].minutes[k][loc],
+                f.vehicle.id)
+
+    return sorted(avail, key=key)[:want]
+
+
+def _run(problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]],
+         deadline: float) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str]:
+    fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
+    horizon = _horizon(problem)
+    unserved: list[Unserved] = []
+    statuses: list[SolveStatus] = []
+    messages: list[str] = []
+    leftovers: list[Chunk] = []
+    todo = sum(len(p) for p in parts)
+    queue = list(parts)
+    final_round = len(parts) == 1
+    while queue:
+        part = queue.pop(0)
+        now = time.monotonic()
+        share = len(part) / max(1, todo)
+        budget_end = now + max(0.0, deadline - now) * min(1.0, share)
+        todo -= len(part)
+        avail = [f for f in fleet.values() if not f.exhausted]
+        if not final_round and share < 1.0:
+            avail = _quota(problem, avail, part, share)
+        spec = ModelSpec(tuple(part), tuple(_trip_specs(problem, avail)),
+                         dict(problem.matrices), horizon)
+        try:
+            out = engine.solve_model(spec, params, budget_end)
+        except Exception as exc:  # an error is a result, not a crash of the plan
+            logger.exception("routing model failed")
+            out = ModelOutput(SolveStatus.ERROR, (), tuple(range(len(part))), 0, repr(exc))
+        statuses.append(out.status)
+        if out.message:
+            messages.append(out.message)
+        if out.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL):
+            _apply(problem, fleet, spec, out)
+            dropped = [part[i] for i in out.dropped]
+            if final_round:
+                unserved.extend(_no_capacity(c) for c in dropped)
+            else:
+                leftovers.extend(dropped)
+        else:
+            unserved.extend(_not_routed(c, out.message or out.status.value) for c in part)
+        if not queue and leftovers and not final_round:
+            size = params.max_stops_per_model
+            queue = [leftovers[i:i + size] for i in range(0, len(leftovers), size)]
+            todo = len(leftovers)
+            leftovers = []
+            final_round = True
+            logger.info("retrying %d unplaced chunks with the remaining fleet", todo)
+    return fleet, unserved, statuses, "; ".join(messages)
+
+
+def _merge_unserved(items: list[Unserved]) -> tuple[Unserved, ...]:
+    """One entry per (stop, reason), quantities summed (chunks of a split stop)."""
+    merged: dict[tuple[str, DropReason], Unserved] = {}
+    for u in items:
+        key = (u.stop_id, u.reason)
+        if key in merged:
+            m = merged[key]
+            merged[key] = replace(m, hot=m.hot + u.hot, cold=m.cold + u.cold)
+        else:
+            merged[key] = u
+    return tuple(merged.values())
+
+
+def _overall_status(statuses: list[SolveStatus]) -> SolveStatus:
+    if not statuses:
+        return SolveStatus.OPTIMAL  # nothing to route
+    ok = [s for s in statuses if s in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)]
+    if len(ok) == len(statuses):
+        return (SolveStatus.OPTIMAL if all(s is SolveStatus.OPTIMAL for s in statuses)
+                else SolveStatus.FEASIBLE)
+    if ok:
+        return SolveStatus.FEASIBLE
+    for s in (SolveStatus.ERROR, SolveStatus.INFEASIBLE):
+        if s in statuses:
+            return s
+    return SolveStatus.NO_SOLUTION
+
+
+def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -> RoutingResult:
+    """Plan the delivery routes of one meal service.
+
+    Args:
+        problem: kitchens, stops, vehicles and travel matrices (see :class:`RoutingProblem`).
+        params: search parameters (defaults: :class:`RoutingParams()`).
+
+    Returns:
+        A frozen :class:`RoutingResult`. Stops that cannot be served are listed in
+        ``unserved`` with a reason; the plan is still returned (``status`` FEASIBLE).
+        ``status`` is NO_SOLUTION when the solver found no plan in time, ERROR when the
+        model failed.
+
+    The objective, in order: deliver every meal (``params.drop_penalty_per_meal`` per
+    undelivered meal), then use few vehicles (each vehicle's ``fixed_cost``), then drive
+    little (``cost_per_metre`` and ``cost_per_minute``).
+    """
+    params = params or RoutingParams()
+    t0 = time.monotonic()
+    deadline = t0 + params.time_limit_s
+    rng = random.Random(params.seed)
+
+    chunks, unserved = split_stops(problem)
+    ok, pre_unserved, able = precheck(problem, chunks)
+    unserved.extend(pre_unserved)
+    parts = plan_parts(problem, ok, able, params, rng) if ok else []
+    if len(parts) > 1:
+        logger.info("decomposed %d chunks into %d models", len(ok), len(parts))
+    fleet, dropped, statuses, message = _run(problem, params, parts, deadline)
+    unserved.extend(dropped)
+
+    routes: list[VehicleRoute] = []
+    for v in problem.vehicles:
+        trips = sorted(fleet[v.id].trips, key=lambda t: t.index)
+        if trips:
+            routes.append(VehicleRoute(v.id, tuple(trips)))
+    status = _overall_status(statuses)
+    merged = _merge_unserved(unserved)
+    dropped_meals = sum(u.hot + u.cold for u in merged)
+    by_id = {v.id: v for v in problem.vehicles}
+    cost = params.drop_penalty_per_meal * dropped_meals
+    for r in routes:
+        v = by_id[r.vehicle_id]
+        cost += v.fixed_cost + sum(v.cost_per_metre * t.metres + v.cost_per_minute
+                                   * t.drive_minutes for t in r.trips)
+    objective = Objective(
+        dropped_meals=dropped_meals,
+        vehicles_used=len(routes),
+        distance_m=sum(r.metres for r in routes),
+        drive_minutes=sum(t.drive_minutes for r in routes for t in r.trips),
+        cost=cost,
+    )
+    wall = time.monotonic() - t0
+    result = RoutingResult(status=status, objective=objective, routes=tuple(routes),
+                           unserved=merged, wall_s=wall, models=len(statuses),
+                           message=message)
+    logger.info("solve_routes: %s", result.summary().splitlines()[0])
+    return result
