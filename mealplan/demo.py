@@ -463,8 +463,11 @@ class _Network:
             mine = [s for s in self.sites if s.kitchen == k["code"]]
             homes = sum(1 for c in self.clients if c["kitchen"] == k["code"])
             bulk = sum(s.size for s in mine)
-            n_vans = max(1, math.ceil(bulk / 350)) + 1  # ~175 boxes, two trips a lunch
-            n_trikes = max(1, math.ceil(homes / 30))  # a rider covers ~30 homes
+            # A van carries ~175 boxes and makes about 1.5 bulk trips inside the sites'
+            # windows; a tricycle rider reaches ~10 homes a trip within the 60-minute
+            # pack-to-door limit and makes two trips a lunch.
+            n_vans = max(1, math.ceil(bulk / 250)) + 1
+            n_trikes = max(1, math.ceil(homes / 20))
             has_dinner = any(s.dinner for s in mine)
             for i in range(1, n_vans + 1):
                 evening = has_dinner and i <= 2
@@ -532,8 +535,8 @@ class _Network:
                     "contact_name": _person(rng),
                     "contact_phone": _phone(rng),
                     "seats": int(math.ceil(s.size * 1.2 / 10) * 10),
-                    "lunch_window_start": "10:50" if canteen else "11:00",
-                    "lunch_window_end": "11:30" if canteen else "11:45",
+                    "lunch_window_start": "10:30" if canteen else "10:40",
+                    "lunch_window_end": "11:20" if canteen else "11:40",
                     "dinner_window_start": "16:30" if s.dinner else None,
                     "dinner_window_end": "17:15" if s.dinner else None,
                     "unloading_minutes": rng.randint(10, 15) if canteen else rng.randint(5, 8),

@@ -84,7 +84,7 @@ def test_district_is_plausible(session: Session) -> None:
         km_east = (lon - kitchen.lon) * 111 * math.cos(math.radians(lat))
         assert abs(km_north) < 6 and abs(km_east) < 6
     canteens = [s for s in sites if s.kind == "canteen"]
-    assert all((s.lunch_window_start_min, s.lunch_window_end_min) == (650, 690) for s in canteens)
+    assert all((s.lunch_window_start_min, s.lunch_window_end_min) == (630, 680) for s in canteens)
     assert all(s.name.endswith("长者食堂") for s in canteens)
     assert all(s.name.endswith("助餐点") for s in sites if s.kind == "dining_point")
     assert 2 <= sum(1 for s in sites if s.dinner_window_start_min == 990) <= 6
