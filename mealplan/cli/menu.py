@@ -57,7 +57,13 @@ def plan_cmd(
     wanted = [p.strip() for p in profiles.split(",")] if profiles else None
     with plan_lock(factory, "menu", day, services):
         recorder = RunRecorder.start(
-            factory, "menu", day, services, {"days": days, "profiles": wanted}, run_id=run_id
+            factory,
+            "menu",
+            day,
+            services,
+            {"days": days, "profiles": wanted},
+            run_id=run_id,
+            instance_path=settings.instance_path,
         )
         recorder.stage("plan", 0.1)
         try:

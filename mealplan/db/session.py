@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while a plan writes
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 

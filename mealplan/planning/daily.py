@@ -130,6 +130,7 @@ def run_daily_plan(
             {"out": str(out), "seed": seed, "lang": lang},
             on_progress=on_progress,
             run_id=run_id,
+            instance_path=settings.instance_path,
         )
         staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
         try:
@@ -319,7 +320,12 @@ def _plan(
             warnings.append(
                 f"cooking wave {wave.number}: the last arrival is after the eat-by time"
             )
-    samples = prod.retention_samples(lines, waves=waves)
+    # Dishes no wave cooks (their meals could not be routed) are still cooked and sampled:
+    # they are timed to the first wave, or half an hour before the earliest window.
+    earliest = min((s.window[0] for kp in routes_plan.results for s in kp[0].stops.values()),
+                   default=11 * 60)  # fmt: skip
+    fallback_finish = min((w.finish_min for w in waves), default=earliest - 30)
+    samples = prod.retention_samples(lines, waves=waves, finish_min=fallback_finish)
 
     # 6. purchasing ----------------------------------------------------------
     recorder.stage("purchase", 0.8)

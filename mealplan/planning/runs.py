@@ -10,6 +10,7 @@ gone) or older than ``stale_after`` is taken over with a warning.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -107,14 +109,35 @@ def plan_lock(
             session.commit()
 
 
+def progress_path(instance_path: Path, run_id: int) -> Path:
+    """Where a running job publishes its progress (see :class:`RunRecorder`)."""
+    return instance_path / "runs" / f"{run_id}.json"
+
+
+def read_progress(instance_path: Path, run_id: int) -> dict[str, Any] | None:
+    """The latest progress a running job published, or None."""
+    try:
+        data = json.loads(progress_path(instance_path, run_id).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 @dataclass
 class RunRecorder:
-    """Keeps a PlanRun row up to date from a long job (own short transactions), so that
-    the panel can show progress while the job's main transaction is still open."""
+    """Keeps a PlanRun row up to date from a long job, so that the panel can show progress
+    while the job's main transaction is still open.
+
+    Progress goes to a small JSON file (``instance/runs/<id>.json``, replaced atomically)
+    and, on servers that allow a second writer during the job's transaction (PostgreSQL),
+    to the PlanRun row as well. SQLite has one writer at a time, so there the row is
+    written at the start and the end only and the file carries the progress between."""
 
     factory: sessionmaker[Session]
     run_id: int
     on_progress: ProgressCallback | None = None
+    progress_file: Path | None = None
+    db_progress: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _stage_started: float = field(default_factory=time.perf_counter)
@@ -130,6 +153,7 @@ class RunRecorder:
         inputs: dict[str, Any],
         on_progress: ProgressCallback | None = None,
         run_id: int | None = None,
+        instance_path: Path | None = None,
     ) -> RunRecorder:
         with factory() as session:
             run = session.get(PlanRun, run_id) if run_id is not None else None
@@ -140,7 +164,36 @@ class RunRecorder:
             run.inputs = inputs
             run.started_at = dt.datetime.now().replace(microsecond=0)
             session.commit()
-            return cls(factory=factory, run_id=run.id, on_progress=on_progress)
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            recorder = cls(
+                factory=factory,
+                run_id=run.id,
+                on_progress=on_progress,
+                progress_file=progress_path(instance_path, run.id) if instance_path else None,
+                db_progress=not sqlite,
+            )
+            recorder._publish("queued", 0.0)
+            return recorder
+
+    def _publish(self, stage: str, progress: float, status: str = "running") -> None:
+        if self.progress_file is None:
+            return
+        self.progress_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.progress_file.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "run_id": self.run_id,
+                    "status": status,
+                    "stage": stage,
+                    "progress": progress,
+                    "timings": self.timings,
+                    "updated_at": dt.datetime.now().isoformat(timespec="seconds"),
+                }
+            ),
+            encoding="utf-8",
+        )
+        tmp.replace(self.progress_file)
 
     def stage(self, name: str, progress: float) -> None:
         """Close the current stage's timing and start ``name`` at ``progress`` (0..1)."""
@@ -148,13 +201,15 @@ class RunRecorder:
         if self._stage:
             self.timings[self._stage] = round(now - self._stage_started, 3)
         self._stage, self._stage_started = name, now
-        with self.factory() as session:
-            run = session.get(PlanRun, self.run_id)
-            if run is not None:
-                run.stage = name
-                run.progress = progress
-                run.timings = dict(self.timings)
-                session.commit()
+        self._publish(name, progress)
+        if self.db_progress:
+            with self.factory() as session:
+                run = session.get(PlanRun, self.run_id)
+                if run is not None:
+                    run.stage = name
+                    run.progress = progress
+                    run.timings = dict(self.timings)
+                    session.commit()
         if self.on_progress is not None:
             self.on_progress(name, progress)
 
@@ -184,3 +239,4 @@ class RunRecorder:
             run.output = output or {}
             run.error = error
             session.commit()
+        self._publish("", 1.0, status)
