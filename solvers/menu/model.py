@@ -255,6 +255,8 @@ class DietProfile:
         headcount: meals served (weights this profile's cost; None counts as 1).
         structures: alternative meal structures (price tiers); the solver picks one per
             meal among those valid for the service.
+        services: services this profile is served (default both); a lunch-only profile
+            gets no dinner in a lunch-and-dinner problem.
     """
 
     code: str
@@ -274,9 +276,12 @@ class DietProfile:
     distinct_method_categories: frozenset[str] = frozenset({"main", "side", "vegetable"})
     headcount: int | None = None
     structures: tuple[MealStructure, ...] = (STANDARD_STRUCTURE,)
+    services: frozenset[str] = frozenset(SERVICES)
 
     def __post_init__(self) -> None:
         _check_code("DietProfile", "code", self.code)
+        if not self.services or not self.services <= set(SERVICES):
+            raise _fail("DietProfile", "services", self.services, f"subset of {SERVICES}")
         if self.max_iddsi not in IDDSI_LEVELS:
             raise _fail("DietProfile", "max_iddsi", self.max_iddsi, f"must be in {IDDSI_LEVELS}")
         for category, tags in self.required_tags.items():
@@ -338,6 +343,10 @@ class MenuProblem:
         share_reward_fen: objective reward in fen each time one more profile is served a
             dish another profile already gets in the same date and service (production
             simplicity). 0 lets the solver plan each profile separately.
+        penalty_per_diner: when True every soft penalty (nutrient bounds, soft budget,
+            soft food-group rules) is multiplied by the profile's headcount like its cost,
+            so a missed target weighs per diner; when False (default) a penalty counts
+            once per meal whatever the headcount.
     """
 
     dishes: tuple[Dish, ...]
@@ -346,6 +355,7 @@ class MenuProblem:
     services: tuple[str, ...] = ("lunch",)
     rating_reward_fen: float = 20.0
     share_reward_fen: float = 0.0
+    penalty_per_diner: bool = False
 
     def __post_init__(self) -> None:
         if not self.dishes:
@@ -392,6 +402,10 @@ class MenuParams:
         patterns_per_dish: meal patterns kept per anchor dish when enumerating
             (larger: closer to the full problem, bigger MIP).
         node_limit: search nodes per anchor dish in the pattern enumeration.
+        share_rounds: with a sharing reward, rounds of best-response re-planning (each
+            profile re-solved with the other plans fixed) after the Lagrangian split.
+        total_time_s: optional wall-clock budget for the whole call (enumeration
+            included); the MIP solves stop at the earlier of this and ``time_limit_s``.
     """
 
     backend: str = "highs"
@@ -402,7 +416,9 @@ class MenuParams:
     msg: bool = False
     dump_lp_path: str | None = None
     patterns_per_dish: int = 4
-    node_limit: int = 3_000
+    node_limit: int = 2_000
+    share_rounds: int = 2
+    total_time_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -419,6 +435,12 @@ class MenuParams:
             raise _fail("MenuParams", "patterns_per_dish", self.patterns_per_dish, "must be >= 1")
         if self.node_limit < 100:
             raise _fail("MenuParams", "node_limit", self.node_limit, "must be >= 100")
+        if self.share_rounds < 0:
+            raise _fail("MenuParams", "share_rounds", self.share_rounds, "must be >= 0")
+        if self.total_time_s is not None and not (
+            math.isfinite(self.total_time_s) and self.total_time_s > 0
+        ):
+            raise _fail("MenuParams", "total_time_s", self.total_time_s, "must be > 0")
 
 
 @dataclass(frozen=True)
@@ -503,6 +525,12 @@ class MenuResult:
             gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
             bound = "n/a" if self.bound is None else f"{self.bound:.0f}"
             lines.append(f"objective {self.objective:.0f} fen, bound {bound}, gap {gap}")
+            if not self.complete:
+                lines.append(
+                    "note: the bound and gap cover the enumerated meal patterns only "
+                    f"({self.n_patterns} patterns, enumeration capped: complete=False); a "
+                    "cheaper menu from meals never enumerated is not ruled out"
+                )
         if self.meals:
             cost = sum(m.cost_fen for m in self.meals)
             misses = sum(len(m.shortfalls) for m in self.meals)

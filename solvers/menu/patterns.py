@@ -8,13 +8,17 @@ Enumerating every combination is out of reach (300 dishes give ~10^8 meals per
 profile), so the selection is a deterministic, bounded branch and bound:
 
 * for every *anchor* dish (each dish of the no-repeat categories and each dish carrying
-  a food group with a weekly minimum), the ``patterns_per_dish`` cheapest meals that
-  contain it; plus the ``4 x patterns_per_dish`` cheapest meals overall;
-* candidates are tried cheapest first; a branch is cut when its cost lower bound cannot
+  a food group with a weekly minimum), up to ``patterns_per_dish`` cheap meals that
+  contain it with different no-repeat partners; plus the ``4 x patterns_per_dish``
+  cheapest meals overall;
+* candidates are tried cheapest first; a branch is cut when its score lower bound cannot
   beat the worst kept pattern, when a hard additive bound (nutrient, hard budget) can no
-  longer be met, or when two method-checked dishes share a cooking method;
-* each anchor search stops after ``node_limit`` nodes (logged; the set is then marked
-  incomplete);
+  longer be met with the per-key extremes of the remaining slots, when the score plus the
+  smallest soft penalty those extremes allow cannot beat it, or when two method-checked
+  dishes share a cooking method;
+* each search stops after ``node_limit`` nodes; the set is *complete* (every feasible
+  meal seen, so a bound over it is global) only when the cheapest-meals search finished
+  with fewer meals than it may keep;
 * identical dish sets are kept once; with no sharing reward a pattern is dropped when
   another has the same no-repeat dishes and food groups at a lower or equal coefficient
   (it can replace it in any plan).
@@ -80,6 +84,13 @@ class _Check:
         return value
 
 
+def _slope(weight: float, reference: float | int | None) -> float:
+    """Penalty per unit of violation of ``rules.soft_penalty`` for a bound."""
+    if reference is None or reference <= 0:
+        return weight
+    return weight * 100.0 / reference
+
+
 class MealEvaluator:
     """Exact per-meal rules of one profile, service and structure."""
 
@@ -90,8 +101,10 @@ class MealEvaluator:
         budget_fen: int | None,
         rating_reward_fen: float,
         elastic: bool = False,
+        penalty_scale: float = 1.0,
     ) -> None:
         self.profile = profile
+        self.scale = penalty_scale
         self.budget_fen = budget_fen
         self.rating_reward_fen = rating_reward_fen
         self.elastic = elastic
@@ -100,16 +113,44 @@ class MealEvaluator:
             for side in ("min", "max"):
                 if getattr(b, side) is not None:
                     self.checks.append(_Check(rules.bound_rule_id(b, side), b.key, b, side))
-        # additive bounds usable for pruning inside the search: (index, lo, hi, weight)
-        # with weight None for a hard bound (cut) and the soft weight otherwise (priced)
-        self.additive: list[tuple[int, float, float, float | None]] = []
+        # additive bounds usable for pruning inside the search, one per pruning key:
+        # (lo, hi, factor below lo, factor above hi); a factor None is a hard bound (cut),
+        # else the fen of penalty per unit of violation (``rules.soft_penalty`` slope).
+        # The ingredient cost is the last key when the meal has a budget.
+        self.prune_keys: list[str] = []
+        self.prune: list[tuple[float, float, float | None, float | None]] = []
         for b in bounds:
             if b.key in _INDEX:
                 lo = b.min if b.min is not None else float("-inf")
                 hi = b.max if b.max is not None else float("inf")
-                hard = b.hard and not elastic
-                weight = None if hard else (HARD_VIOLATION_FEN if b.hard else b.weight)
-                self.additive.append((_INDEX[b.key], lo, hi, weight))
+                if b.hard and not elastic:
+                    self.prune.append((lo, hi, None, None))
+                else:
+                    weight = HARD_VIOLATION_FEN if b.hard else b.weight * penalty_scale
+                    self.prune.append((lo, hi, _slope(weight, b.min), _slope(weight, b.max)))
+                self.prune_keys.append(b.key)
+        self.has_budget = budget_fen is not None
+        if budget_fen is not None:
+            if profile.budget_hard and not elastic:
+                self.prune.append((float("-inf"), float(budget_fen), None, None))
+            elif profile.budget_hard:
+                self.prune.append(
+                    (float("-inf"), float(budget_fen), 0.0, _slope(HARD_VIOLATION_FEN, budget_fen))
+                )
+            else:
+                weight = profile.budget_weight * penalty_scale
+                self.prune.append((float("-inf"), float(budget_fen), 0.0, weight))
+        self._vectors: dict[int, tuple[float, ...]] = {}
+
+    def vector(self, i: int, dish: Dish) -> tuple[float, ...]:
+        """Amounts of the pruning keys for one dish (cost last when budgeted), cached."""
+        vec = self._vectors.get(i)
+        if vec is None:
+            vec = tuple(dish.amount(k) for k in self.prune_keys)
+            if self.has_budget:
+                vec += (float(dish.cost_fen),)
+            self._vectors[i] = vec
+        return vec
 
     def dish_score(self, dish: Dish) -> float:
         """Additive part of the coefficient: weighted cost minus the rating reward."""
@@ -150,7 +191,7 @@ class MealEvaluator:
                 penalty += rules.soft_penalty(amount, c.limit, HARD_VIOLATION_FEN)
             else:
                 shortfalls.append(miss)
-                penalty += rules.soft_penalty(amount, c.limit, c.bound.weight)
+                penalty += rules.soft_penalty(amount, c.limit, c.bound.weight * self.scale)
         over = rules.budget(cost, self.budget_fen)
         if over > 0 and self.budget_fen is not None:
             miss = Shortfall("budget", float(over), float(cost), float(self.budget_fen))
@@ -161,7 +202,7 @@ class MealEvaluator:
                 penalty += rules.soft_penalty(over, self.budget_fen, HARD_VIOLATION_FEN)
             else:
                 shortfalls.append(miss)
-                penalty += self.profile.budget_weight * over
+                penalty += self.profile.budget_weight * self.scale * over
         return Pattern(
             structure,
             idx,
@@ -182,10 +223,37 @@ def candidates(dishes: Sequence[Dish], profile: DietProfile) -> dict[str, list[i
     return out
 
 
+#: A candidate dish in a slot: (score, catalogue index, pruning-key amounts, cooking
+#: method when the profile checks it for the dish's category, else "").
+Entry = tuple[float, int, tuple[float, ...], str]
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Candidates of one slot group (sorted by score), how many to pick, and the per-key
+    minimum / maximum amount of one candidate (for the reachable-range cut)."""
+
+    entries: list[Entry]
+    k: int
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+
+def _group(entries: list[Entry], k: int, width: int, like: _Group | None = None) -> _Group:
+    """A slot group; ``like`` reuses the per-key extremes of a superset (still valid)."""
+    if like is not None:
+        return _Group(entries, k, like.lo, like.hi)
+    if not entries:
+        inf = float("inf")
+        return _Group(entries, k, (inf,) * width, (-inf,) * width)
+    cols = list(zip(*(e[2] for e in entries), strict=True)) if width else []
+    return _Group(entries, k, tuple(map(min, cols)), tuple(map(max, cols)))
+
+
 def _search(
     evaluator: MealEvaluator,
-    structure: MealStructure,
-    groups: list[tuple[list[int], int]],
+    structure: str,
+    groups: Sequence[_Group],
     dishes: Sequence[Dish],
     keep: int,
     node_limit: int,
@@ -195,108 +263,120 @@ def _search(
 ) -> tuple[int, bool]:
     """Branch and bound for the ``keep`` best meals; fills ``heap`` (max-heap by -coef).
 
-    ``groups``: per slot group, the candidate list (sorted by score) and how many dishes
-    to pick from it (a combination, so indices increase within a group).
+    A slot group picks ``k`` dishes of its sorted candidates as a combination (indices
+    increase within a group). A branch is cut when its score lower bound cannot beat the
+    worst kept meal (``break``: candidates are sorted), when a hard additive bound can no
+    longer be met given the per-key extremes of the remaining slots, or when the score
+    plus the smallest soft penalty those extremes allow cannot beat it.
     Returns (nodes, finished).
     """
     positions: list[tuple[int, int]] = []  # (group, rank within group)
-    for g, (_, k) in enumerate(groups):
-        positions.extend((g, r) for r in range(k))
+    for g, grp in enumerate(groups):
+        positions.extend((g, r) for r in range(grp.k))
     n = len(positions)
-    scores = [[evaluator.dish_score(dishes[i]) for i in lst] for lst, _ in groups]
-    # lower bound on the score of positions p..n-1
+    prune = evaluator.prune
+    width = len(prune)
     lb_rest = [0.0] * (n + 1)
+    lo_rest: list[tuple[float, ...]] = [(0.0,) * width] * (n + 1)
+    hi_rest: list[tuple[float, ...]] = [(0.0,) * width] * (n + 1)
     for p in range(n - 1, -1, -1):
         g, r = positions[p]
-        lb_rest[p] = lb_rest[p + 1] + (scores[g][r] if r < len(scores[g]) else float("inf"))
-    hard = evaluator.additive
-    keys = [NUTRIENT_KEYS[ki] for ki, _, _, _ in hard]
-    lo_rest = [[0.0] * len(hard) for _ in range(n + 1)]
-    hi_rest = [[0.0] * len(hard) for _ in range(n + 1)]
-    for p in range(n - 1, -1, -1):
-        g, _ = positions[p]
-        for h, key in enumerate(keys):
-            vals = [dishes[i].amount(key) for i in groups[g][0]] or [0.0]
-            lo_rest[p][h] = lo_rest[p + 1][h] + min(vals)
-            hi_rest[p][h] = hi_rest[p + 1][h] + max(vals)
-    amounts = [[[dishes[i].amount(key) for key in keys] for i in lst] for lst, _ in groups]
-    checked = evaluator.profile.distinct_method_categories
+        grp = groups[g]
+        head = grp.entries[r][0] if r < len(grp.entries) else float("inf")
+        lb_rest[p] = lb_rest[p + 1] + head
+        lo_rest[p] = tuple(a + b for a, b in zip(lo_rest[p + 1], grp.lo, strict=True))
+        hi_rest[p] = tuple(a + b for a, b in zip(hi_rest[p + 1], grp.hi, strict=True))
     chosen: list[int] = []
     chosen_pos: list[int] = []
-    sums = [0.0] * len(hard)
+    sums = [0.0] * width
+    keys = range(width)
     nodes = 0
     stopped = False
-
-    def worst() -> float:
-        return -heap[0][0] if len(heap) >= keep else float("inf")
+    cut = -heap[0][0] if len(heap) >= keep else float("inf")
 
     def dfs(p: int, score: float, methods: frozenset[str]) -> None:
-        nonlocal nodes, stopped
+        nonlocal nodes, stopped, cut
         if p == n:
             idx = tuple(sorted(chosen))
             if idx in seen:
                 return
-            meal = [dishes[i] for i in idx]
-            pat = evaluator.evaluate(structure.code, idx, meal)
+            seen.add(idx)
+            pat = evaluator.evaluate(structure, idx, [dishes[i] for i in idx])
             if pat is None:
                 return
-            seen.add(idx)
             entry = (-pat.coef, tuple(-i for i in idx), pat)
             if len(heap) < keep:
                 heapq.heappush(heap, entry)
             elif entry > heap[0]:
                 heapq.heapreplace(heap, entry)
+            if len(heap) >= keep:
+                cut = -heap[0][0]
             return
         g, r = positions[p]
-        lst = groups[g][0]
+        entries = groups[g].entries
         start = chosen_pos[-1] + 1 if r > 0 else 0
-        for j in range(start, len(lst)):
-            if stopped:
-                return
-            s = score + scores[g][j] + lb_rest[p + 1]
-            if s >= worst():
+        lb_next = lb_rest[p + 1]
+        lo_next = lo_rest[p + 1]
+        hi_next = hi_rest[p + 1]
+        for j in range(start, len(entries)):
+            sc, i, vec, method = entries[j]
+            s = score + sc + lb_next
+            if s >= cut:
                 break  # candidates are sorted by score: the rest cannot do better
-            if lst[j] in banned:
+            if i in banned or (method and method in methods):
                 continue
             nodes += 1
             if nodes > node_limit:
                 stopped = True
                 return
-            dish = dishes[lst[j]]
-            new_methods = methods
-            if dish.category in checked and dish.cooking_method:
-                if dish.cooking_method in methods:
-                    continue
-                new_methods = methods | {dish.cooking_method}
-            amt = amounts[g][j]
-            penalty_lb = 0.0
+            pen = 0.0
             ok = True
-            for h, (_, lo, hi, weight) in enumerate(hard):
-                v = sums[h] + amt[h]
-                over = v + lo_rest[p + 1][h] - hi
-                under = lo - v - hi_rest[p + 1][h]
-                if weight is None:
-                    if over > 1e-9 or under > 1e-9:
+            for h in keys:
+                lo, hi, below, above = prune[h]
+                v = sums[h] + vec[h]
+                over = v + lo_next[h] - hi
+                if over > 1e-9:
+                    if above is None:
                         ok = False
                         break
-                elif over > 0:
-                    penalty_lb += rules.soft_penalty(over, hi, weight)
-                elif under > 0:
-                    penalty_lb += rules.soft_penalty(under, lo, weight)
-            if not ok or s + penalty_lb >= worst():
+                    pen += over * above
+                    continue
+                under = lo - v - hi_next[h]
+                if under > 1e-9:
+                    if below is None:
+                        ok = False
+                        break
+                    pen += under * below
+            if not ok or s + pen >= cut:
                 continue
-            for h in range(len(hard)):
-                sums[h] += amt[h]
-            chosen.append(lst[j])
+            for h in keys:
+                sums[h] += vec[h]
+            chosen.append(i)
             chosen_pos.append(j)
-            dfs(p + 1, score + scores[g][j], new_methods)
+            dfs(p + 1, score + sc, methods | {method} if method else methods)
             chosen.pop()
             chosen_pos.pop()
-            for h in range(len(hard)):
-                sums[h] -= amt[h]
+            for h in keys:
+                sums[h] -= vec[h]
+            if stopped:
+                return
 
     dfs(0, 0.0, frozenset())
     return nodes, not stopped
+
+
+def _entries(
+    ev: MealEvaluator, dishes: Sequence[Dish], cands: dict[str, list[int]], category: str
+) -> list[Entry]:
+    """Sorted search entries of a category's allowed dishes."""
+    checked = ev.profile.distinct_method_categories
+    out: list[Entry] = []
+    for i in cands.get(category, []):
+        d = dishes[i]
+        method = d.cooking_method if d.category in checked else ""
+        out.append((ev.dish_score(d), i, ev.vector(i, d), method))
+    out.sort(key=lambda e: (e[0], dishes[e[1]].code))
+    return out
 
 
 def _slot_groups(structure: MealStructure) -> list[tuple[str, int]]:
@@ -317,22 +397,29 @@ def enumerate_patterns(
     node_limit: int,
     anchor_groups: frozenset[str],
     dominance: bool,
+    penalty_scale: float = 1.0,
 ) -> PatternSet:
-    """Patterns of a profile and service (deterministic; see the module docstring)."""
+    """Patterns of a profile and service (deterministic; see the module docstring).
+
+    ``penalty_scale`` multiplies every soft penalty (the profile's headcount when
+    penalties are counted per diner)."""
     out = PatternSet()
     found: dict[tuple[int, ...], Pattern] = {}
     for st in profile.structures_for(service):
         budget_fen = st.budget_fen if st.budget_fen is not None else profile.budget_fen
-        ev = MealEvaluator(profile, profile.bounds_for(service), budget_fen, rating_reward_fen)
-        if profile.budget_hard and budget_fen is not None:
-            pass  # checked at the leaves; cost is also the search order
+        ev = MealEvaluator(
+            profile,
+            profile.bounds_for(service),
+            budget_fen,
+            rating_reward_fen,
+            penalty_scale=penalty_scale,
+        )
         slot_groups = _slot_groups(st)
         if any(len(cands.get(c, [])) < k for c, k in slot_groups):
             continue
-        sorted_c = {
-            c: sorted(cands[c], key=lambda i: (ev.dish_score(dishes[i]), dishes[i].code))
-            for c, _ in slot_groups
-        }
+        width = len(ev.prune)
+        entries = {c: _entries(ev, dishes, cands, c) for c, _ in slot_groups}
+        full = {c: _group(entries[c], k, width) for c, k in slot_groups}
         nr = profile.no_repeat_categories
 
         def keep_found(pat: Pattern) -> None:
@@ -344,8 +431,8 @@ def enumerate_patterns(
         heap: list[tuple[float, tuple[int, ...], Pattern]] = []
         nodes, finished = _search(
             ev,
-            st,
-            [(sorted_c[c], k) for c, k in slot_groups],
+            st.code,
+            [full[c] for c, _ in slot_groups],
             dishes,
             4 * patterns_per_dish,
             node_limit,
@@ -362,26 +449,43 @@ def enumerate_patterns(
         partner_uses: dict[int, int] = {}
         cap = 2 * patterns_per_dish
         for c, _ in slot_groups:
-            for a in sorted_c[c]:
+            for e in entries[c]:
+                a = e[1]
                 d = dishes[a]
                 if not (c in anchor_groups or d.food_groups & anchor_groups):
                     continue
-                groups: list[tuple[list[int], int]] = []
+                groups: list[_Group] = []
                 for c2, k2 in slot_groups:
                     if c2 != c:
-                        groups.append((sorted_c[c2], k2))
+                        groups.append(full[c2])
                     else:
-                        groups.append(([a], 1))
+                        groups.append(_group([e], 1, width))
                         if k2 > 1:
-                            groups.append(([i for i in sorted_c[c2] if i != a], k2 - 1))
-                banned = {i for i, n in partner_uses.items() if n >= cap and i != a}
+                            rest = [f for f in entries[c2] if f[1] != a]
+                            groups.append(_group(rest, k2 - 1, width, like=full[c2]))
+                capped = {i for i, n in partner_uses.items() if n >= cap and i != a}
+                own: set[int] = set()  # this anchor's earlier partners
                 for _ in range(patterns_per_dish):
                     heap = []
                     nodes, finished = _search(
-                        ev, st, groups, dishes, 1, node_limit, heap, set(), frozenset(banned)
+                        ev,
+                        st.code,
+                        groups,
+                        dishes,
+                        1,
+                        node_limit,
+                        heap,
+                        set(),
+                        frozenset(capped | own),
                     )
                     out.nodes += nodes
-                    out.complete = False  # partners were banned: not every meal was seen
+                    if not heap and capped:
+                        # the partner cap blocked this anchor: retry without it
+                        capped = set()
+                        nodes, finished = _search(
+                            ev, st.code, groups, dishes, 1, node_limit, heap, set(), frozenset(own)
+                        )
+                        out.nodes += nodes
                     if not heap:
                         break
                     pat = heap[0][2]
@@ -389,7 +493,7 @@ def enumerate_patterns(
                     partners = {i for i in pat.dishes if i != a and dishes[i].category in nr}
                     if not partners:
                         break
-                    banned |= partners
+                    own |= partners
                     for i in partners:
                         partner_uses[i] = partner_uses.get(i, 0) + 1
     pats = sorted(found.values(), key=lambda p: (p.coef, p.dishes))
@@ -428,12 +532,10 @@ def closest_meal(
         if any(len(cands.get(c, [])) < k for c, k in slot_groups):
             continue
         # order by the violation-prone keys is unknown: plain score order, wide search
-        groups = [
-            (sorted(cands[c], key=lambda i: (ev.dish_score(dishes[i]), dishes[i].code)), k)
-            for c, k in slot_groups
-        ]
+        width = len(ev.prune)
+        groups = [_group(_entries(ev, dishes, cands, c), k, width) for c, k in slot_groups]
         heap: list[tuple[float, tuple[int, ...], Pattern]] = []
-        _search(ev, st, groups, dishes, 1, node_limit, heap, set())
+        _search(ev, st.code, groups, dishes, 1, node_limit, heap, set())
         if heap and (best is None or heap[0][2].coef < best.coef):
             best = heap[0][2]
     return best

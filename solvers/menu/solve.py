@@ -9,13 +9,16 @@ Without a sharing reward the profiles are independent and solved one by one.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,6 +45,7 @@ __all__ = ["solve_menu"]
 log = logging.getLogger(__name__)
 
 ELASTIC_FEN = 1.0e6  # price of one unit of hard linking-row violation in the elastic MIP
+MIN_SLICE_S = 3.0  # smallest MIP time limit a profile gets, even past the deadline
 
 
 def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuResult:
@@ -69,16 +73,15 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
     if explanations:
         return _infeasible(explanations, t0, backend)
 
-    # ---- pattern enumeration (lunch and dinner share it when their rules agree)
+    # ---- pattern enumeration, shared by every (profile, service) with the same signature
     anchor = _anchor_groups(problem)
     pats: dict[tuple[str, str], pt.PatternSet] = {}
     cache: dict[tuple[object, ...], pt.PatternSet] = {}
     for profile in problem.profiles:
-        for service in problem.services:
+        for service in served(problem, profile):
             key = (
-                profile.code,
-                profile.bounds_for(service),
-                profile.structures_for(service),
+                _signature(profile, service, cands[profile.code], anchor[profile.code]),
+                _penalty_scale(problem, profile),
             )
             if key not in cache:
                 cache[key] = pt.enumerate_patterns(
@@ -91,6 +94,7 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
                     params.node_limit,
                     anchor[profile.code],
                     dominance=problem.share_reward_fen == 0,
+                    penalty_scale=_penalty_scale(problem, profile),
                 )
             pats[profile.code, service] = cache[key]
             if not cache[key].patterns:
@@ -100,100 +104,324 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
     complete = all(p.complete for p in pats.values())
     n_patterns = sum(len(p.patterns) for p in pats.values())
     log.info(
-        "enumerated %d patterns (%s) in %.1f s",
+        "enumerated %d patterns (%s, %d distinct sets) in %.1f s",
         n_patterns,
         "complete" if complete else "capped",
+        len(cache),
         time.perf_counter() - t0,
     )
+    ctx = _Ctx(problem, params, backend, pats, t0, time.perf_counter() - t0, complete, n_patterns)
+    ctx.deadline = time.perf_counter() + params.time_limit_s
+    if params.total_time_s is not None:
+        ctx.deadline = min(ctx.deadline, t0 + params.total_time_s)
+    if problem.share_reward_fen > 0 and len(problem.profiles) > 1:
+        return _solve_shared(ctx)
+    return _solve_separately(ctx)
 
-    # ---- MIP, by profile when nothing links the profiles
-    if problem.share_reward_fen > 0:
-        blocks = [problem.profiles]
-    else:
-        blocks = [(p,) for p in problem.profiles]
-    deadline = time.perf_counter() + params.time_limit_s
-    outcomes: list[_Outcome] = []
-    build_s = time.perf_counter() - t0
-    for k, block in enumerate(blocks):
-        # each block gets an equal share of the time still left
-        b0 = time.perf_counter()
-        mip = _build(problem, block, pats, elastic=False)
-        build_s += time.perf_counter() - b0
-        if params.dump_lp_path:
-            path = params.dump_lp_path
-            if len(blocks) > 1:
-                stem, ext = os.path.splitext(path)
-                path = f"{stem}.{block[0].code}{ext or '.lp'}"
-            mip.prob.writeLP(path)
-        left = max(1.0, (deadline - time.perf_counter()) / (len(blocks) - k))
-        out = _run(mip.prob, params, backend, left)
-        if out.status == SolveStatus.INFEASIBLE:
-            emip = _build(problem, block, pats, elastic=True)
-            eout = _run(emip.prob, params, backend, left)
-            found = _elastic_explanations(emip) if eout.status.has_solution else []
-            if not found:
-                found = [
-                    Explanation(
-                        "structure",
-                        "the linking rules (no_repeat, food_group) admit no menu for "
-                        + ", ".join(p.code for p in block),
-                    )
-                ]
-            if not complete:
-                found = [
-                    Explanation(
-                        e.rule,
-                        e.message + " (among the enumerated meal patterns)",
-                        e.profile,
-                        e.date,
-                        e.service,
-                        e.needed,
-                        e.bound,
-                    )
-                    for e in found
-                ]
-            return _infeasible(found, t0, backend, n_patterns, complete)
-        if not out.status.has_solution:
-            return MenuResult(
-                status=out.status,
-                wall_s=time.perf_counter() - t0,
-                build_s=build_s,
-                backend=backend,
-                n_patterns=n_patterns,
-                complete=complete,
-                explanations=tuple(out.notes),
+
+def served(problem: MenuProblem, profile: DietProfile) -> tuple[str, ...]:
+    """Services of the problem the profile is served, in the problem's order."""
+    return tuple(s for s in problem.services if s in profile.services)
+
+
+def _penalty_scale(problem: MenuProblem, profile: DietProfile) -> float:
+    """Multiplier of a profile's soft penalties: its headcount when counted per diner."""
+    return profile.cost_weight if problem.penalty_per_diner else 1.0
+
+
+def _signature(
+    profile: DietProfile, service: str, cands: dict[str, list[int]], anchor: frozenset[str]
+) -> tuple[object, ...]:
+    """Everything the pattern enumeration of a (profile, service) depends on."""
+    return (
+        tuple(sorted((c, tuple(lst)) for c, lst in cands.items())),
+        profile.bounds_for(service),
+        profile.structures_for(service),
+        profile.cost_weight,
+        profile.budget_fen,
+        profile.budget_hard,
+        profile.budget_weight,
+        profile.distinct_method_categories,
+        profile.no_repeat_categories,
+        anchor,
+    )
+
+
+# ======================================================================================
+# Solving: by profile (no sharing reward) or Lagrangian split + sequential (sharing)
+
+#: Per-dish objective discount (fen) for a meal cell (date, service): dish index -> fen.
+Discount = dict[tuple[date, str], dict[int, float]]
+
+
+@dataclass
+class _Ctx:
+    problem: MenuProblem
+    params: MenuParams
+    backend: str
+    pats: dict[tuple[str, str], pt.PatternSet]
+    t0: float
+    build_s: float
+    complete: bool
+    n_patterns: int
+    deadline: float = 0.0
+
+
+@dataclass
+class _Block:
+    """Solution of one profile's MIP: chosen pattern per meal, exact figures."""
+
+    outcome: _Outcome
+    chosen: dict[tuple[date, str, str], pt.Pattern]
+    linking_fen: float  # soft food-group penalties in the objective
+    notes: list[Explanation]
+
+
+def _solve_block(
+    ctx: _Ctx,
+    profile: DietProfile,
+    left_blocks: int,
+    discount: Discount | None = None,
+    gap: float | None = None,
+    share: float = 1.0,
+) -> _Block | MenuResult:
+    """Build and solve one profile's MIP; a MenuResult when it has no plan."""
+    b0 = time.perf_counter()
+    mip = _build(ctx.problem, (profile,), ctx.pats, elastic=False, discount=discount)
+    ctx.build_s += time.perf_counter() - b0
+    if ctx.params.dump_lp_path:
+        stem, ext = os.path.splitext(ctx.params.dump_lp_path)
+        path = ctx.params.dump_lp_path
+        if len(ctx.problem.profiles) > 1:
+            path = f"{stem}.{profile.code}{ext or '.lp'}"
+        mip.prob.writeLP(path)
+    # at least MIN_SLICE_S per profile (a plan beats a kept deadline)
+    left = max(MIN_SLICE_S, share * (ctx.deadline - time.perf_counter()) / max(1, left_blocks))
+    s0 = time.perf_counter()
+    out = _run(mip.prob, ctx.params, ctx.backend, left, gap)
+    log.info(
+        "profile %s: %s, objective %s, bound %s, build %.1f s, solve %.1f s (limit %.1f s)",
+        profile.code,
+        out.status.value,
+        out.objective,
+        out.bound,
+        s0 - b0,
+        time.perf_counter() - s0,
+        left,
+    )
+    if out.status == SolveStatus.NO_SOLUTION:
+        # the slice was too short to find any plan: one retry with three times the time
+        log.warning(
+            "profile %s: no plan in %.1f s, retrying with %.1f s", profile.code, left, 3 * left
+        )
+        out = _run(mip.prob, ctx.params, ctx.backend, 3 * left, gap)
+    if out.status == SolveStatus.INFEASIBLE:
+        return _explain_infeasible_mip(ctx, profile, left)
+    if not out.status.has_solution:
+        return MenuResult(
+            status=out.status,
+            wall_s=time.perf_counter() - ctx.t0,
+            build_s=ctx.build_s,
+            backend=ctx.backend,
+            n_patterns=ctx.n_patterns,
+            complete=ctx.complete,
+            explanations=tuple(out.notes),
+        )
+    chosen = {m: _chosen(col) for m, col in mip.columns.items()}
+    pattern_fen = sum(
+        q.coef - sum((discount or {}).get((m[0], m[1]), {}).get(i, 0.0) for i in q.dishes)
+        for m, q in chosen.items()
+    )
+    assert out.objective is not None
+    linking = max(0.0, out.objective - pattern_fen)
+    return _Block(out, chosen, linking, _soft_linking_notes(mip) + out.notes)
+
+
+def _explain_infeasible_mip(ctx: _Ctx, profile: DietProfile, left: float) -> MenuResult:
+    emip = _build(ctx.problem, (profile,), ctx.pats, elastic=True)
+    eout = _run(emip.prob, ctx.params, ctx.backend, left)
+    found = _elastic_explanations(emip) if eout.status.has_solution else []
+    if not found:
+        found = [
+            Explanation(
+                "structure",
+                f"the linking rules (no_repeat, food_group) admit no menu for {profile.code}",
+                profile.code,
             )
-        out.mip = mip
-        outcomes.append(out)
+        ]
+    if not ctx.complete:
+        found = [
+            Explanation(
+                e.rule,
+                e.message + " (among the enumerated meal patterns)",
+                e.profile,
+                e.date,
+                e.service,
+                e.needed,
+                e.bound,
+            )
+            for e in found
+        ]
+    return _infeasible(found, ctx.t0, ctx.backend, ctx.n_patterns, ctx.complete)
 
-    meals: list[PlannedMeal] = []
-    notes: list[Explanation] = []
-    for out in outcomes:
-        assert out.mip is not None
-        meals.extend(_extract(problem, out.mip))
-        notes.extend(_soft_linking_notes(out.mip))
-        notes.extend(out.notes)
-    meals.sort(key=lambda m: (m.date, m.service, m.profile))
-    objective = sum(o.objective for o in outcomes if o.objective is not None)
-    bounds = [o.bound for o in outcomes]
+
+def _solve_separately(ctx: _Ctx) -> MenuResult:
+    """No sharing reward: one independent MIP per profile; figures are sums."""
+    blocks: list[_Block] = []
+    profiles = ctx.problem.profiles
+    for k, profile in enumerate(profiles):
+        out = _solve_block(ctx, profile, len(profiles) - k)
+        if isinstance(out, MenuResult):
+            return out
+        blocks.append(out)
+    objective = sum(b.outcome.objective or 0.0 for b in blocks)
+    bounds = [b.outcome.bound for b in blocks]
     bound = None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
+    optimal = all(b.outcome.status == SolveStatus.OPTIMAL for b in blocks)
+    return _result(ctx, blocks, objective, bound, optimal)
+
+
+def _result(
+    ctx: _Ctx,
+    blocks: Sequence[_Block],
+    objective: float,
+    bound: float | None,
+    optimal: bool,
+    notes: Sequence[Explanation] = (),
+) -> MenuResult:
+    chosen: dict[tuple[date, str, str], pt.Pattern] = {}
+    all_notes: list[Explanation] = []
+    for b in blocks:
+        chosen.update(b.chosen)
+        all_notes.extend(b.notes)
+    all_notes.extend(notes)
     gap = None
     if bound is not None:
         gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
-    optimal = all(o.status == SolveStatus.OPTIMAL for o in outcomes)
+    meals = sorted(_extract(ctx.problem, chosen), key=lambda m: (m.date, m.service, m.profile))
     return MenuResult(
         status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
         objective=objective,
         bound=bound,
         gap=gap,
         meals=tuple(meals),
-        explanations=tuple(notes),
-        wall_s=time.perf_counter() - t0,
-        build_s=build_s,
-        backend=backend,
-        n_patterns=n_patterns,
-        complete=complete,
+        explanations=tuple(all_notes),
+        wall_s=time.perf_counter() - ctx.t0,
+        build_s=ctx.build_s,
+        backend=ctx.backend,
+        n_patterns=ctx.n_patterns,
+        complete=ctx.complete,
     )
+
+
+def shared_objective(
+    chosen: dict[tuple[date, str, str], pt.Pattern], reward: float
+) -> tuple[float, int]:
+    """(sum of pattern coefficients - reward x extra servings, extra servings).
+
+    An extra serving is one more profile served a dish another profile already gets on
+    the same date and service."""
+    users: dict[tuple[date, str, int], int] = {}
+    total = 0.0
+    for (d, s, _), q in chosen.items():
+        total += q.coef
+        for i in q.dishes:
+            users[d, s, i] = users.get((d, s, i), 0) + 1
+    extra = sum(n - 1 for n in users.values())
+    return total - reward * extra, extra
+
+
+def _solve_shared(ctx: _Ctx) -> MenuResult:
+    """Sharing reward: Lagrangian split by profile for the bound, sequential pass for plans.
+
+    1. Relax ``share(d,s,dish,p)`` (uses <= cook) with multipliers reward / k(dish), k the
+       number of profiles whose patterns contain the dish in that service: the cook terms
+       cancel and each profile's MIP sees every shareable dish cheaper by
+       reward x (1 - 1/k). The sum of those MIPs' dual bounds is a valid lower bound of the
+       joint model; their plans are joint plans (evaluated exactly).
+    2. Best response (heaviest profile first, ``params.share_rounds`` rounds): a profile is
+       re-planned with the full reward for every dish another profile gets in the same
+       cell, which is the joint objective with the other plans fixed; kept when better.
+    """
+    problem, params = ctx.problem, ctx.params
+    reward = problem.share_reward_fen
+    profiles = problem.profiles
+    k_dish: dict[tuple[str, int], int] = {}
+    for s in problem.services:
+        for p in profiles:
+            if s not in p.services:
+                continue
+            for i in {i for q in ctx.pats[p.code, s].patterns for i in q.dishes}:
+                k_dish[s, i] = k_dish.get((s, i), 0) + 1
+    lagr: Discount = {}
+    for d in problem.dates:
+        for s in problem.services:
+            lagr[d, s] = {
+                i: reward * (1.0 - 1.0 / k) for (s2, i), k in k_dish.items() if s2 == s and k > 1
+            }
+    # tighter per-profile gap: the bound is the sum of the profiles' bounds
+    tight = params.mip_rel_gap / 5
+    blocks: list[_Block] = []
+    for k, profile in enumerate(profiles):
+        out = _solve_block(ctx, profile, len(profiles) - k, lagr, tight, share=0.6)
+        if isinstance(out, MenuResult):
+            return out
+        blocks.append(out)
+    bounds = [b.outcome.bound for b in blocks]
+    bound = None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
+    best = blocks
+    best_obj = _joint(blocks, reward)
+    log.info("sharing: Lagrangian bound %s, plan %.0f", bound, best_obj)
+
+    # best response, heaviest profile first: re-plan one profile with the full reward
+    # for every dish another profile gets in the same cell (the joint objective with the
+    # other plans fixed); keep the new plan when the joint objective improves
+    order = sorted(range(len(profiles)), key=lambda j: (-profiles[j].cost_weight, j))
+    best = list(blocks)
+    gap_target = params.mip_rel_gap
+    for _round in range(params.share_rounds):
+        if bound is not None and best_obj - bound <= gap_target * abs(best_obj):
+            break
+        improved = False
+        for n_left, j in enumerate(order):
+            if time.perf_counter() > ctx.deadline - 0.5:
+                break
+            others: Discount = {(d, s): {} for d in problem.dates for s in problem.services}
+            for b_other in best[:j] + best[j + 1 :]:
+                for (d, s, _), q in b_other.chosen.items():
+                    for i in q.dishes:
+                        others[d, s][i] = reward
+            out = _solve_block(ctx, profiles[j], len(order) - n_left, others)
+            if isinstance(out, MenuResult):
+                continue
+            trial = best[:j] + [out] + best[j + 1 :]
+            value = _joint(trial, reward)
+            if value < best_obj - 1e-6:
+                best, best_obj, improved = trial, value, True
+        log.info("sharing: best-response round %d, plan %.0f", _round + 1, best_obj)
+        if not improved or (bound is not None and best_obj - bound <= gap_target * abs(best_obj)):
+            break
+    gap_ok = bound is not None and best_obj - bound <= params.mip_rel_gap * abs(best_obj)
+    extra = shared_objective(_merge(best), reward)[1]
+    note = Explanation(
+        "share",
+        f"sharing: {extra} extra servings of a dish already cooked for another profile "
+        f"(reward {reward:g} fen each); bound from the Lagrangian split by profile",
+    )
+    return _result(ctx, best, best_obj, bound, gap_ok, [note])
+
+
+def _merge(blocks: Sequence[_Block]) -> dict[tuple[date, str, str], pt.Pattern]:
+    chosen: dict[tuple[date, str, str], pt.Pattern] = {}
+    for b in blocks:
+        chosen.update(b.chosen)
+    return chosen
+
+
+def _joint(blocks: Sequence[_Block], reward: float) -> float:
+    """Exact joint objective of per-profile plans: patterns, food-group slacks, sharing."""
+    value, _ = shared_objective(_merge(blocks), reward)
+    return value + sum(b.linking_fen for b in blocks)
 
 
 # ======================================================================================
@@ -206,7 +434,7 @@ def _precheck(
     """Cheap proofs of infeasibility, each with the smallest relaxation that would help."""
     dishes = problem.dishes
     out: list[Explanation] = []
-    for service in problem.services:
+    for service in served(problem, profile):
         structures = profile.structures_for(service)
         if not structures:
             out.append(
@@ -325,7 +553,7 @@ def _precheck_no_repeat(
     for category in sorted(profile.no_repeat_categories):
         per_service = {
             s: min((st.count(category) for st in profile.structures_for(s)), default=0)
-            for s in problem.services
+            for s in served(problem, profile)
         }
         per_day = sum(per_service.values())
         if per_day == 0:
@@ -472,11 +700,15 @@ def _build(
     profiles: Sequence[DietProfile],
     pats: dict[tuple[str, str], pt.PatternSet],
     elastic: bool,
+    discount: Discount | None = None,
 ) -> _Mip:
-    """The set-partitioning MIP over enumerated patterns for some profiles."""
+    """The set-partitioning MIP over enumerated patterns for some profiles.
+
+    ``discount`` lowers a pattern's coefficient by the given fen per dish and meal cell
+    (the sharing reward, see ``_solve_shared``)."""
     dishes = problem.dishes
     prob = pulp.LpProblem("menu", pulp.LpMinimize)
-    meals = [(d, s, p.code) for d in problem.dates for s in problem.services for p in profiles]
+    meals = [(d, s, p.code) for d in problem.dates for p in profiles for s in served(problem, p)]
     index: list[tuple[tuple[date, str, str], pt.Pattern]] = [
         (m, q) for m in meals for q in pats[m[2], m[1]].patterns
     ]
@@ -487,29 +719,17 @@ def _build(
     mip = _Mip(prob, columns)
     obj: list[tuple[Any, float]] = []
 
-    # sharing: which dishes could be cooked for two profiles in a service
-    reward = problem.share_reward_fen
-    shareable: dict[str, set[int]] = {}
-    if reward > 0 and len(profiles) > 1:
-        for s in problem.services:
-            users: dict[int, set[str]] = {}
-            for p in profiles:
-                for q in pats[p.code, s].patterns:
-                    for i in q.dishes:
-                        users.setdefault(i, set()).add(p.code)
-            shareable[s] = {i for i, u in users.items() if len(u) > 1}
     for m, col in columns.items():
         rules.structure(prob, m, [v for v, _ in col])
-        share_set = shareable.get(m[1], set())
+        cut = (discount or {}).get((m[0], m[1]), {})
         for v, q in col:
-            n_shared = sum(1 for i in q.dishes if i in share_set)
-            obj.append((v, q.coef - reward * n_shared))
+            obj.append((v, q.coef - sum(cut.get(i, 0.0) for i in q.dishes)))
 
     for p in profiles:
         nr_dishes = sorted(
             {
                 i
-                for s in problem.services
+                for s in served(problem, p)
                 for q in pats[p.code, s].patterns
                 for i in q.dishes
                 if dishes[i].category in p.no_repeat_categories
@@ -570,7 +790,8 @@ def _build(
                         slack = prob.add_variable(
                             rules.row_name(f"s_{rid}", fg.group, w.start, p.code), 0
                         )
-                        obj.append((slack, fg.weight if not fg.hard else ELASTIC_FEN))
+                        weight = fg.weight * _penalty_scale(problem, p)
+                        obj.append((slack, weight if not fg.hard else ELASTIC_FEN))
                         word = "at least" if side == "min" else "at most"
                         mip.slacks.append(
                             (
@@ -592,16 +813,6 @@ def _build(
                     else:
                         rules.food_group_max(prob, p.code, fg.group, w.start, uses, limit, slack)
 
-    if shareable:
-        for d in problem.dates:
-            for s in problem.services:
-                for i in sorted(shareable.get(s, set())):
-                    cooked = prob.add_variable(rules.row_name("cook", d, s, dishes[i].code), 0, 1)
-                    obj.append((cooked, reward))
-                    for p in profiles:
-                        uses = [v for v, q in columns[d, s, p.code] if i in q.dishes]
-                        if uses:
-                            rules.share(prob, d, s, dishes[i].code, p.code, uses, cooked)
     prob.setObjective(pulp.LpAffineExpression(obj))
     return mip
 
@@ -622,7 +833,15 @@ def _cbc_path() -> str:
     return found if found else str(pulp.PULP_CBC_CMD.pulp_cbc_path)
 
 
-def _run(prob: pulp.LpProblem, params: MenuParams, backend: str, time_limit: float) -> _Outcome:
+def _run(
+    prob: pulp.LpProblem,
+    params: MenuParams,
+    backend: str,
+    time_limit: float,
+    gap: float | None = None,
+) -> _Outcome:
+    if gap is not None:
+        params = dataclasses.replace(params, mip_rel_gap=gap)
     try:
         if backend == "highs":
             return _run_highs(prob, params, time_limit)
@@ -630,6 +849,25 @@ def _run(prob: pulp.LpProblem, params: MenuParams, backend: str, time_limit: flo
     except pulp.PulpSolverError as exc:
         log.error("solver failed: %s", exc)
         return _Outcome(SolveStatus.ERROR, notes=[Explanation("solver", str(exc))])
+
+
+@contextlib.contextmanager
+def _native_stdout_to_stderr() -> Iterator[None]:
+    """HiGHS prints its banner from C on standard output whatever its options say; send
+    native standard output to standard error meanwhile, so that a command's output
+    (JSON, tables) stays clean."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real file descriptor (embedded, some test runners)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> _Outcome:
@@ -642,7 +880,8 @@ def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> _
         threads=params.threads,
         random_seed=params.seed,
     )
-    prob.solve(solver)
+    with _native_stdout_to_stderr():
+        prob.solve(solver)
     h = prob.solverModel
     ms = h.getModelStatus()
     info = h.getInfo()
@@ -722,11 +961,12 @@ def _chosen(col: list[tuple[Any, pt.Pattern]]) -> pt.Pattern:
     return best[1]
 
 
-def _extract(problem: MenuProblem, mip: _Mip) -> list[PlannedMeal]:
+def _extract(
+    problem: MenuProblem, chosen: dict[tuple[date, str, str], pt.Pattern]
+) -> list[PlannedMeal]:
     dishes = problem.dishes
     out = []
-    for (d, s, p), col in mip.columns.items():
-        q = _chosen(col)
+    for (d, s, p), q in chosen.items():
         order = sorted(q.dishes, key=lambda i: (CATEGORIES.index(dishes[i].category), i))
         out.append(
             PlannedMeal(
