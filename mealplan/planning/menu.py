@@ -126,13 +126,17 @@ def solver_profile(
         if t.service in services and (t.min_value is not None or t.max_value is not None)
     )
     rules = []
-    if planning.fish_meals_per_week_min > 0:
+    eats_fish = not profile.vegetarian and "fish" not in (profile.exclude_allergens or ())
+    if planning.fish_meals_per_week_min > 0 and eats_fish:
         rules.append(ms.FoodGroupRule("fish", min=planning.fish_meals_per_week_min, hard=False))
     if planning.pork_meals_per_week_max >= 0:
         rules.append(ms.FoodGroupRule("pork", max=planning.pork_meals_per_week_max, hard=False))
     required = (
         {"staple": frozenset(group.required_staple_tags)} if group.required_staple_tags else {}
     )
+    # Minced and pureed dishes are all steamed, boiled or braised: mixing cooking methods
+    # within a meal means nothing for them and would starve their menus.
+    texture_modified = profile.max_iddsi <= 5
     return ms.DietProfile(
         code=profile.code,
         bounds=bounds,
@@ -149,6 +153,9 @@ def solver_profile(
         no_repeat_days=profile.no_repeat_days,
         food_group_rules=tuple(rules),
         headcount=headcount,
+        distinct_method_categories=(
+            frozenset() if texture_modified else frozenset({"main", "side", "vegetable"})
+        ),
     )
 
 
@@ -191,6 +198,8 @@ def _solve_with_relaxation(
             dates=dates,
             services=services,
             share_reward_fen=planning.share_reward_fen,
+            # A missed soft target weighs once per diner, like the cost does.
+            penalty_per_diner=True,
         )
         result = ms.solve_menu(problem, params)
         if result.status != ms.SolveStatus.INFEASIBLE or not current:
