@@ -208,7 +208,7 @@ class RecipeLine(Base):
     __tablename__ = "recipe_line"
     __table_args__ = (UniqueConstraint("dish_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    dish_id: Mapped[int] = mapped_column(ForeignKey("dish.id", ondelete="CASCADE"))
+    dish_id: Mapped[int] = mapped_column(ForeignKey("dish.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredient.id"))
     grams: Mapped[float] = mapped_column(Float)
@@ -311,7 +311,7 @@ class Headcount(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     service: Mapped[str] = mapped_column(String(20))
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     diet_profile_id: Mapped[int] = mapped_column(ForeignKey("diet_profile.id"))
     count: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="reported")  # HeadcountSource
@@ -382,7 +382,7 @@ class Menu(Base):
 class MenuItem(Base):
     __tablename__ = "menu_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    menu_id: Mapped[int] = mapped_column(ForeignKey("menu.id", ondelete="CASCADE"))
+    menu_id: Mapped[int] = mapped_column(ForeignKey("menu.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     dish_id: Mapped[int] = mapped_column(ForeignKey("dish.id"))
 
@@ -415,7 +415,7 @@ class Route(Base):
 class Trip(Base):
     __tablename__ = "trip"
     id: Mapped[int] = mapped_column(primary_key=True)
-    route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"))
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     ready_min: Mapped[int] = mapped_column(Integer)  # food packed and ready
     depart_min: Mapped[int] = mapped_column(Integer)
@@ -432,11 +432,13 @@ class RouteStop(Base):
 
     __tablename__ = "route_stop"
     id: Mapped[int] = mapped_column(primary_key=True)
-    trip_id: Mapped[int] = mapped_column(ForeignKey("trip.id", ondelete="CASCADE"))
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trip.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))  # StopKind
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True, index=True)
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("client.id"), nullable=True, index=True
+    )
     arrive_min: Mapped[int] = mapped_column(Integer)
     window_start_min: Mapped[int] = mapped_column(Integer)
     window_end_min: Mapped[int] = mapped_column(Integer)
@@ -476,7 +478,7 @@ class Delivery(Base):
     reason: Mapped[str] = mapped_column(String(250), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     recorded_by: Mapped[str] = mapped_column(String(80), default="")
-    welfare_alert_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    welfare_alert_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     resolved_by: Mapped[str] = mapped_column(String(80), default="")
     resolution: Mapped[str] = mapped_column(Text, default="")

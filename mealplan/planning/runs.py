@@ -161,7 +161,7 @@ class RunRecorder:
                 run = PlanRun(kind=kind, date=date, service=service, status="running")
                 session.add(run)
             run.status = "running"
-            run.inputs = inputs
+            run.inputs = {**(run.inputs or {}), **inputs}  # keep who queued it
             run.started_at = dt.datetime.now().replace(microsecond=0)
             session.commit()
             sqlite = session.get_bind().dialect.name == "sqlite"

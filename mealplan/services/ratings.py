@@ -136,14 +136,13 @@ def record_meal_ratings(
 
 def dishes_served(session: Session, date: dt.date, service: str) -> list[Dish]:
     """The distinct dishes on any menu of ``date`` and ``service``, by code."""
-    stmt = (
-        select(Dish)
-        .join(MenuItem, MenuItem.dish_id == Dish.id)
+    # (DISTINCT over the JSON columns of dish is not allowed on PostgreSQL: select ids.)
+    served = (
+        select(MenuItem.dish_id)
         .join(Menu, Menu.id == MenuItem.menu_id)
         .where(Menu.date == date, Menu.service == service)
-        .distinct()
-        .order_by(Dish.code)
     )
+    stmt = select(Dish).where(Dish.id.in_(served)).order_by(Dish.code)
     return list(session.scalars(stmt))
 
 
