@@ -92,8 +92,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.deliveries import bp as deliveries_bp
     from web.headcounts import bp as headcounts_bp
     from web.imports import bp as imports_bp
+    from web.menus import bp as menus_bp
+    from web.plans import bp as plans_bp
     from web.ratings import bp as ratings_bp
     from web.reports import bp as reports_bp
+    from web.routes_map import bp as routes_map_bp
 
     for bp in (
         auth_bp,
@@ -105,6 +108,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ratings_bp,
         reports_bp,
         admin_bp,
+        menus_bp,
+        plans_bp,
+        routes_map_bp,
     ):
         app.register_blueprint(bp)
 

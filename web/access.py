@@ -40,6 +40,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ratings.view": ALL,
     "ratings.record": frozenset({ADMIN, MANAGER, SITE_STAFF}),
     "reports.view": frozenset({ADMIN, MANAGER, VIEWER}),
+    "menus.view": OFFICE,
+    "menus.plan": frozenset({ADMIN, MANAGER}),  # re-plan the week's menus
+    "plans.view": OFFICE,
+    "plans.run": frozenset({ADMIN, MANAGER, DISPATCHER}),  # start the daily plan
+    "routes.view": OFFICE,
     "users.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
 }

@@ -34,6 +34,7 @@ from mealplan.db.models import (
     Trip,
 )
 from mealplan.domain.vocab import HeadcountSource, StopKind
+from mealplan.planning.demand import day_demand
 from mealplan.services import deliveries, headcounts
 
 log = logging.getLogger(__name__)
@@ -84,20 +85,52 @@ def latest_run(session: Session, date: dt.date) -> PlanRun | None:
     )
 
 
+def _reported_at(session: Session, date: dt.date, service: str) -> dict[str, dt.datetime]:
+    """When each site last reported for the date and service (site code -> moment)."""
+    rows = session.execute(
+        select(Site.code, func.max(Headcount.reported_at))
+        .join(Headcount.site)
+        .where(
+            Headcount.date == date,
+            Headcount.service == service,
+            Headcount.source == HeadcountSource.REPORTED.value,
+        )
+        .group_by(Site.code)
+    )
+    return {code: at for code, at in rows if at is not None}
+
+
 def day_summary(
     session: Session, date: dt.date, service: str = "lunch", *, weeks: int = 4
 ) -> DaySummary:
     """Headcounts reported / forecast / missing per site, meals per profile (sites plus
-    home subscriptions), open welfare alerts and the latest plan run of the date."""
-    sites = headcounts.day_status(session, date, service, weeks=weeks)
-    clients = deliveries.home_subscriptions(session, date, service)
+    home subscriptions), open welfare alerts and the latest plan run of the date.
+
+    The figures are the planner's own demand (:func:`mealplan.planning.demand.day_demand`),
+    so the dashboard shows the forecast the daily plan will use; a site with no report and
+    no history is ``missing``."""
+    demand = day_demand(session, date, service, forecast_weeks=weeks)
+    info = {
+        code: (name, seats)
+        for code, name, seats in session.execute(select(Site.code, Site.name, Site.seats))
+    }
+    stamps = _reported_at(session, date, service)
+    sites = []
+    for d in demand.sites:
+        name, seats = info.get(d.site_code, (d.site_code, 0))
+        status = d.source if d.meals or d.source == HeadcountSource.REPORTED else "missing"
+        sites.append(
+            headcounts.SiteDay(
+                d.site_code, name, d.kind, seats, status, dict(d.meals), stamps.get(d.site_code)
+            )
+        )
     site_meals: dict[str, int] = defaultdict(int)
     for s in sites:
         for code, count in s.counts.items():
             site_meals[code] += count
     home_meals: dict[str, int] = defaultdict(int)
-    for c in clients:
-        home_meals[c.diet_profile.code] += 1
+    for h in demand.homes:
+        home_meals[h.profile] += 1
     profiles = [
         ProfileMeals(
             p.code, p.name_zh, p.name_en, site_meals.get(p.code, 0), home_meals.get(p.code, 0)
@@ -110,7 +143,7 @@ def day_summary(
         service=service,
         sites=sites,
         profiles=profiles,
-        home_clients=len(clients),
+        home_clients=len(demand.homes),
         open_alerts=deliveries.count_open_alerts(session),
         latest_run=latest_run(session, date),
     )

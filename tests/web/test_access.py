@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from mealplan.db.models import Headcount, Menu, PlanRun
+from mealplan.services import jobs
 from web.access import PERMISSIONS
 
 pytestmark = pytest.mark.db
@@ -15,6 +17,7 @@ pytestmark = pytest.mark.db
 ALL = ("admin", "manager", "dispatcher", "site_staff", "viewer")
 OFFICE = ("admin", "manager", "dispatcher", "viewer")
 EDITORS = ("admin", "manager")
+PLANNERS = ("admin", "manager", "dispatcher")  # may start the daily plan
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 
 # (method, url, {role: expected status}); roles not named expect 403.
@@ -47,6 +50,18 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/reports/monthly", dict.fromkeys(("admin", "manager", "viewer"), 200)),
     ("GET", "/reports/monthly.csv", dict.fromkeys(("admin", "manager", "viewer"), 200)),
     ("GET", "/reports/monthly.xlsx", dict.fromkeys(("admin", "manager", "viewer"), 200)),
+    ("GET", "/menus/", dict.fromkeys(OFFICE, 200)),
+    ("POST", "/menus/replan", dict.fromkeys(EDITORS, 302)),
+    ("GET", "/menus/print?site=S1", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/menus/nutrients", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/plans/", dict.fromkeys(OFFICE, 200)),
+    ("POST", "/plans/run", dict.fromkeys(PLANNERS, 302)),
+    ("GET", "/plans/1", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/plans/1/status", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/routes/", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/routes/trips/1", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/routes/trips/1/sheet", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/routes/sheets", dict.fromkeys(OFFICE, 200)),
     ("GET", "/admin/users", {"admin": 200}),
     ("GET", "/admin/audit", {"admin": 200}),
 ]
@@ -83,6 +98,22 @@ def _body(url: str) -> dict[str, str]:
     return BODIES.get(url, {})
 
 
+@pytest.fixture
+def plan_rows(world: Any, session: Any, make_route: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan run 1, today's S1 headcount and regular menu, today's route with trip 1; jobs
+    start no process (a no-op runner)."""
+    monkeypatch.setattr(jobs, "subprocess_runner", lambda command, env, log: None)
+    today = dt.date.today()
+    site, regular = world["sites"][0], world["profiles"][0]
+    session.add(PlanRun(kind="daily", date=today, service="lunch", status="done"))
+    session.add(
+        Headcount(date=today, service="lunch", site_id=site.id, diet_profile_id=regular.id, count=4)
+    )
+    session.add(Menu(date=today, service="lunch", diet_profile_id=regular.id, cost_fen=600))
+    session.commit()
+    make_route(dt.date.today(), [("site", "S1", {"regular": 2})])
+
+
 @pytest.mark.parametrize("role", ALL)
 @pytest.mark.parametrize(
     ("method", "url", "expected"), MATRIX, ids=[f"{m} {u.split('?')[0]}" for m, u, _ in MATRIX]
@@ -91,6 +122,7 @@ def test_access_matrix(
     client: FlaskClient,
     auth: Any,
     world: Any,
+    plan_rows: None,
     role: str,
     method: str,
     url: str,
@@ -106,7 +138,12 @@ def test_access_matrix(
     ("method", "url", "expected"), MATRIX, ids=[f"{m} {u.split('?')[0]}" for m, u, _ in MATRIX]
 )
 def test_anonymous_redirected_to_login(
-    client: FlaskClient, world: Any, method: str, url: str, expected: dict[str, int]
+    client: FlaskClient,
+    world: Any,
+    plan_rows: None,
+    method: str,
+    url: str,
+    expected: dict[str, int],
 ) -> None:
     """Every protected route sends an anonymous visitor to the login page."""
     response = client.get(url) if method == "GET" else client.post(url, data=_body(url))

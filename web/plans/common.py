@@ -1,0 +1,103 @@
+"""Helpers shared by the planning pages (menus, daily plan, routes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from mealplan.config import Settings
+from mealplan.domain.vocab import Service
+from mealplan.services import jobs
+from web.labels import WEEKDAYS
+
+SERVICES = tuple(s.value for s in Service)
+
+STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+
+# Stage names the planning use cases report (others are shown as they are).
+STAGE_LABELS = {
+    "queued": _l("waiting to start"),
+    "demand": _l("demand"),
+    "menus": _l("menus"),
+    "menu": _l("menus"),
+    "routes": _l("routes"),
+    "routing": _l("routes"),
+    "production": _l("production"),
+    "purchasing": _l("purchasing"),
+    "documents": _l("documents"),
+    "store": _l("saving"),
+    "storing": _l("saving"),
+    "solve": _l("solving"),
+    "done": _l("done"),
+}
+
+FILE_LABELS = {
+    "route_sheets": _l("Route sheets (PDF)"),
+    "production": _l("Production sheet (PDF)"),
+    "purchase_pdf": _l("Purchase list (PDF)"),
+    "purchase_xlsx": _l("Purchase list (XLSX)"),
+    "labels": _l("Box labels (PDF)"),
+    "plan_json": _l("Plan data (JSON)"),
+}
+
+KIND_LABELS = {"daily": _l("Daily plan"), "menu": _l("Weekly menus")}
+
+
+def settings() -> Settings:
+    result: Settings = current_app.extensions["mealplan.settings"]
+    return result
+
+
+def job_runner() -> jobs.Runner | None:
+    """The runner configured for tests (``JOB_RUNNER``), else None (a real process)."""
+    runner: jobs.Runner | None = current_app.config.get("JOB_RUNNER")
+    return runner
+
+
+def service_arg(value: str | None) -> str:
+    return value if value in SERVICES else Service.LUNCH.value
+
+
+def status_label(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code))
+
+
+def stage_label(code: str) -> str:
+    return str(STAGE_LABELS.get(code, code)) if code else ""
+
+
+def file_label(key: str) -> str:
+    return str(FILE_LABELS.get(key, key))
+
+
+def kind_label(code: str) -> str:
+    return str(KIND_LABELS.get(code, code))
+
+
+def service_label(code: str) -> str:
+    names = {"lunch": _("Lunch"), "dinner": _("Dinner")}
+    return " + ".join(names.get(s, s) for s in code.split(","))
+
+
+def weekday_label(day: dt.date) -> str:
+    return str(dict(WEEKDAYS).get(str(day.isoweekday()), ""))
+
+
+def template_helpers() -> dict[str, Any]:
+    return {
+        "weekday_label": weekday_label,
+        "status_label": status_label,
+        "stage_label": stage_label,
+        "file_label": file_label,
+        "kind_label": kind_label,
+        "service_label": service_label,
+    }
