@@ -1,0 +1,210 @@
+"""The daily batch: plan a small kitchen's day end to end through the CLI and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from mealplan.catalogue import load_catalogue
+from mealplan.cli import main
+from mealplan.config import Settings
+from mealplan.db.models import (
+    Client,
+    DietProfile,
+    Driver,
+    Headcount,
+    Kitchen,
+    NutritionGroup,
+    PlanRun,
+    Route,
+    Site,
+    Vehicle,
+)
+from mealplan.db.session import session_factory, unit_of_work
+from mealplan.errors import PlanLockedError
+from mealplan.planning import daily
+from mealplan.planning.daily import run_daily_plan
+from mealplan.planning.runs import plan_lock
+
+pytestmark = [pytest.mark.db, pytest.mark.slow]
+
+DAY = dt.date(2026, 12, 2)  # a Wednesday
+ALLOWANCE = 0.05
+
+
+@pytest.fixture
+def kitchen_world(settings: Settings) -> Iterator[Settings]:
+    """A kitchen, two canteens (one never reports today), three homes, a van, a tricycle."""
+    with unit_of_work(settings) as s:
+        load_catalogue(s)
+        groups = {g.code: g.id for g in s.scalars(select(NutritionGroup))}
+        s.add_all(
+            [
+                DietProfile(code="regular", name_zh="普通", name_en="Regular",
+                            group_id=groups["regular"], budget_fen=800, no_repeat_days=3),
+                DietProfile(code="low_sodium", name_zh="低盐", name_en="Low sodium",
+                            group_id=groups["low_sodium"], budget_fen=800, no_repeat_days=3),
+            ]
+        )  # fmt: skip
+        k = Kitchen(code="K1", name="拱墅区中央厨房", address="莫干山路 1 号", lat=30.3200,
+                    lon=120.1400, cooking_lead_minutes=60, packing_minutes=15)  # fmt: skip
+        s.add(k)
+        s.flush()
+        a = Site(code="C1", kind="canteen", name="米市巷长者食堂", address="米市巷 8 号",
+                 lat=30.3050, lon=120.1550, kitchen_id=k.id, seats=80,
+                 lunch_window_start_min=630, lunch_window_end_min=690)  # fmt: skip
+        b = Site(code="P1", kind="dining_point", name="和睦社区助餐点", address="和睦路 3 号",
+                 lat=30.3300, lon=120.1300, kitchen_id=k.id, seats=30,
+                 lunch_window_start_min=640, lunch_window_end_min=700)  # fmt: skip
+        s.add_all([a, b])
+        s.flush()
+        p = {x.code: x.id for x in s.scalars(select(DietProfile))}
+        for i in range(1, 22):  # three weeks of history, and today's report from C1 only
+            day = DAY - dt.timedelta(days=i)
+            s.add(Headcount(date=day, service="lunch", site_id=b.id,
+                            diet_profile_id=p["regular"], count=12))  # fmt: skip
+        s.add(Headcount(date=DAY, service="lunch", site_id=a.id,
+                        diet_profile_id=p["regular"], count=30))  # fmt: skip
+        s.add(Headcount(date=DAY, service="lunch", site_id=a.id,
+                        diet_profile_id=p["low_sodium"], count=8))  # fmt: skip
+        for i, (lat, lon) in enumerate(((30.315, 120.150), (30.325, 120.145), (30.318, 120.132))):
+            s.add(Client(code=f"H{i + 1}", name=f"王阿姨{i + 1}", address=f"文晖路 {i + 1} 号",
+                         lat=lat, lon=lon, phone="13800000000", diet_profile_id=p["low_sodium"],
+                         lunch_days="1234567", window_start_min=660, window_end_min=720,
+                         category="age_80", kitchen_id=k.id,
+                         driver_notes="敲门大声" if i == 0 else ""))  # fmt: skip
+        van = Vehicle(code="V1", name="送餐车1号", kind="van", capacity_boxes=120, speed_kmh=30,
+                      shift_start_min=570, shift_end_min=840, kitchen_id=k.id)  # fmt: skip
+        trike = Vehicle(code="T1", name="电动三轮车1号", kind="e_tricycle", capacity_boxes=30,
+                        speed_kmh=15, shift_start_min=600, shift_end_min=800, kitchen_id=k.id)  # fmt: skip
+        s.add_all([van, trike])
+        s.flush()
+        s.add(Driver(code="D1", name="张师傅", phone="13800000001", kitchen_id=k.id,
+                     vehicle_id=van.id))  # fmt: skip
+    cfg = settings.instance_path / "mealplan.toml"
+    cfg.write_text(
+        "[planning]\nrouting_time_limit_s = 10.0\nmenu_time_limit_s = 20.0\n"
+        f"purchase_waste_allowance = {ALLOWANCE}\n",
+        encoding="utf-8",
+    )
+    import os
+
+    os.environ["MEALPLAN_CONFIG"] = str(cfg)
+    yield settings
+    os.environ.pop("MEALPLAN_CONFIG", None)
+
+
+def _pdftotext(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+
+
+def test_plan_writes_documents_that_match_plan_json(
+    kitchen_world: Settings, tmp_path: Path
+) -> None:
+    """`plan --out` writes route sheets listing every stop of plan.json in order with its
+    meals, and a purchase list equal to recipe grams x portions x (1 + allowance)."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["plan", "--date", DAY.isoformat(), "--out", str(out),
+                                       "--seed", "3"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    for name in ("route_sheets.pdf", "production.pdf", "purchase.pdf", "purchase.xlsx",
+                 "labels.pdf"):  # fmt: skip
+        assert (out / name).stat().st_size > 1000
+    # every ordered meal delivered exactly once or listed as unserved
+    delivered: dict[str, int] = {}
+    for route in plan["routes"]:
+        for trip in route["trips"]:
+            for stop in trip["stops"]:
+                delivered[stop["stop"]] = delivered.get(stop["stop"], 0) + sum(
+                    stop["meals"].values()
+                )
+    for u in plan["unserved"]:
+        delivered[u["stop"]] = delivered.get(u["stop"], 0) + sum(u["meals"].values())
+    ordered = {d["stop"]: sum(d["meals"].values()) for d in plan["demand"]}
+    assert delivered == {k: v for k, v in ordered.items() if v}
+    # a site with no report is forecast from its history (12 a day)
+    p1 = next(d for d in plan["demand"] if d["stop"] == "P1")
+    assert p1["source"] == "forecast" and p1["meals"] == {"regular": 12}
+    # route sheets: every stop in order with its meal count
+    text = _pdftotext(out / "route_sheets.pdf")
+    names = {"C1": "米市巷长者食堂", "P1": "和睦社区助餐点", "H1": "王阿姨1", "H2": "王阿姨2",
+             "H3": "王阿姨3"}  # fmt: skip
+    position = 0
+    for route in plan["routes"]:
+        for trip in route["trips"]:
+            for stop in trip["stops"]:
+                found = text.find(names[stop["stop"]], position)
+                assert found >= 0, f"{stop['stop']} missing or out of order"
+                position = found
+    # purchase list = recipe grams x portions x (1 + allowance), within rounding
+    dishes = {d["code"]: d for d in json.loads(CliRunner().invoke(
+        main, ["export", "dishes", "--format", "json"]).output)}  # fmt: skip
+    grams: dict[str, float] = {}
+    for line in plan["production"]:
+        for item in dishes[line["dish"]]["recipe"]:
+            grams[item["ingredient"]] = grams.get(item["ingredient"], 0.0) + (
+                item["grams"] * line["portions"]
+            )
+    bought = {p["ingredient"]: p["kg"] for p in plan["purchase"]}
+    assert set(bought) == set(grams)
+    for code, g in grams.items():
+        assert bought[code] == pytest.approx(g * (1 + ALLOWANCE) / 1000, abs=0.0011)
+
+
+def test_rerun_gives_the_same_plan_and_one_plan_per_date(kitchen_world: Settings,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    """Rerunning with the same seed gives the same routes and leaves one plan for the date."""
+    first = run_daily_plan(kitchen_world, DAY, out_dir=tmp_path / "a", seed=5)
+    second = run_daily_plan(kitchen_world, DAY, out_dir=tmp_path / "b", seed=5)
+    a = json.loads((tmp_path / "a" / "plan.json").read_text("utf-8"))
+    b = json.loads((tmp_path / "b" / "plan.json").read_text("utf-8"))
+    assert a["routes"] == b["routes"] and a["production"] == b["production"]
+    assert first.ok and second.ok
+    with unit_of_work(kitchen_world) as s:
+        routes = s.scalar(select(func.count()).select_from(Route).where(Route.date == DAY))
+        assert routes == len(b["routes"])
+        runs = s.scalars(select(PlanRun.status).where(PlanRun.kind == "daily")).all()
+        assert runs == ["done", "done"]
+
+
+def test_failed_run_leaves_the_previous_plan_intact(kitchen_world: Settings, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A run that dies half-way changes neither the stored routes nor the documents."""
+    out = tmp_path / "out"
+    run_daily_plan(kitchen_world, DAY, out_dir=out, seed=5)
+    before = (out / "plan.json").read_text("utf-8")
+    with unit_of_work(kitchen_world) as s:
+        routes_before = s.scalar(select(func.count()).select_from(Route))
+
+    def boom(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("printer on fire")
+
+    monkeypatch.setattr(daily, "purchase_list_pdf", boom)
+    with pytest.raises(RuntimeError):
+        run_daily_plan(kitchen_world, DAY, out_dir=out, seed=6)
+    assert (out / "plan.json").read_text("utf-8") == before
+    with unit_of_work(kitchen_world) as s:
+        assert s.scalar(select(func.count()).select_from(Route)) == routes_before
+        statuses = s.scalars(select(PlanRun.status).order_by(PlanRun.id)).all()
+        assert statuses[-1] == "failed"
+
+
+def test_two_runs_for_one_date_cannot_both_write(kitchen_world: Settings, tmp_path: Path) -> None:
+    """While a run holds the date's lock, a second run is refused with a clear message."""
+    with plan_lock(session_factory(kitchen_world), "daily", DAY, "lunch"):
+        with pytest.raises(PlanLockedError):
+            run_daily_plan(kitchen_world, DAY, out_dir=tmp_path / "x")
+        result = CliRunner().invoke(main, ["plan", "--date", DAY.isoformat()])
+        assert result.exit_code == 2 and "in progress" in result.output
