@@ -111,7 +111,7 @@ def plan_lock(
 
 def progress_path(instance_path: Path, run_id: int) -> Path:
     """Where a running job publishes its progress (see :class:`RunRecorder`)."""
-    return instance_path / "runs" / f"{run_id}.json"
+    return instance_path / "jobs" / f"{run_id}.progress.json"
 
 
 def read_progress(instance_path: Path, run_id: int) -> dict[str, Any] | None:
@@ -128,7 +128,7 @@ class RunRecorder:
     """Keeps a PlanRun row up to date from a long job, so that the panel can show progress
     while the job's main transaction is still open.
 
-    Progress goes to a small JSON file (``instance/runs/<id>.json``, replaced atomically)
+    Progress goes to a small JSON file (``instance/jobs/<id>.progress.json``, replaced atomically)
     and, on servers that allow a second writer during the job's transaction (PostgreSQL),
     to the PlanRun row as well. SQLite has one writer at a time, so there the row is
     written at the start and the end only and the file carries the progress between."""

@@ -36,6 +36,7 @@ from mealplan.db.models import PlanRun
 from mealplan.db.session import session_factory
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
+from mealplan.planning.runs import read_progress
 
 log = logging.getLogger(__name__)
 
@@ -384,19 +385,28 @@ def _files_present(settings: Settings, run: PlanRun) -> tuple[str, ...]:
 def _status_of(settings: Settings, run: PlanRun, *, with_files: bool) -> JobStatus:
     inputs = run.inputs if isinstance(run.inputs, dict) else {}
     params = inputs.get("params", {})
+    stage, progress = run.stage or "", float(run.progress or 0.0)
+    timings = run.timings or {}
+    if run.status == "running":
+        # On SQLite a running job cannot write its row; it publishes progress in a file.
+        live = read_progress(Path(settings.instance_path), run.id)
+        if live and float(live.get("progress") or 0.0) >= progress:
+            stage = str(live.get("stage") or stage)
+            progress = float(live.get("progress") or progress)
+            timings = live.get("timings") or timings
     return JobStatus(
         id=run.id,
         kind=run.kind,
         date=run.date,
         service=run.service,
         status=run.status,
-        stage=run.stage or "",
-        progress=float(run.progress or 0.0),
+        stage=stage,
+        progress=progress,
         started_at=run.started_at,
         finished_at=run.finished_at,
         warnings=tuple(_warning_text(w) for w in (run.warnings or [])),
         figures=dict(run.figures or {}),
-        timings={str(k): float(v) for k, v in (run.timings or {}).items()},
+        timings={str(k): float(v) for k, v in timings.items()},
         error=run.error or "",
         files=_files_present(settings, run) if with_files else (),
         params=dict(params) if isinstance(params, dict) else {},

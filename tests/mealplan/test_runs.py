@@ -66,3 +66,24 @@ def test_run_recorder_keeps_stage_timings_and_status(settings: Settings) -> None
         assert set(run.timings) == {"demand", "menu"}
         assert run.warnings == ["site S2 forecast"] and run.figures == {"meals": 10}
     assert seen == [("demand", 0.1), ("menu", 0.5)]
+
+
+def test_progress_is_published_while_the_transaction_is_open(settings: Settings) -> None:
+    """A running job's stage and progress can be read before its work commits (SQLite too)."""
+    from mealplan.planning.runs import read_progress
+    from mealplan.services.jobs import job_status
+
+    factory = session_factory(settings)
+    rec = RunRecorder.start(
+        factory, "daily", DAY, "lunch", {}, instance_path=settings.instance_path
+    )
+    with factory() as writer:  # the job's own transaction holds the write lock meanwhile
+        writer.add(PlanLock(kind="other", date=DAY, service="lunch", holder="x"))
+        writer.flush()
+        rec.stage("routes", 0.4)
+        progress = read_progress(settings.instance_path, rec.run_id)
+        assert progress is not None and progress["stage"] == "routes"
+        writer.rollback()
+    with factory() as s:
+        status = job_status(settings, s, rec.run_id)
+        assert status is not None and (status.stage, status.progress) == ("routes", 0.4)
