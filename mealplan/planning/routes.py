@@ -503,6 +503,11 @@ def routes_json(
                 "vehicle": route.vehicle.code,
                 "vehicle_kind": route.vehicle.kind,
                 "capacity": route.vehicle.capacity_boxes,
+                "speed_kmh": route.vehicle.speed_kmh,
+                "shift": [
+                    iso(date, route.vehicle.shift_start_min),
+                    iso(date, route.vehicle.shift_end_min),
+                ],
                 "driver": route.driver.code if route.driver else None,
                 "kitchen": route.kitchen.code,
                 "distance_m": route.distance_m,

@@ -119,6 +119,7 @@ def test_plan_writes_documents_that_match_plan_json(
                                        "--seed", "3"])  # fmt: skip
     assert result.exit_code == 0, result.output
     plan = json.loads((out / "plan.json").read_text("utf-8"))
+    check_routes(plan)
     for name in ("route_sheets.pdf", "production.pdf", "purchase.pdf", "purchase.xlsx",
                  "labels.pdf"):  # fmt: skip
         assert (out / name).stat().st_size > 1000
@@ -208,3 +209,54 @@ def test_two_runs_for_one_date_cannot_both_write(kitchen_world: Settings, tmp_pa
             run_daily_plan(kitchen_world, DAY, out_dir=tmp_path / "x")
         result = CliRunner().invoke(main, ["plan", "--date", DAY.isoformat()])
         assert result.exit_code == 2 and "in progress" in result.output
+
+
+def check_routes(plan: dict[str, object]) -> None:
+    """An independent check of a routes JSON (the acceptance rules of the routing issue)."""
+    import math
+
+    def minutes(iso: str) -> int:
+        t = dt.datetime.fromisoformat(iso)
+        return t.hour * 60 + t.minute
+
+    def straight_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+        la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+        h = (
+            math.sin((la2 - la1) / 2) ** 2
+            + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+        )
+        return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+    limits = plan["hold_limits"]
+    assert isinstance(limits, dict)
+    for route in plan["routes"]:  # type: ignore[attr-defined]
+        shift = [minutes(x) for x in route["shift"]]
+        for trip in route["trips"]:
+            load = sum(sum(s["meals"].values()) for s in trip["stops"])
+            assert load <= route["capacity"], "vehicle_capacity"
+            ready, depart, back = (minutes(trip[k]) for k in ("ready_at", "depart", "return"))
+            assert shift[0] <= depart and back <= shift[1], "shift"
+            assert ready <= depart
+            prev = None
+            for stop in trip["stops"]:
+                arrive = minutes(stop["arrive"])
+                lo, hi = (minutes(x) for x in stop["window"])
+                assert lo <= arrive <= hi, f"time_window {stop['stop']}"
+                assert arrive - ready <= limits[stop["kind"]], f"hold_limit {stop['stop']}"
+                here = (stop["lat"], stop["lon"])
+                if prev is not None:
+                    fastest = straight_m(prev, here) / (route["speed_kmh"] * 1000 / 60)
+                    assert stop["minutes_from_prev"] >= math.floor(fastest), "too fast"
+                prev = here
+
+
+def test_routes_keep_capacity_windows_shift_and_hold_limits(kitchen_world: Settings,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    """Every trip keeps its capacity, every arrival its window, shift and hold limit, and
+    no leg is faster than the straight line at the vehicle's speed."""
+    result = CliRunner().invoke(main, ["routes", "--date", DAY.isoformat(), "--format", "json",
+                                       "--seed", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["routes"] and not plan["unserved"]
+    check_routes(plan)
