@@ -26,8 +26,9 @@ translations:
 demo: setup
 	$(MEALPLAN) db upgrade
 	$(MEALPLAN) demo --preset district --date $(TODAY)
-	@if $(MEALPLAN) --help | grep -q '^  plan '; then $(MEALPLAN) plan --date $(TODAY) --out out/$(TODAY); fi
-	@if $(MEALPLAN) --help | grep -q '^  serve '; then $(MEALPLAN) serve; fi
+	$(MEALPLAN) plan --date $(TODAY) --out out/$(TODAY) || echo "the plan reported problems: see above"
+	$(MEALPLAN) user create --username admin --role admin --generate-password --if-missing
+	$(MEALPLAN) serve
 
 lint:
 	$(BIN)/ruff check .

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 
 import click
 
 from mealplan.db.session import unit_of_work
+from mealplan.errors import NotFoundError
 from mealplan.services import users
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,43 @@ def user() -> None:
     is_flag=True,
     help="Read the password from the first line of standard input.",
 )
-def create_cmd(username: str, role: str, site_code: str | None, password_stdin: bool) -> None:
-    """Create a panel user; the password is prompted for (or read with --password-stdin)."""
-    if password_stdin:
+@click.option(
+    "--generate-password",
+    is_flag=True,
+    help="Generate a random password and print it once (for a first admin).",
+)
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Do nothing when the user exists already (for setup scripts).",
+)
+def create_cmd(
+    username: str,
+    role: str,
+    site_code: str | None,
+    password_stdin: bool,
+    generate_password: bool,
+    if_missing: bool,
+) -> None:
+    """Create a panel user; the password is prompted for (or read with --password-stdin,
+    or generated with --generate-password)."""
+    if if_missing:
+        with unit_of_work() as session:
+            try:
+                users.get_by_username(session, username)
+            except NotFoundError:
+                pass
+            else:
+                click.echo(f"user {username} exists already")
+                return
+    if generate_password:
+        password = secrets.token_urlsafe(12)
+    elif password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with unit_of_work() as session:
         users.create_user(session, username, password, role, site_code=site_code, actor="cli")
     click.echo(f"created user {username} ({role}{', site ' + site_code if site_code else ''})")
+    if generate_password:
+        click.echo(f"password (shown once, change it in the panel): {password}")

@@ -70,3 +70,21 @@ def test_serve_uses_waitress_on_localhost(
     assert result.exit_code == 0, result.output
     assert calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 5000
     assert calls[0]["app"].name == "web"
+
+
+@pytest.mark.db
+def test_generated_first_admin_is_created_once(settings: Settings) -> None:
+    """--generate-password prints a password that logs in; --if-missing keeps the account."""
+    from mealplan.db.session import unit_of_work
+    from mealplan.services import users
+
+    runner = CliRunner()
+    args = ["user", "create", "--username", "admin", "--role", "admin", "--generate-password",
+            "--if-missing"]  # fmt: skip
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    password = first.output.strip().rsplit(": ", 1)[-1]
+    second = runner.invoke(main, args)
+    assert second.exit_code == 0 and "exists already" in second.output
+    with unit_of_work(settings) as s:
+        assert users.authenticate(s, "admin", password).role == "admin"
