@@ -1,0 +1,89 @@
+"""Time the daily batch on a demo preset and print the figures.
+
+    python benchmarks/daily_plan.py --preset district
+    python benchmarks/daily_plan.py --preset city --routing-time-limit 120
+
+A fresh SQLite database (or --database-url) in a temporary instance folder is loaded with
+the preset; the week's menus are planned first (the Sunday-evening job), then the day's
+plan runs as `mealplan plan` would and its stage timings, solver figures and the checks
+of the routes (capacity, windows, hold limits) are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def cpu_name() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return platform.processor() or "unknown"
+    for line in out.splitlines():
+        if line.startswith("Model name:"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--preset", choices=["district", "city"], default="district")
+    parser.add_argument("--date", default="2026-12-02", help="The day to plan (YYYY-MM-DD).")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--routing-time-limit", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="mealplan-bench-"))
+    os.environ["MEALPLAN_INSTANCE_PATH"] = str(folder)
+    if args.database_url:
+        os.environ["MEALPLAN_DATABASE_URL"] = args.database_url
+
+    from mealplan.config import load_settings
+    from mealplan.db import migrate
+    from mealplan.db.session import unit_of_work
+    from mealplan.demo import load_demo
+    from mealplan.planning.daily import run_daily_plan
+    from mealplan.planning.menu import plan_menus
+
+    day = dt.date.fromisoformat(args.date)
+    settings = load_settings()
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"database: {settings.database_url.split('@')[-1]}")
+    t0 = time.perf_counter()
+    migrate.upgrade(settings)
+    with unit_of_work(settings) as session:
+        summary = load_demo(session, args.preset, date=day, seed=args.seed)
+    print(f"load {args.preset}: {time.perf_counter() - t0:.1f} s "
+          f"({summary.counts.get('sites', '?')} sites)")  # fmt: skip
+
+    week = day - dt.timedelta(days=day.weekday())
+    t0 = time.perf_counter()
+    with unit_of_work(settings) as session:
+        menu = plan_menus(session, week, 7, ["lunch"], settings.planning)
+    print(f"menu week {week}: {time.perf_counter() - t0:.1f} s, {menu.stored} menus, "
+          f"status {menu.result.status}, gap {menu.result.gap}")  # fmt: skip
+
+    t0 = time.perf_counter()
+    result = run_daily_plan(
+        settings, day, "lunch", seed=args.seed, routing_time_limit_s=args.routing_time_limit
+    )
+    wall = time.perf_counter() - t0
+    print(result.summary())
+    print(f"daily plan {args.preset} {day}: {wall:.1f} s wall")
+    for key in ("meals", "sites_forecast", "homes", "vehicles", "trips", "distance_km",
+                "meals_delivered", "meals_unserved", "purchase_cost_yuan"):  # fmt: skip
+        print(f"  {key:18} {result.figures.get(key)}")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
