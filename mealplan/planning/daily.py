@@ -31,8 +31,6 @@ from mealplan.db.models import (
     Kitchen,
     RecipeLine,
     Route,
-    RouteStop,
-    Trip,
     Vehicle,
 )
 from mealplan.db.session import session_factory, unit_of_work
@@ -56,7 +54,7 @@ from mealplan.errors import MealplanError
 from mealplan.planning import production as prod
 from mealplan.planning.demand import day_demand, store_forecasts
 from mealplan.planning.menu import plan_menus, stored_meals
-from mealplan.planning.routes import hold_limits, plan_routes, routes_json
+from mealplan.planning.routes import hold_limits, plan_routes, routes_json, stored_routes
 from mealplan.planning.runs import ProgressCallback, RunRecorder, plan_lock
 from mealplan.services.food import facts_of
 
@@ -269,22 +267,9 @@ def _plan(
     recorder.stage("waves", 0.75)
     kitchen = session.scalar(select(Kitchen).order_by(Kitchen.code))
     assert kitchen is not None
-    stored_routes = list(
-        session.scalars(
-            select(Route)
-            .where(Route.date == date, Route.service == service)
-            .options(
-                selectinload(Route.vehicle),
-                selectinload(Route.driver),
-                selectinload(Route.kitchen),
-                selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.site),
-                selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.client),
-            )
-        )
-    )
-    stored_routes.sort(key=lambda r: r.vehicle.code)
+    day_routes = stored_routes(session, date, service)
     departures_by_kitchen: dict[int, list[prod.Departure]] = defaultdict(list)
-    for route in stored_routes:
+    for route in day_routes:
         for trip in route.trips:
             meals: dict[str, int] = defaultdict(int)
             for st in trip.stops:
@@ -350,7 +335,7 @@ def _plan(
         code=kitchen.code,
     )
     dish_allergens = {code: facts_of(d).allergens for code, d in dishes.items()}
-    sheets = _route_sheets(stored_routes, date, service, menus, profiles, dish_allergens,
+    sheets = _route_sheets(day_routes, date, service, menus, profiles, dish_allergens,
                            dishes, settings)  # fmt: skip
     generated = dt.datetime.now().replace(microsecond=0)
     files: dict[str, str] = {}

@@ -442,10 +442,8 @@ def _trip_row(kp: KitchenProblem, trip: rs.Trip, seq: int, matrix: rs.TravelMatr
 # --------------------------------------------------------------------------- reading
 
 
-def routes_json(
-    session: Session, date: dt.date, service: str, planning: PlanningSettings
-) -> dict[str, Any]:
-    """The stored routes of a date and service in the stable JSON shape."""
+def stored_routes(session: Session, date: dt.date, service: str) -> list[Route]:
+    """The stored routes of a date and service with everything a sheet needs, by vehicle."""
     routes = list(
         session.scalars(
             select(Route)
@@ -460,6 +458,14 @@ def routes_json(
         )
     )
     routes.sort(key=lambda r: r.vehicle.code)
+    return routes
+
+
+def routes_json(
+    session: Session, date: dt.date, service: str, planning: PlanningSettings
+) -> dict[str, Any]:
+    """The stored routes of a date and service in the stable JSON shape."""
+    routes = stored_routes(session, date, service)
     out_routes = []
     vehicles_used = trip_count = meals_delivered = meals_unserved = 0
     distance = 0
