@@ -21,7 +21,7 @@ setup: $(BIN)/activate
 
 translations:
 	@if [ -d web/translations ] && ls web/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d web/translations ; fi
+		$(BIN)/pybabel compile -d web/translations ; fi
 
 demo: setup
 	$(MEALPLAN) db upgrade

@@ -51,6 +51,7 @@ from mealplan.db.models import (
     RouteStop,
     Site,
     Trip,
+    User,
     Vehicle,
 )
 from mealplan.db.session import session_factory
@@ -462,6 +463,14 @@ def main() -> None:
     parser.add_argument("--date", default=dt.date.today().isoformat())
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a database an earlier run (or --setup-only) filled instead of loading it",
+    )
+    parser.add_argument(
+        "--setup-only", action="store_true", help="load the data and the users, then stop"
+    )
+    parser.add_argument(
         "--proposed-indexes",
         action="store_true",
         help="add the indexes proposed for the schema (PROPOSED_INDEXES) before measuring",
@@ -474,14 +483,19 @@ def main() -> None:
     log(f"instance {instance}; database {url.split('@')[-1]}")
     migrate.upgrade(settings)
     factory = session_factory(settings)
-    t0 = time.perf_counter()
     with factory() as session:
-        summary = load_demo(session, "city", date=day, seed=1)
-        session.commit()
-        log(f"city demo loaded in {time.perf_counter() - t0:.1f} s: {summary}")
-        t0 = time.perf_counter()
-        counts = synth_history(session, day, args.history_days, args.seed)
-        log(f"history written in {time.perf_counter() - t0:.1f} s: {counts}")
+        filled = args.reuse and session.scalar(select(func.count(PlanRun.id))) > 0
+        if not filled:
+            t0 = time.perf_counter()
+            summary = load_demo(session, "city", date=day, seed=1)
+            session.commit()
+            log(f"city demo loaded in {time.perf_counter() - t0:.1f} s: {summary}")
+            t0 = time.perf_counter()
+            counts = synth_history(session, day, args.history_days, args.seed)
+            log(f"history written in {time.perf_counter() - t0:.1f} s: {counts}")
+        else:
+            day = session.scalar(select(func.max(Route.date))) or day
+            log(f"reusing the data already there (last route day {day})")
         if args.proposed_indexes:
             for statement in PROPOSED_INDEXES:
                 session.execute(text(statement))
@@ -491,10 +505,14 @@ def main() -> None:
         names = []
         for i in range(args.users):
             name = f"bench{i:02d}"
-            users.create_user(session, name, PASSWORD, ROLES[i % len(ROLES)], actor="bench")
+            if not filled or not session.scalar(select(User.id).where(User.username == name)):
+                users.create_user(session, name, PASSWORD, ROLES[i % len(ROLES)], actor="bench")
             names.append(name)
         session.commit()
         urls = pages(session, day)
+    if args.setup_only:
+        log(f"data ready; run again with --reuse --database-url {url}")
+        return
     port = free_port()
     env = {
         **os.environ,

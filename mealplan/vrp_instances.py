@@ -147,10 +147,18 @@ def read_instance(path: str | os.PathLike[str]) -> VrpInstance:
     kind = "VRPTW" if windows is not None else "CVRP"
     vehicles = raw.get("vehicles")
     return VrpInstance(
-        name=str(raw.get("name", p.stem)).strip(), path=str(p), kind=kind, coords=coords,
-        distances=dist, demand=demand, capacity=int(raw["capacity"]),
-        vehicles=int(vehicles) if vehicles is not None else None, windows=windows,
-        service=service, integral_coords=integral)
+        name=str(raw.get("name", p.stem)).strip(),
+        path=str(p),
+        kind=kind,
+        coords=coords,
+        distances=dist,
+        demand=demand,
+        capacity=int(raw["capacity"]),
+        vehicles=int(vehicles) if vehicles is not None else None,
+        windows=windows,
+        service=service,
+        integral_coords=integral,
+    )
 
 
 # ------------------------------------------------------------------------ distances
@@ -165,8 +173,9 @@ def _scaled_floor(inst: VrpInstance, i: int, j: int, scale: int) -> int:
     return math.floor(inst.distances[i][j] * scale + 1e-9)
 
 
-def scaled_matrices(inst: VrpInstance, rounding: Rounding) -> tuple[list[list[int]],
-                                                                     list[list[int]]]:
+def scaled_matrices(
+    inst: VrpInstance, rounding: Rounding
+) -> tuple[list[list[int]], list[list[int]]]:
     """(cost, time) integer matrices in units of ``1 / SCALE[rounding]``."""
     n = len(inst.demand)
     scale = SCALE[rounding]
@@ -202,8 +211,7 @@ def _unit_scale(rounding: Rounding) -> int:
     return 10 if rounding is Rounding.DIMACS else 1
 
 
-def route_cost(inst: VrpInstance, routes: Sequence[Sequence[int]],
-               rounding: Rounding) -> float:
+def route_cost(inst: VrpInstance, routes: Sequence[Sequence[int]], rounding: Rounding) -> float:
     """Total distance of the routes (customer ids, depot implicit) in instance units."""
     total: int | float = 0
     for r in routes:
@@ -219,8 +227,9 @@ def route_cost(inst: VrpInstance, routes: Sequence[Sequence[int]],
     return float(total)
 
 
-def check_routes(inst: VrpInstance, routes: Sequence[Sequence[int]],
-                 rounding: Rounding) -> list[str]:
+def check_routes(
+    inst: VrpInstance, routes: Sequence[Sequence[int]], rounding: Rounding
+) -> list[str]:
     """Every violation of the routes against the instance (empty list: feasible).
 
     Checks: customer ids valid, each customer exactly once, load <= capacity, service
@@ -285,6 +294,7 @@ def to_routing_problem(inst: VrpInstance, rounding: Rounding) -> RoutingProblem:
     scale = SCALE[rounding]
     cost, tim = scaled_matrices(inst, rounding)
     if inst.windows is not None:
+
         def win(i: int) -> tuple[int, int]:
             assert inst.windows is not None
             a, b = inst.windows[i]
@@ -294,23 +304,41 @@ def to_routing_problem(inst: VrpInstance, rounding: Rounding) -> RoutingProblem:
 
         def win(i: int) -> tuple[int, int]:
             return 0, big
+
     stops = tuple(
-        Stop(id=str(i), location=i, hot=inst.demand[i], window=win(i),
-             service_minutes=math.ceil(inst.service[i] * scale - 1e-9), kind=StopKind.HOME)
-        for i in range(1, len(inst.demand)))
+        Stop(
+            id=str(i),
+            location=i,
+            hot=inst.demand[i],
+            window=win(i),
+            service_minutes=math.ceil(inst.service[i] * scale - 1e-9),
+            kind=StopKind.HOME,
+        )
+        for i in range(1, len(inst.demand))
+    )
     vehicles = tuple(
-        Vehicle(id=f"v{k}", kind="std", start_kitchen="depot", hot_capacity=inst.capacity,
-                shift=win(0), fixed_cost=0, cost_per_metre=1)
-        for k in range(fleet_size(inst)))
-    return RoutingProblem(kitchens=(Kitchen("depot", 0),), stops=stops, vehicles=vehicles,
-                          matrices={"std": TravelMatrix(tuple(map(tuple, cost)),
-                                                        tuple(map(tuple, tim)))})
+        Vehicle(
+            id=f"v{k}",
+            kind="std",
+            start_kitchen="depot",
+            hot_capacity=inst.capacity,
+            shift=win(0),
+            fixed_cost=0,
+            cost_per_metre=1,
+        )
+        for k in range(fleet_size(inst))
+    )
+    return RoutingProblem(
+        kitchens=(Kitchen("depot", 0),),
+        stops=stops,
+        vehicles=vehicles,
+        matrices={"std": TravelMatrix(tuple(map(tuple, cost)), tuple(map(tuple, tim)))},
+    )
 
 
 def routes_from_result(result: RoutingResult) -> list[list[int]]:
     """Customer ids per used route, in the result's vehicle order."""
-    return [[int(v.stop_id) for v in t.visits] for r in result.routes for t in r.trips
-            if t.visits]
+    return [[int(v.stop_id) for v in t.visits] for r in result.routes for t in r.trips if t.visits]
 
 
 @dataclass(frozen=True)
@@ -329,23 +357,39 @@ class StandardSolution:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict (fields as printed by ``mealplan solve-vrp``)."""
-        return {"instance": self.instance, "cost": self.cost, "vehicles": self.vehicles,
-                "routes": self.routes, "feasible": self.feasible,
-                "violations": self.violations, "wall_s": round(self.wall_s, 3),
-                "status": self.status}
+        return {
+            "instance": self.instance,
+            "cost": self.cost,
+            "vehicles": self.vehicles,
+            "routes": self.routes,
+            "feasible": self.feasible,
+            "violations": self.violations,
+            "wall_s": round(self.wall_s, 3),
+            "status": self.status,
+        }
 
 
-def solve_instance(inst: VrpInstance, rounding: Rounding, params: RoutingParams
-                   ) -> StandardSolution:
+def solve_instance(
+    inst: VrpInstance, rounding: Rounding, params: RoutingParams
+) -> StandardSolution:
     """Solve with :func:`solve_routes`; cost recomputed from the routes, routes checked."""
     problem = to_routing_problem(inst, rounding)
     result = solve_routes(problem, params)
     routes = routes_from_result(result)
-    violations = check_routes(inst, routes, rounding) if result.is_feasible() else [
-        f"no plan: {result.status.value} {result.message}".strip()]
+    violations = (
+        check_routes(inst, routes, rounding)
+        if result.is_feasible()
+        else [f"no plan: {result.status.value} {result.message}".strip()]
+    )
     cost = route_cost(inst, routes, rounding)
     return StandardSolution(
-        instance=inst.name, cost=cost, vehicles=len(routes), routes=routes,
-        feasible=result.is_feasible() and not violations, violations=violations,
-        wall_s=result.wall_s, status=result.status.value,
-        solver_cost=result.objective.distance_m / SCALE[rounding])
+        instance=inst.name,
+        cost=cost,
+        vehicles=len(routes),
+        routes=routes,
+        feasible=result.is_feasible() and not violations,
+        violations=violations,
+        wall_s=result.wall_s,
+        status=result.status.value,
+        solver_cost=result.objective.distance_m / SCALE[rounding],
+    )

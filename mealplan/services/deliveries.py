@@ -9,21 +9,45 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mealplan.db.models import Client, ClientPause, Delivery, Route, RouteStop, Site, Trip
+from mealplan.db.models import (
+    Client,
+    ClientPause,
+    Delivery,
+    Driver,
+    Route,
+    RouteStop,
+    Site,
+    Trip,
+    Vehicle,
+)
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import audit
+from mealplan.services.audit import MAX_PER_PAGE, Page
 from mealplan.services.records import N_, Issue, RecordValidationError
 
 log = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("delivered", "no_answer", "refused")
+NOT_RECORDED = "not_recorded"  # a stop with no outcome yet (a filter of the listing)
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """What was recorded at a stop (the columns the pages show)."""
+
+    id: int
+    status: str
+    reason: str
+    recorded_at: dt.datetime
+    recorded_by: str
+    welfare_alert_open: bool
 
 
 @dataclass(frozen=True)
@@ -44,11 +68,38 @@ class StopView:
     phone: str
     arrive_min: int
     meals: dict[str, Any]
-    delivery: Delivery | None
+    delivery: DeliveryView | None
 
     @property
     def total_meals(self) -> int:
         return sum(int(v) for v in self.meals.values())
+
+
+@dataclass(frozen=True)
+class StopFilter:
+    """Which stops of a day a listing shows."""
+
+    date: dt.date
+    service: str | None = None
+    site_code: str | None = None
+    vehicle_code: str | None = None
+    outcome: str | None = None  # a status in STATUSES, or "not_recorded" (nothing yet)
+
+
+@dataclass(frozen=True)
+class DayOutcomes:
+    """How many stops of the day (within the filter's date, service and site) are in each
+    state, and the vehicles that have stops, for the page's filters."""
+
+    not_recorded: int
+    delivered: int
+    no_answer: int
+    refused: int
+    vehicles: list[str]
+
+    @property
+    def total(self) -> int:
+        return self.not_recorded + self.delivered + self.no_answer + self.refused
 
 
 @dataclass(frozen=True)
@@ -66,29 +117,130 @@ class AlertView:
     recorded_by: str
 
 
-def _stop_view(stop: RouteStop, delivery: Delivery | None) -> StopView:
-    route = stop.trip.route
-    if stop.client is not None:
-        name, address, phone = stop.client.name, stop.client.address, stop.client.phone
-    elif stop.site is not None:
-        name, address, phone = stop.site.name, stop.site.address, stop.site.contact_phone
+#: Stops per page of the deliveries listing (a day of the city preset has ~1,500).
+STOPS_PER_PAGE = 50
+
+
+def _day_stops(flt: StopFilter) -> Select[Any]:
+    """The stops of ``flt`` joined to their route, vehicle, place and delivery, without
+    the selected columns (callers add them)."""
+    stmt = (
+        select()
+        .select_from(RouteStop)
+        .join(Trip, RouteStop.trip_id == Trip.id)
+        .join(Route, Trip.route_id == Route.id)
+        .outerjoin(Site, RouteStop.site_id == Site.id)
+        .outerjoin(Delivery, Delivery.route_stop_id == RouteStop.id)
+        .where(Route.date == flt.date)
+    )
+    if flt.service:
+        stmt = stmt.where(Route.service == flt.service)
+    if flt.site_code:
+        stmt = stmt.where(Site.code == flt.site_code)
+    return stmt
+
+
+def _filtered(stmt: Select[Any], flt: StopFilter) -> Select[Any]:
+    if flt.vehicle_code:
+        stmt = stmt.where(Vehicle.code == flt.vehicle_code)
+    if flt.outcome == NOT_RECORDED:
+        stmt = stmt.where(Delivery.id.is_(None))
+    elif flt.outcome in STATUSES:
+        stmt = stmt.where(Delivery.status == flt.outcome)
+    return stmt
+
+
+_STOP_COLUMNS = (
+    RouteStop.id,
+    Route.service,
+    Vehicle.code,
+    Driver.name,
+    Trip.seq,
+    RouteStop.seq,
+    RouteStop.kind,
+    Site.code,
+    Site.name,
+    Site.address,
+    Site.contact_phone,
+    Client.code,
+    Client.name,
+    Client.address,
+    Client.phone,
+    RouteStop.arrive_min,
+    RouteStop.meals,
+    Delivery.id,
+    Delivery.status,
+    Delivery.reason,
+    Delivery.recorded_at,
+    Delivery.recorded_by,
+    Delivery.welfare_alert_open,
+)
+
+
+def _stop_rows(flt: StopFilter) -> Select[Any]:
+    stmt = (
+        _day_stops(flt)
+        .add_columns(*_STOP_COLUMNS)
+        .join(Vehicle, Route.vehicle_id == Vehicle.id)
+        .outerjoin(Driver, Route.driver_id == Driver.id)
+        .outerjoin(Client, RouteStop.client_id == Client.id)
+        .order_by(Route.service, Route.vehicle_id, Trip.seq, RouteStop.seq, RouteStop.id)
+    )
+    return _filtered(stmt, flt)
+
+
+def _stop_view(row: Any) -> StopView:
+    (
+        stop_id,
+        service,
+        vehicle_code,
+        driver_name,
+        trip_seq,
+        seq,
+        kind,
+        site_code,
+        site_name,
+        site_address,
+        site_phone,
+        client_code,
+        client_name,
+        client_address,
+        client_phone,
+        arrive_min,
+        meals,
+        delivery_id,
+        status,
+        reason,
+        recorded_at,
+        recorded_by,
+        alert_open,
+    ) = row
+    if client_code is not None:
+        name, address, phone = client_name, client_address, client_phone
+    elif site_code is not None:
+        name, address, phone = site_name, site_address, site_phone
     else:  # pragma: no cover - a stop names a site or a client
         name, address, phone = "", "", ""
+    delivery = None
+    if delivery_id is not None:
+        delivery = DeliveryView(
+            delivery_id, status, reason or "", recorded_at, recorded_by or "", bool(alert_open)
+        )
     return StopView(
-        stop_id=stop.id,
-        service=route.service,
-        vehicle_code=route.vehicle.code,
-        driver_name=route.driver.name if route.driver else "",
-        trip_seq=stop.trip.seq,
-        seq=stop.seq,
-        kind=stop.kind,
-        site_code=stop.site.code if stop.site else None,
-        client_code=stop.client.code if stop.client else None,
-        name=name,
-        address=address,
-        phone=phone,
-        arrive_min=stop.arrive_min,
-        meals=dict(stop.meals or {}),
+        stop_id=stop_id,
+        service=service,
+        vehicle_code=vehicle_code,
+        driver_name=driver_name or "",
+        trip_seq=trip_seq,
+        seq=seq,
+        kind=kind,
+        site_code=site_code,
+        client_code=client_code,
+        name=name or "",
+        address=address or "",
+        phone=phone or "",
+        arrive_min=arrive_min,
+        meals=dict(meals or {}),
         delivery=delivery,
     )
 
@@ -98,31 +250,58 @@ def stops_for_day(
 ) -> list[StopView]:
     """Stops of the routes of ``date`` (one service, or all), optionally of one site,
     in vehicle, trip and stop order."""
-    stmt = (
-        select(RouteStop)
-        .join(RouteStop.trip)
-        .join(Trip.route)
-        .where(Route.date == date)
-        .options(
-            selectinload(RouteStop.site),
-            selectinload(RouteStop.client),
-            selectinload(RouteStop.trip).selectinload(Trip.route).selectinload(Route.vehicle),
-            selectinload(RouteStop.trip).selectinload(Trip.route).selectinload(Route.driver),
-        )
-        .order_by(Route.service, Route.vehicle_id, Trip.seq, RouteStop.seq)
+    flt = StopFilter(date, service, site_code)
+    return [_stop_view(row) for row in session.execute(_stop_rows(flt))]
+
+
+def stops_page(
+    session: Session, flt: StopFilter, page: int = 1, per_page: int = STOPS_PER_PAGE
+) -> Page[StopView]:
+    """One page of the stops of ``flt`` in vehicle, trip and stop order (one column query
+    and one count; out-of-range pages are clamped)."""
+    counted = _filtered(
+        _day_stops(flt).add_columns(func.count(RouteStop.id)).join(
+            Vehicle, Route.vehicle_id == Vehicle.id
+        ),
+        flt,
     )
-    if service:
-        stmt = stmt.where(Route.service == service)
-    if site_code:
-        stmt = stmt.join(RouteStop.site).where(Site.code == site_code)
-    stops = list(session.scalars(stmt))
-    deliveries = {
-        d.route_stop_id: d
-        for d in session.scalars(
-            select(Delivery).where(Delivery.route_stop_id.in_([s.id for s in stops]))
+    total = int(session.scalar(counted) or 0)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(page, pages))
+    rows = session.execute(_stop_rows(flt).limit(per_page).offset((page - 1) * per_page))
+    return Page([_stop_view(row) for row in rows], total, page, per_page)
+
+
+def day_outcomes(session: Session, flt: StopFilter) -> DayOutcomes:
+    """Stops of the filter's date, service and site per outcome (vehicle and outcome
+    filters ignored), and the vehicle codes with stops: two grouped queries."""
+    base = replace(flt, vehicle_code=None, outcome=None)
+    counts: dict[str, int] = {}
+    for status, n in session.execute(
+        _day_stops(base).add_columns(Delivery.status, func.count(RouteStop.id)).group_by(
+            Delivery.status
         )
-    }
-    return [_stop_view(stop, deliveries.get(stop.id)) for stop in stops]
+    ):
+        key = status or NOT_RECORDED
+        counts[key] = counts.get(key, 0) + int(n)
+    vehicles = [
+        code
+        for (code,) in session.execute(
+            _day_stops(base)
+            .add_columns(Vehicle.code)
+            .join(Vehicle, Route.vehicle_id == Vehicle.id)
+            .group_by(Vehicle.code)
+            .order_by(Vehicle.code)
+        )
+    ]
+    return DayOutcomes(
+        counts.get(NOT_RECORDED, 0),
+        counts.get("delivered", 0),
+        counts.get("no_answer", 0),
+        counts.get("refused", 0),
+        vehicles,
+    )
 
 
 def stop_site_code(session: Session, stop_id: int) -> str | None:

@@ -16,12 +16,14 @@ import io
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Integer, Select, case, cast, func, select, true
+from sqlalchemy.orm import Session
 
 from mealplan.db.models import (
+    Client,
     Delivery,
     DietProfile,
     Dish,
@@ -217,40 +219,82 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _meals_entries(session: Session) -> Any:
+    """The ``meals`` JSON of a route stop as rows of (key, value): a table-valued function
+    joined after ``route_stop`` (``json_each_text`` on PostgreSQL, ``json_each`` on
+    SQLite)."""
+    dialect = session.get_bind().dialect.name
+    fn = func.json_each_text if dialect == "postgresql" else func.json_each
+    return fn(RouteStop.meals).table_valued("key", "value").alias("meal")
+
+
+def _month_stops(first: dt.date, last: dt.date, *columns: Any) -> Select[Any]:
+    """``columns`` of the stops of the month joined to their site, client and delivery."""
+    return (
+        select(*columns)
+        .select_from(RouteStop)
+        .join(Trip, RouteStop.trip_id == Trip.id)
+        .join(Route, Trip.route_id == Route.id)
+        .outerjoin(Site, RouteStop.site_id == Site.id)
+        .outerjoin(Client, RouteStop.client_id == Client.id)
+        .outerjoin(Delivery, Delivery.route_stop_id == RouteStop.id)
+        .where(Route.date >= first, Route.date <= last)
+    )
+
+
+def _place(kind: str, site_code: str | None, site_kind: str | None) -> tuple[str, str]:
+    """(place, place kind) of a stop: its site, or ``home`` for a home stop."""
+    if kind == StopKind.HOME.value or site_code is None:
+        return HOME, HOME
+    return site_code, site_kind or ""
+
+
 def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
     """Meals served per site, profile and elder category in a month, with reported
-    headcounts, delivery outcomes and ratings."""
+    headcounts, delivery outcomes and ratings.
+
+    Aggregated in the database: the stops' outcomes grouped by place and status, and the
+    meals per profile (the keys of each stop's ``meals``) summed per place, category and
+    profile, counting only delivered stops; a profile that was on the month's stops but
+    never delivered there is listed with 0."""
     first, last = month_bounds(year, month)
-    stops = session.scalars(
-        select(RouteStop)
-        .join(RouteStop.trip)
-        .join(Trip.route)
-        .where(Route.date >= first, Route.date <= last)
-        .options(selectinload(RouteStop.site), selectinload(RouteStop.client))
-    ).all()
-    outcome_of = {
-        d.route_stop_id: d.status
-        for d in session.scalars(
-            select(Delivery).where(Delivery.route_stop_id.in_([s.id for s in stops]))
-        )
-    }
     meals: dict[tuple[str, str, str, str, str], int] = defaultdict(int)
     names: dict[str, str] = {}
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for stop in stops:
-        if stop.kind == StopKind.HOME.value or stop.site is None:
-            place, kind = HOME, HOME
-            category = stop.client.category if stop.client else ""
-            names[HOME] = ""
-        else:
-            place, kind, category = stop.site.code, stop.site.kind, ""
-            names[place] = stop.site.name
-        status = outcome_of.get(stop.id)
-        outcomes[place][status or "not_recorded"] += 1
-        for profile, count in (stop.meals or {}).items():
-            meals[(place, kind, str(profile), category, "")] += (
-                int(count) if status == "delivered" else 0
-            )
+    for kind, site_code, site_name, site_kind, status, n in session.execute(
+        _month_stops(
+            first,
+            last,
+            RouteStop.kind,
+            Site.code,
+            Site.name,
+            Site.kind,
+            Delivery.status,
+            func.count(RouteStop.id),
+        ).group_by(RouteStop.kind, Site.code, Site.name, Site.kind, Delivery.status)
+    ):
+        place, _kind = _place(kind, site_code, site_kind)
+        names[place] = "" if place == HOME else site_name
+        outcomes[place][status or "not_recorded"] += int(n)
+    entry = _meals_entries(session)
+    delivered = case((Delivery.status == "delivered", cast(entry.c.value, Integer)), else_=0)
+    for kind, site_code, site_kind, category, profile, total in session.execute(
+        _month_stops(
+            first,
+            last,
+            RouteStop.kind,
+            Site.code,
+            Site.kind,
+            Client.category,
+            entry.c.key,
+            func.sum(delivered),
+        )
+        .join(entry, true())
+        .group_by(RouteStop.kind, Site.code, Site.kind, Client.category, entry.c.key)
+    ):
+        place, place_kind = _place(kind, site_code, site_kind)
+        category = (category or "") if place == HOME else ""
+        meals[(place, place_kind, str(profile), category, "")] += int(total or 0)
     reported: dict[tuple[str, str], int] = defaultdict(int)
     for site_code, site_name, site_kind, profile, total in session.execute(
         select(Site.code, Site.name, Site.kind, DietProfile.code, func.sum(Headcount.count))

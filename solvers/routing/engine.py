@@ -294,11 +294,12 @@ def solve_model(
         b.routing.CloseModelWithParameters(sp)
         routes = [[b.manager.NodeToIndex(b.n_depots + i) for i in r] for r in initial_routes]
         start = b.routing.ReadAssignmentFromRoutes(routes, True)
-        if start is not None:
-            solution = b.routing.SolveFromAssignmentWithParameters(start, sp)
-        else:
-            logger.warning("warm start rejected by OR-Tools; solving from scratch")
-            solution = b.routing.SolveWithParameters(sp)
+        if start is None:
+            # the caller keeps its own plan; solving from scratch would rarely do better
+            logger.warning("warm start rejected by OR-Tools")
+            return ModelOutput(SolveStatus.NO_SOLUTION, (), tuple(range(len(spec.chunks))), 0,
+                               "OR-Tools rejected the initial plan")
+        solution = b.routing.SolveFromAssignmentWithParameters(start, sp)
     else:
         solution = b.routing.SolveWithParameters(sp)
     status = map_status(b.routing.status())

@@ -375,6 +375,20 @@ class RoutingParams:
             product default). ``False`` makes every stop that passes the pre-checks
             mandatory: the search is much stronger on benchmark instances (C1_2_1: 8.9% ->
             0.0% at 10 s), but a problem without a full plan then has no solution.
+        own_first_solution: build the first plan with our own constructive heuristic
+            (:mod:`solvers.routing.construct`: bulk sites first, then homes by regret
+            insertion, exact hold-limit and multi-trip scheduling) and let OR-Tools improve
+            it from there; the best plan found is kept (the constructive one if OR-Tools
+            returns nothing better). ``False``: OR-Tools' own ``first_solution`` per
+            decomposed part (the earlier behaviour).
+        improve_with_ortools: after our own first plan, run OR-Tools from it (``False``:
+            return the constructive plan, e.g. to measure it).
+        own_search_share: fraction (0..1) of the time left after the first plan given to
+            our own ruin-and-recreate search (:func:`solvers.routing.construct.improve`)
+            before OR-Tools gets the rest (0: straight to OR-Tools).
+        own_search_iterations: iteration cap of that search (``None``: time only; with
+            ``solution_limit`` set and this ``None``, 300 iterations, so that tests are
+            deterministic).
     """
 
     first_solution: FirstSolution = FirstSolution.PARALLEL_CHEAPEST_INSERTION
@@ -387,6 +401,10 @@ class RoutingParams:
     max_stops_per_model: int = 800
     neighbors_ratio: float = 1.0
     allow_drops: bool = True
+    own_first_solution: bool = True
+    improve_with_ortools: bool = True
+    own_search_share: float = 0.6
+    own_search_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.first_solution, FirstSolution):
@@ -414,6 +432,12 @@ class RoutingParams:
         if not isinstance(self.max_stops_per_model, int) or self.max_stops_per_model < 10:
             raise ValueError(f"RoutingParams: max_stops_per_model must be >= 10, "
                              f"got {self.max_stops_per_model!r}")
+        if not (isinstance(self.own_search_share, int | float)
+                and 0 <= self.own_search_share <= 1):
+            raise ValueError(f"RoutingParams: own_search_share must be in [0, 1], "
+                             f"got {self.own_search_share!r}")
+        if self.own_search_iterations is not None:
+            _nonneg_int("RoutingParams", "own_search_iterations", self.own_search_iterations)
         if not (0 < self.neighbors_ratio <= 1):
             raise ValueError(f"RoutingParams: neighbors_ratio must be in (0, 1], "
                              f"got {self.neighbors_ratio!r}")
@@ -540,6 +564,8 @@ class RoutingResult:
         wall_s: seconds spent.
         models: number of OR-Tools models solved (more than one when decomposed).
         message: extra information (e.g. why there is no solution).
+        first_plan_s: seconds until the first complete plan (the constructive one) was
+            ready, ``None`` when it was not built.
     """
 
     status: SolveStatus
@@ -549,6 +575,7 @@ class RoutingResult:
     wall_s: float
     models: int = 1
     message: str = ""
+    first_plan_s: float | None = None
 
     def is_feasible(self) -> bool:
         """True when the routes are a usable plan (possibly with unserved stops)."""

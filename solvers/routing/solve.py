@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from solvers.routing import engine
+from solvers.routing.construct import Plan, first_plan, improve, plan_cost
 from solvers.routing.model import (
     DropReason,
     Objective,
@@ -266,6 +267,155 @@ def _run(problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]
     return fleet, unserved, statuses, "; ".join(messages)
 
 
+def _kitchen_coords(problem: RoutingProblem, trips: Sequence[TripSpec]
+                    ) -> tuple[float, float] | None:
+    if not trips:
+        return None
+    k = problem.kitchen(trips[0].start_kitchen)
+    return (k.lat, k.lon) if k.lat is not None and k.lon is not None else None
+
+
+def _chains(trips: Sequence[TripSpec]) -> list[list[int]]:
+    """Trip indices per physical vehicle, in trip order."""
+    nxt = {t.prev: i for i, t in enumerate(trips) if t.prev is not None}
+    out: list[list[int]] = []
+    for i, t in enumerate(trips):
+        if t.prev is None:
+            chain = [i]
+            while chain[-1] in nxt:
+                chain.append(nxt[chain[-1]])
+            out.append(chain)
+    return out
+
+
+def improvement_groups(problem: RoutingProblem, spec: ModelSpec, plan: Plan, size: int
+                       ) -> list[tuple[list[int], list[int]]]:
+    """Cut a constructed plan into OR-Tools models of about ``size`` chunks: whole physical
+    vehicles (all their trips) with the chunks they serve, vehicles ordered by the angle
+    of their stops around the kitchen (by first stop otherwise); unused vehicles are dealt
+    round-robin, dropped chunks join the group of their nearest served chunk.
+
+    Returns (chunk indices, trip indices) per group.
+    """
+    n = len(spec.chunks)
+    chains = _chains(spec.trips)
+    if n <= size:
+        return [(list(range(n)), list(range(len(spec.trips))))]
+    served = {c: ci for ci, ch in enumerate(chains) for t in ch for c in plan.routes[t]}
+    coords = _kitchen_coords(problem, spec.trips)
+
+    def key(ci: int) -> tuple[float, int]:
+        stops = [spec.chunks[c].stop for t in chains[ci] for c in plan.routes[t]]
+        if coords is not None and all(s.lat is not None and s.lon is not None for s in stops):
+            lat = sum(s.lat or 0.0 for s in stops) / len(stops)
+            lon = sum(s.lon or 0.0 for s in stops) / len(stops)
+            cos = math.cos(math.radians(coords[0]))
+            return (math.atan2(lat - coords[0], (lon - coords[1]) * cos) % (2 * math.pi), ci)
+        return (float(min(plan.routes[chains[ci][0]], default=0)), ci)
+
+    used = sorted((ci for ci in range(len(chains)) if any(plan.routes[t] for t in chains[ci])),
+                  key=key)
+    unused = [ci for ci in range(len(chains)) if ci not in set(used)]
+    groups: list[list[int]] = [[]]
+    count = 0
+    for ci in used:
+        if count >= size:
+            groups.append([])
+            count = 0
+        groups[-1].append(ci)
+        count += sum(len(plan.routes[t]) for t in chains[ci])
+    for j, ci in enumerate(unused):
+        groups[j % len(groups)].append(ci)
+    group_of = {ci: g for g, cis in enumerate(groups) for ci in cis}
+    chunk_groups: list[list[int]] = [[] for _ in groups]
+    mins = next(iter(spec.matrices.values())).minutes
+    for c in range(n):
+        if c in served:
+            chunk_groups[group_of[served[c]]].append(c)
+            continue
+        loc = spec.chunks[c].stop.location
+        near = min(served, key=lambda d: (mins[loc][spec.chunks[d].stop.location], d),
+                   default=None)
+        chunk_groups[group_of[served[near]] if near is not None else 0].append(c)
+    return [(chunk_groups[g], sorted(t for ci in groups[g] for t in chains[ci]))
+            for g in range(len(groups))]
+
+
+def _sub_spec(spec: ModelSpec, plan: Plan, chunk_idx: list[int], trip_idx: list[int]
+              ) -> tuple[ModelSpec, Plan]:
+    """The model and constructed plan restricted to some chunks and whole vehicles."""
+    cmap = {c: i for i, c in enumerate(chunk_idx)}
+    tmap = {t: i for i, t in enumerate(trip_idx)}
+
+    def prev(t: int) -> int | None:
+        p = spec.trips[t].prev
+        return None if p is None else tmap[p]
+
+    trips = tuple(replace(spec.trips[t], prev=prev(t)) for t in trip_idx)
+    sub = ModelSpec(tuple(spec.chunks[c] for c in chunk_idx), trips, spec.matrices,
+                    spec.horizon, spec.kitchen_coords)
+    routes = tuple(tuple(cmap[c] for c in plan.routes[t]) for t in trip_idx)
+    dropped = tuple(sorted(cmap[c] for c in plan.dropped if c in cmap))
+    return sub, Plan(routes, tuple(plan.schedules[t] for t in trip_idx), dropped, 0)
+
+
+def _run_constructive(problem: RoutingProblem, params: RoutingParams, chunks: list[Chunk],
+                      deadline: float, t0: float
+                      ) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str,
+                                 float | None]:
+    """Our own first plan over the whole fleet, then OR-Tools from it per group of
+    vehicles; the better of the two is kept per group."""
+    fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
+    if not chunks:
+        return fleet, [], [], "", None
+    trips = _trip_specs(problem, list(fleet.values()))
+    spec = ModelSpec(tuple(chunks), tuple(trips), dict(problem.matrices), _horizon(problem),
+                     _kitchen_coords(problem, trips))
+    plan = first_plan(spec, params.seed, params.drop_penalty_per_meal)
+    first = time.monotonic() - t0
+    logger.info("constructive plan: %d of %d chunks placed in %.2f s",
+                len(chunks) - len(plan.dropped), len(chunks), first)
+    iterations = params.own_search_iterations
+    if iterations is None and params.solution_limit is not None:
+        iterations = 300
+    share = params.own_search_share if params.improve_with_ortools else 1.0
+    if share > 0 and iterations != 0:
+        now = time.monotonic()
+        plan = improve(spec, plan, now + share * max(0.0, deadline - now), params.seed,
+                       iterations)
+        logger.info("own search: %d of %d chunks placed after %.2f s",
+                    len(chunks) - len(plan.dropped), len(chunks), time.monotonic() - t0)
+    groups = improvement_groups(problem, spec, plan, params.max_stops_per_model)
+    unserved: list[Unserved] = []
+    statuses: list[SolveStatus] = []
+    messages: list[str] = []
+    todo = len(chunks)
+    for chunk_idx, trip_idx in groups:
+        sub, sub_plan = _sub_spec(spec, plan, chunk_idx, trip_idx)
+        own = plan_cost(sub, sub_plan.routes, sub_plan.dropped, params.drop_penalty_per_meal)
+        best = sub_plan.output(sub)
+        now = time.monotonic()
+        share = len(chunk_idx) / max(1, todo)
+        todo -= len(chunk_idx)
+        budget_end = now + max(0.0, deadline - now) * min(1.0, share)
+        if params.improve_with_ortools and budget_end - now > 0.2 and sub.chunks:
+            try:
+                out = engine.solve_model(sub, params, budget_end,
+                                         initial_routes=[list(r) for r in sub_plan.routes])
+            except Exception:  # the constructive plan stands
+                logger.exception("routing model failed; keeping the constructive plan")
+                out = None
+            if out is not None and out.status.has_solution and out.cost < own:
+                best = out
+                logger.info("OR-Tools improved the plan: cost %d -> %d", own, out.cost)
+            elif out is not None and out.message:
+                messages.append(out.message)
+        statuses.append(best.status)
+        _apply(problem, fleet, sub, best)
+        unserved.extend(_no_capacity(sub.chunks[i]) for i in best.dropped)
+    return fleet, unserved, statuses, "; ".join(messages), first
+
+
 def _merge_unserved(items: list[Unserved]) -> tuple[Unserved, ...]:
     """One entry per (stop, reason), quantities summed (chunks of a split stop)."""
     merged: dict[tuple[str, DropReason], Unserved] = {}
@@ -319,10 +469,15 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
     chunks, unserved = split_stops(problem)
     ok, pre_unserved, able = precheck(problem, chunks)
     unserved.extend(pre_unserved)
-    parts = plan_parts(problem, ok, able, params, rng) if ok else []
-    if len(parts) > 1:
-        logger.info("decomposed %d chunks into %d models", len(ok), len(parts))
-    fleet, dropped, statuses, message = _run(problem, params, parts, deadline)
+    first: float | None = None
+    if params.own_first_solution:
+        fleet, dropped, statuses, message, first = _run_constructive(
+            problem, params, ok, deadline, t0)
+    else:
+        parts = plan_parts(problem, ok, able, params, rng) if ok else []
+        if len(parts) > 1:
+            logger.info("decomposed %d chunks into %d models", len(ok), len(parts))
+        fleet, dropped, statuses, message = _run(problem, params, parts, deadline)
     unserved.extend(dropped)
 
     routes: list[VehicleRoute] = []
@@ -349,6 +504,6 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
     wall = time.monotonic() - t0
     result = RoutingResult(status=status, objective=objective, routes=tuple(routes),
                            unserved=merged, wall_s=wall, models=len(statuses),
-                           message=message)
+                           message=message, first_plan_s=first)
     logger.info("solve_routes: %s", result.summary().splitlines()[0])
     return result

@@ -66,12 +66,17 @@ class TripSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One OR-Tools model: chunks to route with trips, over the problem's matrices."""
+    """One OR-Tools model: chunks to route with trips, over the problem's matrices.
+
+    ``kitchen_coords``: (lat, lon) of the first trip's kitchen when known (the
+    constructive heuristic sweeps homes by angle around it).
+    """
 
     chunks: tuple[Chunk, ...]
     trips: tuple[TripSpec, ...]
     matrices: dict[str, TravelMatrix]
     horizon: int
+    kitchen_coords: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,34 @@ from web.forms import issue_text, parse_date
 @bp.get("/deliveries/")
 @requires("deliveries.view")
 def index() -> str:
+    """The day's stops a page at a time (``page``), optionally of one vehicle and outcome."""
     date = parse_date(request.args.get("date"))
     service = request.args.get("service") or None
     if service not in {s.value for s in Service}:
         service = None
     site_code = current_user.site_code if current_user.role == SITE_STAFF else None
-    stops = deliveries.stops_for_day(get_db(), date, service, site_code=site_code)
+    outcome = request.args.get("outcome") or None
+    if outcome not in {*deliveries.STATUSES, deliveries.NOT_RECORDED}:
+        outcome = None
+    flt = deliveries.StopFilter(
+        date, service, site_code, request.args.get("vehicle") or None, outcome
+    )
+    db = get_db()
+    page = deliveries.stops_page(db, flt, request.args.get("page", 1, type=int) or 1)
     now = dt.datetime.now().strftime("%H:%M")
+    args = {"date": date.isoformat(), "service": service, "vehicle": flt.vehicle_code}
     return render_template(
         "deliveries/index.html",
-        stops=stops,
+        pager_args={k: v for k, v in {**args, "outcome": outcome}.items() if v},
+        outcome_args={k: v for k, v in args.items() if v},
+        page=page,
+        stops=page.items,
+        outcomes=deliveries.day_outcomes(db, flt),
+        filters=flt,
         date=date,
         service=service,
         services=[s.value for s in Service],
+        outcome_choices=(*deliveries.STATUSES, deliveries.NOT_RECORDED),
         form=DeliveryForm(),
         now=now,
     )
