@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from mealplan.config import Settings, load_settings
@@ -70,16 +70,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         PER_PAGE=25,
+        CACHE_SECONDS=60,  # web.cache: monthly report and other slow aggregates
+        # static files: a week in the browser's cache; their URLs carry ?v=<mtime>, so a
+        # changed file gets a new URL (see _static_version)
+        SEND_FILE_MAX_AGE_DEFAULT=7 * 24 * 3600,
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.extensions["mealplan.settings"] = settings
 
-    from web import access, db, errors, i18n, nav
+    from web import access, cache, db, errors, i18n, nav
 
     CSRFProtect(app)
     db.init_app(app, settings)
+    cache.init_app(app, app.extensions["mealplan.sessions"])
     access.init_app(app)
     i18n.init_app(app)
     nav.init_app(app)
@@ -119,9 +124,35 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from mealplan.services.deliveries import count_open_alerts
 
         def open_alert_count() -> int:
-            return count_open_alerts(db.get_db()) if access.can("alerts.banner") else 0
+            """The banner's count (an indexed count, once per request)."""
+            if not access.can("alerts.banner"):
+                return 0
+            if "open_alerts" not in g:
+                g.open_alerts = count_open_alerts(db.get_db())
+            return int(g.open_alerts)
 
         return {"open_alert_count": open_alert_count}
+
+    stamps: dict[tuple[str, str], str] = {}
+
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict[str, Any]) -> None:
+        """``?v=`` the file's modification time on static URLs (cache busting)."""
+        if endpoint != "static" and not endpoint.endswith(".static"):
+            return
+        filename = values.get("filename")
+        if not filename or "v" in values:
+            return
+        key = (endpoint, str(filename))
+        if key not in stamps:
+            blueprint = endpoint.rpartition(".")[0]
+            folder = app.blueprints[blueprint].static_folder if blueprint else app.static_folder
+            try:
+                stamps[key] = str(int((Path(folder or "") / str(filename)).stat().st_mtime))
+            except OSError:
+                stamps[key] = ""
+        if stamps[key]:
+            values["v"] = stamps[key]
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

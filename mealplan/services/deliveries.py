@@ -29,7 +29,7 @@ from mealplan.db.models import (
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import audit
-from mealplan.services.audit import MAX_PER_PAGE, Page
+from mealplan.services.audit import MAX_PER_PAGE, Page, paginate
 from mealplan.services.records import N_, Issue, RecordValidationError
 
 log = logging.getLogger(__name__)
@@ -255,18 +255,18 @@ def stops_for_day(
 
 
 def stops_page(
-    session: Session, flt: StopFilter, page: int = 1, per_page: int = STOPS_PER_PAGE
+    session: Session, flt: StopFilter, page: int = 1, per_page: int | None = None
 ) -> Page[StopView]:
     """One page of the stops of ``flt`` in vehicle, trip and stop order (one column query
     and one count; out-of-range pages are clamped)."""
     counted = _filtered(
-        _day_stops(flt).add_columns(func.count(RouteStop.id)).join(
-            Vehicle, Route.vehicle_id == Vehicle.id
-        ),
+        _day_stops(flt)
+        .add_columns(func.count(RouteStop.id))
+        .join(Vehicle, Route.vehicle_id == Vehicle.id),
         flt,
     )
     total = int(session.scalar(counted) or 0)
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    per_page = max(1, min(per_page or STOPS_PER_PAGE, MAX_PER_PAGE))
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     rows = session.execute(_stop_rows(flt).limit(per_page).offset((page - 1) * per_page))
@@ -279,9 +279,9 @@ def day_outcomes(session: Session, flt: StopFilter) -> DayOutcomes:
     base = replace(flt, vehicle_code=None, outcome=None)
     counts: dict[str, int] = {}
     for status, n in session.execute(
-        _day_stops(base).add_columns(Delivery.status, func.count(RouteStop.id)).group_by(
-            Delivery.status
-        )
+        _day_stops(base)
+        .add_columns(Delivery.status, func.count(RouteStop.id))
+        .group_by(Delivery.status)
     ):
         key = status or NOT_RECORDED
         counts[key] = counts.get(key, 0) + int(n)
@@ -404,41 +404,55 @@ def count_open_alerts(session: Session) -> int:
     )
 
 
-def open_alerts(session: Session) -> list[AlertView]:
-    """Open welfare alerts, oldest first."""
-    rows = session.scalars(
+#: Open welfare alerts per page of the alerts listing.
+ALERTS_PER_PAGE = 50
+
+
+def _open_alerts_stmt() -> Select[Delivery]:
+    return (
         select(Delivery)
         .where(Delivery.welfare_alert_open.is_(True))
         .options(
             selectinload(Delivery.route_stop).selectinload(RouteStop.client),
             selectinload(Delivery.route_stop).selectinload(RouteStop.trip).selectinload(Trip.route),
         )
-        .order_by(Delivery.recorded_at)
+        .order_by(Delivery.recorded_at, Delivery.id)
     )
-    out = []
-    for d in rows:
-        stop = d.route_stop
-        client = stop.client
-        route = stop.trip.route
-        contact = ""
-        if client is not None and client.emergency_contact_name:
-            contact = f"{client.emergency_contact_name} {client.emergency_contact_phone}".strip()
-        out.append(
-            AlertView(
-                delivery_id=d.id,
-                date=route.date,
-                service=route.service,
-                client_code=client.code if client else "",
-                client_name=client.name if client else "",
-                address=client.address if client else "",
-                phone=client.phone if client else "",
-                emergency_contact=contact,
-                reason=d.reason,
-                recorded_at=d.recorded_at,
-                recorded_by=d.recorded_by,
-            )
-        )
-    return out
+
+
+def open_alerts(session: Session) -> list[AlertView]:
+    """Open welfare alerts, oldest first."""
+    return [_alert_view(d) for d in session.scalars(_open_alerts_stmt())]
+
+
+def open_alerts_page(
+    session: Session, page: int = 1, per_page: int | None = None
+) -> Page[AlertView]:
+    """One page of the open welfare alerts, oldest first."""
+    found = paginate(session, _open_alerts_stmt(), page, per_page or ALERTS_PER_PAGE)
+    return Page([_alert_view(d) for d in found.items], found.total, found.page, found.per_page)
+
+
+def _alert_view(d: Delivery) -> AlertView:
+    stop = d.route_stop
+    client = stop.client
+    route = stop.trip.route
+    contact = ""
+    if client is not None and client.emergency_contact_name:
+        contact = f"{client.emergency_contact_name} {client.emergency_contact_phone}".strip()
+    return AlertView(
+        delivery_id=d.id,
+        date=route.date,
+        service=route.service,
+        client_code=client.code if client else "",
+        client_name=client.name if client else "",
+        address=client.address if client else "",
+        phone=client.phone if client else "",
+        emergency_contact=contact,
+        reason=d.reason,
+        recorded_at=d.recorded_at,
+        recorded_by=d.recorded_by,
+    )
 
 
 def home_subscriptions(session: Session, date: dt.date, service: str) -> list[Client]:

@@ -13,17 +13,19 @@ import calendar
 import csv
 import datetime as dt
 import io
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Integer, Select, case, cast, func, select, true
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from mealplan.db.models import (
     Client,
+    ClientPause,
     Delivery,
     DietProfile,
     Dish,
@@ -35,8 +37,8 @@ from mealplan.db.models import (
     Site,
     Trip,
 )
-from mealplan.domain.vocab import HeadcountSource, StopKind
-from mealplan.planning.demand import day_demand
+from mealplan.domain.vocab import HeadcountSource, Service, StopKind
+from mealplan.planning.demand import forecast_counts
 from mealplan.services import deliveries, headcounts
 
 log = logging.getLogger(__name__)
@@ -102,37 +104,113 @@ def _reported_at(session: Session, date: dt.date, service: str) -> dict[str, dt.
     return {code: at for code, at in rows if at is not None}
 
 
+@dataclass(frozen=True)
+class _SiteRow:
+    id: int
+    code: str
+    name: str
+    kind: str
+    seats: int
+
+
+def _site_demand(
+    session: Session, date: dt.date, service: str, weeks: int
+) -> list[tuple[_SiteRow, str, dict[str, int]]]:
+    """Each active site taking ``service`` (in code order) with its source (reported or
+    forecast) and meals per profile: :func:`mealplan.planning.demand.day_demand`'s site
+    figures from column queries (no ORM objects, no flags)."""
+    stmt = select(Site.id, Site.code, Site.name, Site.kind, Site.seats).where(Site.active.is_(True))
+    if service == Service.DINNER.value:
+        stmt = stmt.where(
+            Site.dinner_window_start_min.is_not(None), Site.dinner_window_end_min.is_not(None)
+        )
+    sites = [_SiteRow(*row) for row in session.execute(stmt.order_by(Site.code))]
+    weeks = max(weeks, 1)
+    start = date - dt.timedelta(days=7 * weeks)
+    same_days = [date - dt.timedelta(weeks=k) for k in range(weeks + 1)]  # k = 0: the date
+    reported: dict[int, dict[str, int]] = defaultdict(dict)
+    history: dict[int, dict[dt.date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+
+    def rows(*where: Any) -> Any:
+        return session.execute(
+            select(Headcount.site_id, Headcount.date, DietProfile.code, Headcount.count)
+            .join(DietProfile, Headcount.diet_profile_id == DietProfile.id)
+            .where(
+                Headcount.service == service,
+                Headcount.source == HeadcountSource.REPORTED.value,
+                *where,
+            )
+        )
+
+    # the date and the same weekday before it: all a forecast needs, usually
+    for site_id, day, profile, count in rows(Headcount.date.in_(same_days)):
+        if day == date:
+            reported[site_id][profile] = count
+        else:
+            history[site_id][day][profile] = count
+    # a site with neither falls back to every reported day of the weeks before
+    others = [s.id for s in sites if s.id not in reported and s.id not in history]
+    if others:
+        for site_id, day, profile, count in rows(
+            Headcount.site_id.in_(others), Headcount.date >= start, Headcount.date < date
+        ):
+            history[site_id][day][profile] = count
+    out = []
+    for site in sites:
+        if site.id in reported:
+            meals = {p: n for p, n in sorted(reported[site.id].items()) if n > 0}
+            out.append((site, HeadcountSource.REPORTED.value, meals))
+        else:
+            meals = forecast_counts(history.get(site.id, {}), date)
+            out.append((site, HeadcountSource.FORECAST.value, meals))
+    return out
+
+
+def _home_meals(session: Session, date: dt.date, service: str) -> dict[str, int]:
+    """Home deliveries per profile code: active clients subscribed for the weekday of
+    ``date`` and not paused that day (day_demand's homes, counted in the database)."""
+    column = Client.dinner_days if service == Service.DINNER.value else Client.lunch_days
+    paused = select(ClientPause.client_id).where(
+        ClientPause.start_date <= date, ClientPause.end_date >= date
+    )
+    rows = session.execute(
+        select(DietProfile.code, func.count(Client.id))
+        .join(DietProfile, Client.diet_profile_id == DietProfile.id)
+        .where(
+            Client.active.is_(True),
+            column.contains(str(date.isoweekday()), autoescape=True),
+            Client.id.not_in(paused),
+        )
+        .group_by(DietProfile.code)
+    )
+    return {code: int(n) for code, n in rows}
+
+
 def day_summary(
     session: Session, date: dt.date, service: str = "lunch", *, weeks: int = 4
 ) -> DaySummary:
     """Headcounts reported / forecast / missing per site, meals per profile (sites plus
     home subscriptions), open welfare alerts and the latest plan run of the date.
 
-    The figures are the planner's own demand (:func:`mealplan.planning.demand.day_demand`),
-    so the dashboard shows the forecast the daily plan will use; a site with no report and
-    no history is ``missing``."""
-    demand = day_demand(session, date, service, forecast_weeks=weeks)
-    info = {
-        code: (name, seats)
-        for code, name, seats in session.execute(select(Site.code, Site.name, Site.seats))
-    }
+    The figures are the planner's own demand (those of
+    :func:`mealplan.planning.demand.day_demand`, computed here with column queries and a
+    count of subscriptions instead of loading every client), so the dashboard shows the
+    forecast the daily plan will use; a site with no report and no history is
+    ``missing``."""
     stamps = _reported_at(session, date, service)
     sites = []
-    for d in demand.sites:
-        name, seats = info.get(d.site_code, (d.site_code, 0))
-        status = d.source if d.meals or d.source == HeadcountSource.REPORTED else "missing"
+    for site, source, meals in _site_demand(session, date, service, weeks):
+        status = source if meals or source == HeadcountSource.REPORTED else "missing"
         sites.append(
             headcounts.SiteDay(
-                d.site_code, name, d.kind, seats, status, dict(d.meals), stamps.get(d.site_code)
+                site.code, site.name, site.kind, site.seats, status, meals, stamps.get(site.code)
             )
         )
     site_meals: dict[str, int] = defaultdict(int)
     for s in sites:
         for code, count in s.counts.items():
             site_meals[code] += count
-    home_meals: dict[str, int] = defaultdict(int)
-    for h in demand.homes:
-        home_meals[h.profile] += 1
+    home_meals = _home_meals(session, date, service)
     profiles = [
         ProfileMeals(
             p.code, p.name_zh, p.name_en, site_meals.get(p.code, 0), home_meals.get(p.code, 0)
@@ -145,7 +223,7 @@ def day_summary(
         service=service,
         sites=sites,
         profiles=profiles,
-        home_clients=len(demand.homes),
+        home_clients=sum(home_meals.values()),
         open_alerts=deliveries.count_open_alerts(session),
         latest_run=latest_run(session, date),
     )
@@ -187,6 +265,24 @@ class RatingRow:
 
 
 @dataclass(frozen=True)
+class PlaceRow:
+    """One place (a site, or home delivery for one elder category) across the profiles:
+    the HTML report's compact form of :class:`ServedRow` (one row per place, not per
+    place and profile)."""
+
+    place: str
+    place_name: str
+    place_kind: str
+    category: str
+    meals: dict[str, int]  # profile code -> meals delivered
+    reported: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.meals.values())
+
+
+@dataclass(frozen=True)
 class MonthlyReport:
     year: int
     month: int
@@ -212,20 +308,32 @@ class MonthlyReport:
     def total_reported(self) -> int:
         return sum(r.reported for r in self.served)
 
+    @property
+    def profiles(self) -> list[str]:
+        """The profile codes in the served rows, sorted."""
+        return sorted({r.profile for r in self.served})
+
+    def by_place(self) -> list[PlaceRow]:
+        """The served rows folded into one row per place and elder category, in the
+        served rows' order."""
+        heads: dict[tuple[str, str], ServedRow] = {}
+        meals: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+        reported: dict[tuple[str, str], int] = defaultdict(int)
+        for r in self.served:
+            key = (r.place, r.category)
+            heads.setdefault(key, r)
+            meals[key][r.profile] = meals[key].get(r.profile, 0) + r.meals
+            reported[key] += r.reported
+        return [
+            PlaceRow(h.place, h.place_name, h.place_kind, h.category, meals[k], reported[k])
+            for k, h in heads.items()
+        ]
+
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise ValueError(f"no such month: {year}-{month}")
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _meals_entries(session: Session) -> Any:
-    """The ``meals`` JSON of a route stop as rows of (key, value): a table-valued function
-    joined after ``route_stop`` (``json_each_text`` on PostgreSQL, ``json_each`` on
-    SQLite)."""
-    dialect = session.get_bind().dialect.name
-    fn = func.json_each_text if dialect == "postgresql" else func.json_each
-    return fn(RouteStop.meals).table_valued("key", "value").alias("meal")
 
 
 def _month_stops(first: dt.date, last: dt.date, *columns: Any) -> Select[Any]:
@@ -253,48 +361,31 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
     """Meals served per site, profile and elder category in a month, with reported
     headcounts, delivery outcomes and ratings.
 
-    Aggregated in the database: the stops' outcomes grouped by place and status, and the
-    meals per profile (the keys of each stop's ``meals``) summed per place, category and
-    profile, counting only delivered stops; a profile that was on the month's stops but
+    Aggregated in the database in one pass over the month's stops: grouped by place,
+    elder category, outcome and the stop's ``meals`` (as text; a home stop's is one of a
+    few like ``{"regular": 1}``), so that only the groups' meals are summed per profile
+    here. Only delivered stops count as served; a profile that was on the month's stops but
     never delivered there is listed with 0."""
     first, last = month_bounds(year, month)
     meals: dict[tuple[str, str, str, str, str], int] = defaultdict(int)
     names: dict[str, str] = {}
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for kind, site_code, site_name, site_kind, status, n in session.execute(
-        _month_stops(
-            first,
-            last,
-            RouteStop.kind,
-            Site.code,
-            Site.name,
-            Site.kind,
-            Delivery.status,
-            func.count(RouteStop.id),
-        ).group_by(RouteStop.kind, Site.code, Site.name, Site.kind, Delivery.status)
-    ):
-        place, _kind = _place(kind, site_code, site_kind)
+    meals_text = cast(RouteStop.meals, Text)
+    group = (RouteStop.kind, Site.code, Site.name, Site.kind, Client.category, Delivery.status)
+    rows = session.execute(
+        _month_stops(first, last, *group, meals_text, func.count(RouteStop.id)).group_by(
+            *group, meals_text
+        )
+    )
+    for kind, site_code, site_name, site_kind, category, status, text, n in rows:
+        place, place_kind = _place(kind, site_code, site_kind)
         names[place] = "" if place == HOME else site_name
         outcomes[place][status or "not_recorded"] += int(n)
-    entry = _meals_entries(session)
-    delivered = case((Delivery.status == "delivered", cast(entry.c.value, Integer)), else_=0)
-    for kind, site_code, site_kind, category, profile, total in session.execute(
-        _month_stops(
-            first,
-            last,
-            RouteStop.kind,
-            Site.code,
-            Site.kind,
-            Client.category,
-            entry.c.key,
-            func.sum(delivered),
-        )
-        .join(entry, true())
-        .group_by(RouteStop.kind, Site.code, Site.kind, Client.category, entry.c.key)
-    ):
-        place, place_kind = _place(kind, site_code, site_kind)
         category = (category or "") if place == HOME else ""
-        meals[(place, place_kind, str(profile), category, "")] += int(total or 0)
+        for profile, count in (json.loads(text) if text else {}).items():
+            meals[(place, place_kind, str(profile), category, "")] += (
+                int(count) * int(n) if status == "delivered" else 0
+            )
     reported: dict[tuple[str, str], int] = defaultdict(int)
     for site_code, site_name, site_kind, profile, total in session.execute(
         select(Site.code, Site.name, Site.kind, DietProfile.code, func.sum(Headcount.count))

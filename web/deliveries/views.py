@@ -108,8 +108,10 @@ def _safe_back(target: str | None) -> str:
 @bp.get("/alerts/")
 @requires("alerts.view")
 def alerts() -> str:
+    """Open welfare alerts, oldest first, a page at a time (``page``)."""
+    page = deliveries.open_alerts_page(get_db(), request.args.get("page", 1, type=int) or 1)
     return render_template(
-        "deliveries/alerts.html", alerts=deliveries.open_alerts(get_db()), form=ResolveForm()
+        "deliveries/alerts.html", alerts=page.items, page=page, form=ResolveForm()
     )
 
 

@@ -6,6 +6,7 @@ from flask import Response, render_template, request
 
 from mealplan.services import reports
 from web.access import requires
+from web.cache import cached
 from web.db import get_db
 from web.reports import bp
 
@@ -24,11 +25,18 @@ def _month() -> tuple[int, int]:
     return year, month
 
 
+def _report(year: int, month: int) -> reports.MonthlyReport:
+    """The month's report, kept a minute (web.cache: emptied when the panel writes)."""
+    return cached(
+        ("monthly_report", year, month), lambda: reports.monthly_report(get_db(), year, month)
+    )
+
+
 @bp.get("/monthly")
 @requires("reports.view")
 def monthly() -> str:
     year, month = _month()
-    report = reports.monthly_report(get_db(), year, month)
+    report = _report(year, month)
     return render_template("reports/monthly.html", report=report, month=f"{year:04d}-{month:02d}")
 
 
@@ -36,7 +44,7 @@ def monthly() -> str:
 @requires("reports.view")
 def monthly_csv() -> Response:
     year, month = _month()
-    report = reports.monthly_report(get_db(), year, month)
+    report = _report(year, month)
     body = "\ufeff" + reports.report_csv(report)  # BOM: Excel opens UTF-8 Chinese correctly
     return Response(
         body,
@@ -49,7 +57,7 @@ def monthly_csv() -> Response:
 @requires("reports.view")
 def monthly_xlsx() -> Response:
     year, month = _month()
-    report = reports.monthly_report(get_db(), year, month)
+    report = _report(year, month)
     return Response(
         reports.report_xlsx(report),
         mimetype=XLSX,
