@@ -464,10 +464,10 @@ class _Network:
             homes = sum(1 for c in self.clients if c["kitchen"] == k["code"])
             bulk = sum(s.size for s in mine)
             # A van carries ~175 boxes and makes about 1.5 bulk trips inside the sites'
-            # windows; a tricycle rider reaches ~10 homes a trip within the 60-minute
+            # windows; a tricycle rider reaches ~8 homes a trip within the 60-minute
             # pack-to-door limit and makes two trips a lunch.
             n_vans = max(1, math.ceil(bulk / 250)) + 1
-            n_trikes = max(1, math.ceil(homes / 20))
+            n_trikes = max(1, math.ceil(homes / 13))
             has_dinner = any(s.dinner for s in mine)
             for i in range(1, n_vans + 1):
                 evening = has_dinner and i <= 2
