@@ -220,8 +220,7 @@ class OsrmProvider:
         profile = self.profiles.get(vehicle_kind, "driving")
         coords = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in points)
         return (
-            f"{self.base_url.rstrip('/')}/table/v1/{profile}/{coords}"
-            "?annotations=duration,distance"
+            f"{self.base_url.rstrip('/')}/table/v1/{profile}/{coords}?annotations=duration,distance"
         )
 
     def matrices(self, points: Sequence[Point], vehicle_kind: str) -> tuple[IntMatrix, IntMatrix]:

@@ -102,14 +102,24 @@ def _step_transit_callbacks(b: _Built) -> tuple[list[int], list[int]]:
         kind = t.vehicle.kind
         mat = spec.matrices[kind]
         if kind not in time_cb:
-            node_m = [[b.node_service[a] + mat.minutes[locs[a]][locs[c]] if a != c else 0
-                       for c in range(len(locs))] for a in range(len(locs))]
+            node_m = [
+                [
+                    b.node_service[a] + mat.minutes[locs[a]][locs[c]] if a != c else 0
+                    for c in range(len(locs))
+                ]
+                for a in range(len(locs))
+            ]
             time_cb[kind] = b.routing.RegisterTransitMatrix(node_m)
         key = (kind, t.vehicle.cost_per_metre, t.vehicle.cost_per_minute)
         if key not in cost_cb:
             pm, pt = key[1], key[2]
-            node_m = [[pm * mat.metres[locs[a]][locs[c]] + pt * mat.minutes[locs[a]][locs[c]]
-                       for c in range(len(locs))] for a in range(len(locs))]
+            node_m = [
+                [
+                    pm * mat.metres[locs[a]][locs[c]] + pt * mat.minutes[locs[a]][locs[c]]
+                    for c in range(len(locs))
+                ]
+                for a in range(len(locs))
+            ]
             cost_cb[key] = b.routing.RegisterTransitMatrix(node_m)
         trip_time.append(time_cb[kind])
         trip_cost.append(cost_cb[key])
@@ -137,11 +147,13 @@ def _step_capacity(b: _Built) -> None:
     zeros = [0] * b.n_depots
     hot = b.routing.RegisterUnaryTransitVector(zeros + [c.hot for c in spec.chunks])
     b.routing.AddDimensionWithVehicleCapacity(
-        hot, 0, [t.vehicle.hot_capacity for t in spec.trips], True, "hot")
+        hot, 0, [t.vehicle.hot_capacity for t in spec.trips], True, "hot"
+    )
     if any(c.cold for c in spec.chunks):
         cold = b.routing.RegisterUnaryTransitVector(zeros + [c.cold for c in spec.chunks])
         b.routing.AddDimensionWithVehicleCapacity(
-            cold, 0, [t.vehicle.cold_capacity for t in spec.trips], True, "cold")
+            cold, 0, [t.vehicle.cold_capacity for t in spec.trips], True, "cold"
+        )
 
 
 def _step_windows(b: _Built) -> None:
@@ -181,8 +193,10 @@ def _step_trip_chaining(b: _Built) -> None:
         if t.prev is None:
             continue
         prev_used = routing.ActiveVehicleVar(t.prev)
-        solver.Add(td.CumulVar(routing.Start(v))
-                   >= td.CumulVar(routing.End(t.prev)) + prev_used * t.vehicle.reload_minutes)
+        solver.Add(
+            td.CumulVar(routing.Start(v))
+            >= td.CumulVar(routing.End(t.prev)) + prev_used * t.vehicle.reload_minutes
+        )
         solver.Add(routing.ActiveVehicleVar(v) <= prev_used)
 
 
@@ -214,9 +228,11 @@ def search_parameters(params: RoutingParams, time_limit_s: float, n_chunks: int 
         for name in _SLOW_LNS:
             setattr(sp.local_search_operators, name, 2)  # OptionalBoolean.BOOL_FALSE
     sp.first_solution_strategy = getattr(
-        routing_enums_pb2.FirstSolutionStrategy, params.first_solution.value)
+        routing_enums_pb2.FirstSolutionStrategy, params.first_solution.value
+    )
     sp.local_search_metaheuristic = getattr(
-        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic.value)
+        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic.value
+    )
     sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     if params.solution_limit is not None:
         sp.solution_limit = params.solution_limit
@@ -245,8 +261,9 @@ def _step_extract(b: _Built, solution: Any) -> tuple[list[RoutedTrip], list[int]
             served.add(chunk)
             index = solution.Value(routing.NextVar(index))
         return_at = solution.Min(td.CumulVar(index))
-        trips.append(RoutedTrip(depart=depart, return_at=return_at, ready=ready,
-                                visits=tuple(visits)))
+        trips.append(
+            RoutedTrip(depart=depart, return_at=return_at, ready=ready, visits=tuple(visits))
+        )
     dropped = [i for i in range(len(b.spec.chunks)) if i not in served]
     return trips, dropped
 
@@ -267,8 +284,9 @@ def solve_model(
     ``initial_routes``: optional warm start, chunk indices per trip.
     """
     if not spec.trips:
-        return ModelOutput(SolveStatus.FEASIBLE, (), tuple(range(len(spec.chunks))), 0,
-                           "no vehicles")
+        return ModelOutput(
+            SolveStatus.FEASIBLE, (), tuple(range(len(spec.chunks))), 0, "no vehicles"
+        )
     b = _Built(spec)
     _step_manager(b)
     _step_model(b)
@@ -297,8 +315,13 @@ def solve_model(
         if start is None:
             # the caller keeps its own plan; solving from scratch would rarely do better
             logger.warning("warm start rejected by OR-Tools")
-            return ModelOutput(SolveStatus.NO_SOLUTION, (), tuple(range(len(spec.chunks))), 0,
-                               "OR-Tools rejected the initial plan")
+            return ModelOutput(
+                SolveStatus.NO_SOLUTION,
+                (),
+                tuple(range(len(spec.chunks))),
+                0,
+                "OR-Tools rejected the initial plan",
+            )
         solution = b.routing.SolveFromAssignmentWithParameters(start, sp)
     else:
         solution = b.routing.SolveWithParameters(sp)
@@ -306,13 +329,19 @@ def solve_model(
     if solution is None:
         if status.value in ("feasible", "optimal"):
             status = SolveStatus.NO_SOLUTION
-        return ModelOutput(status, (), tuple(range(len(spec.chunks))), 0,
-                           f"OR-Tools status {b.routing.status()}")
+        return ModelOutput(
+            status, (), tuple(range(len(spec.chunks))), 0, f"OR-Tools status {b.routing.status()}"
+        )
     trips, dropped = _step_extract(b, solution)
     if status not in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL):
         if len(dropped) == len(spec.chunks) and spec.chunks:
             # only OR-Tools' "all unperformed" fallback: no plan was found in time
-            return ModelOutput(SolveStatus.NO_SOLUTION, (), tuple(dropped), 0,
-                               f"no plan found in time (OR-Tools status {b.routing.status()})")
+            return ModelOutput(
+                SolveStatus.NO_SOLUTION,
+                (),
+                tuple(dropped),
+                0,
+                f"no plan found in time (OR-Tools status {b.routing.status()})",
+            )
         status = SolveStatus.FEASIBLE  # a real plan cut short by our own limit: usable
     return ModelOutput(status, tuple(trips), tuple(dropped), int(solution.ObjectiveValue()))

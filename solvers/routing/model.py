@@ -101,8 +101,9 @@ def _window(owner: str, name: str, value: tuple[int, int]) -> None:
         or value[0] < 0
         or value[0] > value[1]
     ):
-        raise ValueError(f"{owner}: {name} must be (start, end) minutes with 0 <= start <= end, "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{owner}: {name} must be (start, end) minutes with 0 <= start <= end, got {value!r}"
+        )
 
 
 def _ident(owner: str, value: object) -> None:
@@ -230,16 +231,25 @@ class Vehicle:
         who = f"Vehicle {self.id}"
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"{who}: kind must be a non-empty string, got {self.kind!r}")
-        for name in ("hot_capacity", "cold_capacity", "fixed_cost", "cost_per_metre",
-                     "cost_per_minute", "reload_minutes", "loading_minutes"):
+        for name in (
+            "hot_capacity",
+            "cold_capacity",
+            "fixed_cost",
+            "cost_per_metre",
+            "cost_per_minute",
+            "reload_minutes",
+            "loading_minutes",
+        ):
             _nonneg_int(who, name, getattr(self, name))
         _window(who, "shift", self.shift)
         if not isinstance(self.max_trips, int) or self.max_trips < 1:
             raise ValueError(f"{who}: max_trips must be an integer >= 1, got {self.max_trips!r}")
         if self.ready_times:
             if len(self.ready_times) != self.max_trips:
-                raise ValueError(f"{who}: ready_times has {len(self.ready_times)} values, "
-                                 f"expected max_trips = {self.max_trips}")
+                raise ValueError(
+                    f"{who}: ready_times has {len(self.ready_times)} values, "
+                    f"expected max_trips = {self.max_trips}"
+                )
             for t in self.ready_times:
                 _nonneg_int(who, "ready_times", t)
             if list(self.ready_times) != sorted(self.ready_times):
@@ -272,12 +282,14 @@ class TravelMatrix:
         for name, mat in (("metres", self.metres), ("minutes", self.minutes)):
             for i, row in enumerate(mat):
                 if len(row) != n:
-                    raise ValueError(f"TravelMatrix: {name} row {i} has {len(row)} entries, "
-                                     f"expected {n}")
+                    raise ValueError(
+                        f"TravelMatrix: {name} row {i} has {len(row)} entries, expected {n}"
+                    )
                 for j, v in enumerate(row):
                     if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                        raise ValueError(f"TravelMatrix: {name}[{i}][{j}] = {v!r} is not an "
-                                         "integer >= 0")
+                        raise ValueError(
+                            f"TravelMatrix: {name}[{i}][{j}] = {v!r} is not an integer >= 0"
+                        )
 
     @property
     def size(self) -> int:
@@ -311,8 +323,11 @@ class RoutingProblem:
         object.__setattr__(self, "vehicles", tuple(self.vehicles))
         if not self.kitchens:
             raise ValueError("RoutingProblem: kitchens must not be empty")
-        for label, items in (("kitchen", self.kitchens), ("stop", self.stops),
-                             ("vehicle", self.vehicles)):
+        for label, items in (
+            ("kitchen", self.kitchens),
+            ("stop", self.stops),
+            ("vehicle", self.vehicles),
+        ):
             seen: set[str] = set()
             for it in items:
                 if it.id in seen:
@@ -326,20 +341,25 @@ class RoutingProblem:
         n = sizes.pop()
         for k in self.kitchens:
             if k.location >= n:
-                raise ValueError(f"RoutingProblem: kitchen {k.id} location {k.location} >= "
-                                 f"matrix size {n}")
+                raise ValueError(
+                    f"RoutingProblem: kitchen {k.id} location {k.location} >= matrix size {n}"
+                )
         for s in self.stops:
             if s.location >= n:
-                raise ValueError(f"RoutingProblem: stop {s.id} location {s.location} >= "
-                                 f"matrix size {n}")
+                raise ValueError(
+                    f"RoutingProblem: stop {s.id} location {s.location} >= matrix size {n}"
+                )
         kitchen_ids = {k.id for k in self.kitchens}
         for v in self.vehicles:
             if v.start_kitchen not in kitchen_ids:
-                raise ValueError(f"RoutingProblem: vehicle {v.id} start_kitchen "
-                                 f"{v.start_kitchen!r} is not a kitchen")
+                raise ValueError(
+                    f"RoutingProblem: vehicle {v.id} start_kitchen "
+                    f"{v.start_kitchen!r} is not a kitchen"
+                )
             if v.last_kitchen not in kitchen_ids:
-                raise ValueError(f"RoutingProblem: vehicle {v.id} end_kitchen "
-                                 f"{v.end_kitchen!r} is not a kitchen")
+                raise ValueError(
+                    f"RoutingProblem: vehicle {v.id} end_kitchen {v.end_kitchen!r} is not a kitchen"
+                )
             if v.kind not in self.matrices:
                 raise ValueError(f"RoutingProblem: vehicle {v.id} kind {v.kind!r} has no matrix")
 
@@ -377,10 +397,13 @@ class RoutingParams:
             0.0% at 10 s), but a problem without a full plan then has no solution.
         own_first_solution: build the first plan with our own constructive heuristic
             (:mod:`solvers.routing.construct`: bulk sites first, then homes by regret
-            insertion, exact hold-limit and multi-trip scheduling) and let OR-Tools improve
-            it from there; the best plan found is kept (the constructive one if OR-Tools
-            returns nothing better). ``False``: OR-Tools' own ``first_solution`` per
-            decomposed part (the earlier behaviour).
+            insertion, exact hold-limit and multi-trip scheduling), improve it with our own
+            ruin-and-recreate search and then OR-Tools; the best plan found is kept (ours
+            if OR-Tools returns nothing better). ``False``: OR-Tools' own
+            ``first_solution`` per decomposed part (the earlier behaviour). ``None``
+            (default): ours when some vehicle drives several trips or some stop has a hold
+            limit (every product problem), OR-Tools' own on classic VRPs (standard
+            instances), where its strategies work and measured better on average.
         improve_with_ortools: after our own first plan, run OR-Tools from it (``False``:
             return the constructive plan, e.g. to measure it).
         own_search_share: fraction (0..1) of the time left after the first plan given to
@@ -401,9 +424,9 @@ class RoutingParams:
     max_stops_per_model: int = 800
     neighbors_ratio: float = 1.0
     allow_drops: bool = True
-    own_first_solution: bool = True
+    own_first_solution: bool | None = None
     improve_with_ortools: bool = True
-    own_search_share: float = 0.6
+    own_search_share: float = 0.8
     own_search_iterations: int | None = None
 
     def __post_init__(self) -> None:
@@ -411,36 +434,45 @@ class RoutingParams:
             try:
                 object.__setattr__(self, "first_solution", FirstSolution(self.first_solution))
             except ValueError:
-                raise ValueError(f"RoutingParams: unknown first_solution "
-                                 f"{self.first_solution!r}") from None
+                raise ValueError(
+                    f"RoutingParams: unknown first_solution {self.first_solution!r}"
+                ) from None
         if not isinstance(self.metaheuristic, Metaheuristic):
             try:
                 object.__setattr__(self, "metaheuristic", Metaheuristic(self.metaheuristic))
             except ValueError:
-                raise ValueError(f"RoutingParams: unknown metaheuristic "
-                                 f"{self.metaheuristic!r}") from None
-        if not (isinstance(self.time_limit_s, int | float) and math.isfinite(self.time_limit_s)
-                and self.time_limit_s > 0):
+                raise ValueError(
+                    f"RoutingParams: unknown metaheuristic {self.metaheuristic!r}"
+                ) from None
+        if not (
+            isinstance(self.time_limit_s, int | float)
+            and math.isfinite(self.time_limit_s)
+            and self.time_limit_s > 0
+        ):
             raise ValueError(f"RoutingParams: time_limit_s must be > 0, got {self.time_limit_s!r}")
         if self.solution_limit is not None and (
             not isinstance(self.solution_limit, int) or self.solution_limit < 1
         ):
-            raise ValueError(f"RoutingParams: solution_limit must be >= 1 or None, "
-                             f"got {self.solution_limit!r}")
+            raise ValueError(
+                f"RoutingParams: solution_limit must be >= 1 or None, got {self.solution_limit!r}"
+            )
         _nonneg_int("RoutingParams", "seed", self.seed)
         _nonneg_int("RoutingParams", "drop_penalty_per_meal", self.drop_penalty_per_meal)
         if not isinstance(self.max_stops_per_model, int) or self.max_stops_per_model < 10:
-            raise ValueError(f"RoutingParams: max_stops_per_model must be >= 10, "
-                             f"got {self.max_stops_per_model!r}")
-        if not (isinstance(self.own_search_share, int | float)
-                and 0 <= self.own_search_share <= 1):
-            raise ValueError(f"RoutingParams: own_search_share must be in [0, 1], "
-                             f"got {self.own_search_share!r}")
+            raise ValueError(
+                f"RoutingParams: max_stops_per_model must be >= 10, "
+                f"got {self.max_stops_per_model!r}"
+            )
+        if not (isinstance(self.own_search_share, int | float) and 0 <= self.own_search_share <= 1):
+            raise ValueError(
+                f"RoutingParams: own_search_share must be in [0, 1], got {self.own_search_share!r}"
+            )
         if self.own_search_iterations is not None:
             _nonneg_int("RoutingParams", "own_search_iterations", self.own_search_iterations)
         if not (0 < self.neighbors_ratio <= 1):
-            raise ValueError(f"RoutingParams: neighbors_ratio must be in (0, 1], "
-                             f"got {self.neighbors_ratio!r}")
+            raise ValueError(
+                f"RoutingParams: neighbors_ratio must be in (0, 1], got {self.neighbors_ratio!r}"
+            )
 
 
 # --------------------------------------------------------------------------- result
@@ -588,8 +620,13 @@ class RoutingResult:
 
     def visits(self, stop_id: str) -> list[tuple[str, int, Visit]]:
         """All (vehicle id, trip index, visit) serving ``stop_id``."""
-        return [(r.vehicle_id, t.index, v) for r in self.routes for t in r.trips
-                for v in t.visits if v.stop_id == stop_id]
+        return [
+            (r.vehicle_id, t.index, v)
+            for r in self.routes
+            for t in r.trips
+            for v in t.visits
+            if v.stop_id == stop_id
+        ]
 
     def summary(self) -> str:
         """A few human lines."""
@@ -605,9 +642,11 @@ class RoutingResult:
         for r in self.routes:
             for t in r.trips:
                 stops = " ".join(f"{v.stop_id}@{_hhmm(v.arrival)}" for v in t.visits)
-                lines.append(f"  {r.vehicle_id} trip {t.index + 1}: {t.kitchen} "
-                             f"{_hhmm(t.depart)} -> {stops} -> {_hhmm(t.return_at)} "
-                             f"({t.hot} hot, {t.metres / 1000:.1f} km)")
+                lines.append(
+                    f"  {r.vehicle_id} trip {t.index + 1}: {t.kitchen} "
+                    f"{_hhmm(t.depart)} -> {stops} -> {_hhmm(t.return_at)} "
+                    f"({t.hot} hot, {t.metres / 1000:.1f} km)"
+                )
         for u in self.unserved:
             lines.append(f"  unserved {u.stop_id} [{u.reason.value}]: {u.message}")
         return "\n".join(lines)

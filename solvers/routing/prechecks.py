@@ -48,27 +48,43 @@ def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
         if s.hot == 0 and s.cold == 0:
             continue
         if not problem.vehicles:
-            unserved.append(Unserved(s.id, DropReason.NO_CAPACITY, s.hot, s.cold,
-                                     f"{s.label}: there are no vehicles"))
+            unserved.append(
+                Unserved(
+                    s.id, DropReason.NO_CAPACITY, s.hot, s.cold, f"{s.label}: there are no vehicles"
+                )
+            )
             continue
         hot, cold = s.hot, s.cold
         if (hot and max_hot == 0) or (cold and max_cold == 0):
-            unserved.append(Unserved(
-                s.id, DropReason.TOO_LARGE, hot, cold,
-                f"{s.label} needs {hot} hot boxes and {cold} cold items, but no vehicle has a "
-                f"{'hot' if hot and max_hot == 0 else 'cold'} compartment"))
+            unserved.append(
+                Unserved(
+                    s.id,
+                    DropReason.TOO_LARGE,
+                    hot,
+                    cold,
+                    f"{s.label} needs {hot} hot boxes and {cold} cold items, but no vehicle has a "
+                    f"{'hot' if hot and max_hot == 0 else 'cold'} compartment",
+                )
+            )
             continue
         n_hot = math.ceil(hot / max_hot) if hot else 0
         n_cold = math.ceil(cold / max_cold) if cold else 0
         parts = max(1, n_hot, n_cold)
         if parts > 1 and not problem.split_oversize:
-            unserved.append(Unserved(
-                s.id, DropReason.TOO_LARGE, hot, cold,
-                f"{s.label} needs {hot} hot boxes and {cold} cold items; the largest vehicle "
-                f"carries {max_hot} hot and {max_cold} cold (splitting is off)"))
+            unserved.append(
+                Unserved(
+                    s.id,
+                    DropReason.TOO_LARGE,
+                    hot,
+                    cold,
+                    f"{s.label} needs {hot} hot boxes and {cold} cold items; the largest vehicle "
+                    f"carries {max_hot} hot and {max_cold} cold (splitting is off)",
+                )
+            )
             continue
-        for part, (h, c) in enumerate(zip(_even_parts(hot, parts), _even_parts(cold, parts),
-                                          strict=True)):
+        for part, (h, c) in enumerate(
+            zip(_even_parts(hot, parts), _even_parts(cold, parts), strict=True)
+        ):
             chunks.append(Chunk(s, h, c, part if parts > 1 else 0))
     return chunks, unserved
 
@@ -97,14 +113,16 @@ def direct_trips(problem: RoutingProblem, chunk: Chunk) -> list[DirectTrip]:
         go = mat.minutes[k_loc][stop.location]
         for t in range(v.max_trips):
             end_loc = problem.kitchen(
-                v.last_kitchen if t == v.max_trips - 1 else v.start_kitchen).location
+                v.last_kitchen if t == v.max_trips - 1 else v.start_kitchen
+            ).location
             back = mat.minutes[stop.location][end_loc]
             depart_min = v.shift[0]
             if v.ready_times:
                 depart_min = max(depart_min, v.ready_times[t] + v.loading_minutes)
             arrival = max(depart_min + go, stop.window[0])
-            fits_window = (arrival <= stop.window[1]
-                           and arrival + stop.service_minutes + back <= v.shift[1])
+            fits_window = (
+                arrival <= stop.window[1] and arrival + stop.service_minutes + back <= v.shift[1]
+            )
             # decided ready time: depart as late as the arrival allows -> loading + drive
             hold = arrival - v.ready_times[t] if v.ready_times else v.loading_minutes + go
             fits_hold = stop.hold_limit is None or hold <= stop.hold_limit
@@ -117,13 +135,16 @@ def direct_trips(problem: RoutingProblem, chunk: Chunk) -> list[DirectTrip]:
 def _too_large_message(stop: Stop, chunk: Chunk, problem: RoutingProblem) -> str:
     max_hot = max(v.hot_capacity for v in problem.vehicles)
     max_cold = max(v.cold_capacity for v in problem.vehicles)
-    return (f"{stop.label} needs {chunk.hot} hot boxes and {chunk.cold} cold items in one "
-            f"delivery; no single vehicle carries both (largest: {max_hot} hot, "
-            f"{max_cold} cold)")
+    return (
+        f"{stop.label} needs {chunk.hot} hot boxes and {chunk.cold} cold items in one "
+        f"delivery; no single vehicle carries both (largest: {max_hot} hot, "
+        f"{max_cold} cold)"
+    )
 
 
-def precheck(problem: RoutingProblem, chunks: Sequence[Chunk]
-             ) -> tuple[list[Chunk], list[Unserved], dict[int, set[str]]]:
+def precheck(
+    problem: RoutingProblem, chunks: Sequence[Chunk]
+) -> tuple[list[Chunk], list[Unserved], dict[int, set[str]]]:
     """Rules ``too_large``, ``time_window``, ``hold_limit`` on each chunk.
 
     Returns (chunks that may be served, unserved, chunk position in the returned list ->
@@ -136,8 +157,11 @@ def precheck(problem: RoutingProblem, chunks: Sequence[Chunk]
         s = ch.stop
         trips = direct_trips(problem, ch)
         if not trips:
-            unserved.append(Unserved(s.id, DropReason.TOO_LARGE, ch.hot, ch.cold,
-                                     _too_large_message(s, ch, problem)))
+            unserved.append(
+                Unserved(
+                    s.id, DropReason.TOO_LARGE, ch.hot, ch.cold, _too_large_message(s, ch, problem)
+                )
+            )
             continue
         good = [t for t in trips if t.fits_window and t.fits_hold]
         if good:
@@ -147,28 +171,50 @@ def precheck(problem: RoutingProblem, chunks: Sequence[Chunk]
         best_hold = min(trips, key=lambda t: t.hold)
         if not any(t.fits_hold for t in trips):
             v = best_hold.vehicle
-            unserved.append(Unserved(
-                s.id, DropReason.HOLD_LIMIT, ch.hot, ch.cold,
-                f"{s.label} cannot be reached within {s.hold_limit} min of the food being "
-                f"ready: the quickest direct trip takes {best_hold.hold} min (vehicle {v.id} "
-                f"from kitchen {v.start_kitchen}, incl. {v.loading_minutes} min loading)"))
+            unserved.append(
+                Unserved(
+                    s.id,
+                    DropReason.HOLD_LIMIT,
+                    ch.hot,
+                    ch.cold,
+                    f"{s.label} cannot be reached within {s.hold_limit} min of the food being "
+                    f"ready: the quickest direct trip takes {best_hold.hold} min (vehicle {v.id} "
+                    f"from kitchen {v.start_kitchen}, incl. {v.loading_minutes} min loading)",
+                )
+            )
             continue
         earliest = min(trips, key=lambda t: t.arrival)
         if not any(t.fits_window for t in trips):
             if earliest.arrival <= s.window[1]:
-                why = (f"no vehicle can serve it at {_hhmm(earliest.arrival)} and be back "
-                       "before its shift ends")
+                why = (
+                    f"no vehicle can serve it at {_hhmm(earliest.arrival)} and be back "
+                    "before its shift ends"
+                )
             else:
-                why = (f"the earliest possible arrival is {_hhmm(earliest.arrival)} "
-                       f"(vehicle {earliest.vehicle.id})")
-            unserved.append(Unserved(
-                s.id, DropReason.TIME_WINDOW, ch.hot, ch.cold,
-                f"{s.label} must be served between {_hhmm(s.window[0])} and "
-                f"{_hhmm(s.window[1])}, but {why}"))
+                why = (
+                    f"the earliest possible arrival is {_hhmm(earliest.arrival)} "
+                    f"(vehicle {earliest.vehicle.id})"
+                )
+            unserved.append(
+                Unserved(
+                    s.id,
+                    DropReason.TIME_WINDOW,
+                    ch.hot,
+                    ch.cold,
+                    f"{s.label} must be served between {_hhmm(s.window[0])} and "
+                    f"{_hhmm(s.window[1])}, but {why}",
+                )
+            )
             continue
-        unserved.append(Unserved(
-            s.id, DropReason.HOLD_LIMIT, ch.hot, ch.cold,
-            f"{s.label}: no vehicle both arrives within its window "
-            f"{_hhmm(s.window[0])}-{_hhmm(s.window[1])} and within {s.hold_limit} min of the "
-            "food being ready"))
+        unserved.append(
+            Unserved(
+                s.id,
+                DropReason.HOLD_LIMIT,
+                ch.hot,
+                ch.cold,
+                f"{s.label}: no vehicle both arrives within its window "
+                f"{_hhmm(s.window[0])}-{_hhmm(s.window[1])} and within {s.hold_limit} min of the "
+                "food being ready",
+            )
+        )
     return ok, unserved, able

@@ -71,13 +71,21 @@ def _trip_specs(problem: RoutingProblem, fleet: Sequence[_Fleet]) -> list[TripSp
             earliest = max(v.shift[0], f.available_from)
             if ready is not None:
                 earliest = max(earliest, ready + v.loading_minutes)
-            specs.append(TripSpec(
-                vehicle=v, trip_index=k, start_kitchen=start_k, end_kitchen=end_k,
-                start_loc=problem.kitchen(start_k).location,
-                end_loc=problem.kitchen(end_k).location,
-                earliest_depart=earliest, latest_return=v.shift[1], ready=ready,
-                fixed_cost=v.fixed_cost if (k == f.next_trip and not f.paid) else 0,
-                prev=prev))
+            specs.append(
+                TripSpec(
+                    vehicle=v,
+                    trip_index=k,
+                    start_kitchen=start_k,
+                    end_kitchen=end_k,
+                    start_loc=problem.kitchen(start_k).location,
+                    end_loc=problem.kitchen(end_k).location,
+                    earliest_depart=earliest,
+                    latest_return=v.shift[1],
+                    ready=ready,
+                    fixed_cost=v.fixed_cost if (k == f.next_trip and not f.paid) else 0,
+                    prev=prev,
+                )
+            )
             prev = len(specs) - 1
     return specs
 
@@ -87,8 +95,9 @@ def _horizon(problem: RoutingProblem) -> int:
     return max(ends, default=0) + 1
 
 
-def _sectors(problem: RoutingProblem, kitchen_id: str, chunks: list[Chunk], size: int,
-             rng: random.Random) -> list[list[Chunk]]:
+def _sectors(
+    problem: RoutingProblem, kitchen_id: str, chunks: list[Chunk], size: int, rng: random.Random
+) -> list[list[Chunk]]:
     """Cut chunks into ceil(n / size) groups of similar size around a kitchen.
 
     With coordinates on the kitchen and every stop: angular sectors, starting at the widest
@@ -101,8 +110,11 @@ def _sectors(problem: RoutingProblem, kitchen_id: str, chunks: list[Chunk], size
         return [chunks]
     kitchen = problem.kitchen(kitchen_id)
     per = math.ceil(n / k)
-    if kitchen.lat is not None and kitchen.lon is not None and all(
-            c.stop.lat is not None and c.stop.lon is not None for c in chunks):
+    if (
+        kitchen.lat is not None
+        and kitchen.lon is not None
+        and all(c.stop.lat is not None and c.stop.lon is not None for c in chunks)
+    ):
         klat, klon = kitchen.lat, kitchen.lon
         coslat = math.cos(math.radians(klat))
 
@@ -114,8 +126,8 @@ def _sectors(problem: RoutingProblem, kitchen_id: str, chunks: list[Chunk], size
         angles = [angle(c) for c in ordered]
         gaps = [(angles[(i + 1) % n] - angles[i]) % (2 * math.pi) for i in range(n)]
         cut = max(range(n), key=lambda i: gaps[i])
-        ordered = ordered[cut + 1:] + ordered[:cut + 1]
-        return [ordered[i:i + per] for i in range(0, n, per)]
+        ordered = ordered[cut + 1 :] + ordered[: cut + 1]
+        return [ordered[i : i + per] for i in range(0, n, per)]
     mat = next(iter(problem.matrices.values())).minutes
     kloc = kitchen.location
     left = list(chunks)
@@ -129,8 +141,13 @@ def _sectors(problem: RoutingProblem, kitchen_id: str, chunks: list[Chunk], size
     return groups
 
 
-def plan_parts(problem: RoutingProblem, chunks: list[Chunk], able: dict[int, set[str]],
-               params: RoutingParams, rng: random.Random) -> list[list[Chunk]]:
+def plan_parts(
+    problem: RoutingProblem,
+    chunks: list[Chunk],
+    able: dict[int, set[str]],
+    params: RoutingParams,
+    rng: random.Random,
+) -> list[list[Chunk]]:
     """Decompose: by serving kitchen, bulk sites first, then homes by sector."""
     size = params.max_stops_per_model
     if len(chunks) <= size:
@@ -167,19 +184,45 @@ def _route_metrics(problem: RoutingProblem, spec: TripSpec, locs: list[int]) -> 
     return metres, minutes
 
 
-def _no_capacity(ch: Chunk) -> Unserved:
-    return Unserved(ch.stop.id, DropReason.NO_CAPACITY, ch.hot, ch.cold,
-                    f"{ch.stop.label}: the fleet has no vehicle capacity or time left to "
-                    f"deliver these {ch.meals} meals")
+def _no_capacity(ch: Chunk, why: str = "") -> Unserved:
+    return Unserved(
+        ch.stop.id,
+        DropReason.NO_CAPACITY,
+        ch.hot,
+        ch.cold,
+        f"{ch.stop.label}: the fleet has no vehicle capacity or time left to "
+        f"deliver these {ch.meals} meals{why}",
+    )
+
+
+def _fleet_exhausted(spec: ModelSpec, out: ModelOutput) -> str:
+    """Why chunks were left over, when every trip of every vehicle is already driving."""
+    if not spec.trips or any(not t.visits for t in out.trips):
+        return ""
+    hold = {c.stop.hold_limit for c in spec.chunks if c.stop.hold_limit is not None}
+    vehicles = len({t.vehicle.id for t in spec.trips})
+    msg = f" (all {vehicles} vehicles drive all their {len(spec.trips)} trips"
+    if hold:
+        msg += (
+            f"; with hold limits of {'/'.join(str(h) for h in sorted(hold))} min each "
+            "trip can only deliver shortly after it leaves"
+        )
+    return msg + ")"
 
 
 def _not_routed(ch: Chunk, why: str) -> Unserved:
-    return Unserved(ch.stop.id, DropReason.NOT_ROUTED, ch.hot, ch.cold,
-                    f"{ch.stop.label}: no plan was found for its area ({why})")
+    return Unserved(
+        ch.stop.id,
+        DropReason.NOT_ROUTED,
+        ch.hot,
+        ch.cold,
+        f"{ch.stop.label}: no plan was found for its area ({why})",
+    )
 
 
-def _apply(problem: RoutingProblem, fleet: dict[str, _Fleet], spec: ModelSpec,
-           out: ModelOutput) -> None:
+def _apply(
+    problem: RoutingProblem, fleet: dict[str, _Fleet], spec: ModelSpec, out: ModelOutput
+) -> None:
     """Record the trips of one model's output on the fleet state."""
     for ts, rt in zip(spec.trips, out.trips, strict=True):
         if not rt.visits:
@@ -187,19 +230,31 @@ def _apply(problem: RoutingProblem, fleet: dict[str, _Fleet], spec: ModelSpec,
         f = fleet[ts.vehicle.id]
         chunks = [spec.chunks[i] for i, _, _ in rt.visits]
         metres, minutes = _route_metrics(problem, ts, [c.stop.location for c in chunks])
-        visits = tuple(Visit(c.stop.id, arr, c.hot, c.cold, ride)
-                       for c, (_, arr, ride) in zip(chunks, rt.visits, strict=True))
-        f.trips.append(Trip(index=ts.trip_index, kitchen=ts.start_kitchen,
-                            end_kitchen=ts.end_kitchen, ready_at=rt.ready, depart=rt.depart,
-                            return_at=rt.return_at, visits=visits, metres=metres,
-                            drive_minutes=minutes))
+        visits = tuple(
+            Visit(c.stop.id, arr, c.hot, c.cold, ride)
+            for c, (_, arr, ride) in zip(chunks, rt.visits, strict=True)
+        )
+        f.trips.append(
+            Trip(
+                index=ts.trip_index,
+                kitchen=ts.start_kitchen,
+                end_kitchen=ts.end_kitchen,
+                ready_at=rt.ready,
+                depart=rt.depart,
+                return_at=rt.return_at,
+                visits=visits,
+                metres=metres,
+                drive_minutes=minutes,
+            )
+        )
         f.paid = True
         f.next_trip = max(f.next_trip, ts.trip_index + 1)
         f.available_from = max(f.available_from, rt.return_at + ts.vehicle.reload_minutes)
 
 
-def _quota(problem: RoutingProblem, avail: list[_Fleet], part: list[Chunk],
-           share: float) -> list[_Fleet]:
+def _quota(
+    problem: RoutingProblem, avail: list[_Fleet], part: list[Chunk], share: float
+) -> list[_Fleet]:
     """Vehicles offered to one part of a decomposition: its share of the remaining fleet
     (by chunk count, plus 25%), vehicles already driving and those of the part's nearest
     kitchen first. Without a quota the first part takes every vehicle (serving every meal
@@ -212,14 +267,14 @@ def _quota(problem: RoutingProblem, avail: list[_Fleet], part: list[Chunk],
 
     def key(f: _Fleet) -> tuple[int, int, str]:
         k = problem.kitchen(f.vehicle.start_kitchen).location
-        return (0 if f.paid else 1, problem.matrices[f.vehicle.kind].minutes[k][loc],
-                f.vehicle.id)
+        return (0 if f.paid else 1, problem.matrices[f.vehicle.kind].minutes[k][loc], f.vehicle.id)
 
     return sorted(avail, key=key)[:want]
 
 
-def _run(problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]],
-         deadline: float) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str]:
+def _run(
+    problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]], deadline: float
+) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str]:
     fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
     horizon = _horizon(problem)
     unserved: list[Unserved] = []
@@ -238,8 +293,9 @@ def _run(problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]
         avail = [f for f in fleet.values() if not f.exhausted]
         if not final_round and share < 1.0:
             avail = _quota(problem, avail, part, share)
-        spec = ModelSpec(tuple(part), tuple(_trip_specs(problem, avail)),
-                         dict(problem.matrices), horizon)
+        spec = ModelSpec(
+            tuple(part), tuple(_trip_specs(problem, avail)), dict(problem.matrices), horizon
+        )
         try:
             out = engine.solve_model(spec, params, budget_end)
         except Exception as exc:  # an error is a result, not a crash of the plan
@@ -259,7 +315,7 @@ def _run(problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]
             unserved.extend(_not_routed(c, out.message or out.status.value) for c in part)
         if not queue and leftovers and not final_round:
             size = params.max_stops_per_model
-            queue = [leftovers[i:i + size] for i in range(0, len(leftovers), size)]
+            queue = [leftovers[i : i + size] for i in range(0, len(leftovers), size)]
             todo = len(leftovers)
             leftovers = []
             final_round = True
@@ -267,8 +323,9 @@ def _run(problem: RoutingProblem, params: RoutingParams, parts: list[list[Chunk]
     return fleet, unserved, statuses, "; ".join(messages)
 
 
-def _kitchen_coords(problem: RoutingProblem, trips: Sequence[TripSpec]
-                    ) -> tuple[float, float] | None:
+def _kitchen_coords(
+    problem: RoutingProblem, trips: Sequence[TripSpec]
+) -> tuple[float, float] | None:
     if not trips:
         return None
     k = problem.kitchen(trips[0].start_kitchen)
@@ -288,8 +345,9 @@ def _chains(trips: Sequence[TripSpec]) -> list[list[int]]:
     return out
 
 
-def improvement_groups(problem: RoutingProblem, spec: ModelSpec, plan: Plan, size: int
-                       ) -> list[tuple[list[int], list[int]]]:
+def improvement_groups(
+    problem: RoutingProblem, spec: ModelSpec, plan: Plan, size: int
+) -> list[tuple[list[int], list[int]]]:
     """Cut a constructed plan into OR-Tools models of about ``size`` chunks: whole physical
     vehicles (all their trips) with the chunks they serve, vehicles ordered by the angle
     of their stops around the kitchen (by first stop otherwise); unused vehicles are dealt
@@ -313,8 +371,9 @@ def improvement_groups(problem: RoutingProblem, spec: ModelSpec, plan: Plan, siz
             return (math.atan2(lat - coords[0], (lon - coords[1]) * cos) % (2 * math.pi), ci)
         return (float(min(plan.routes[chains[ci][0]], default=0)), ci)
 
-    used = sorted((ci for ci in range(len(chains)) if any(plan.routes[t] for t in chains[ci])),
-                  key=key)
+    used = sorted(
+        (ci for ci in range(len(chains)) if any(plan.routes[t] for t in chains[ci])), key=key
+    )
     unused = [ci for ci in range(len(chains)) if ci not in set(used)]
     groups: list[list[int]] = [[]]
     count = 0
@@ -334,15 +393,17 @@ def improvement_groups(problem: RoutingProblem, spec: ModelSpec, plan: Plan, siz
             chunk_groups[group_of[served[c]]].append(c)
             continue
         loc = spec.chunks[c].stop.location
-        near = min(served, key=lambda d: (mins[loc][spec.chunks[d].stop.location], d),
-                   default=None)
+        near = min(served, key=lambda d: (mins[loc][spec.chunks[d].stop.location], d), default=None)
         chunk_groups[group_of[served[near]] if near is not None else 0].append(c)
-    return [(chunk_groups[g], sorted(t for ci in groups[g] for t in chains[ci]))
-            for g in range(len(groups))]
+    return [
+        (chunk_groups[g], sorted(t for ci in groups[g] for t in chains[ci]))
+        for g in range(len(groups))
+    ]
 
 
-def _sub_spec(spec: ModelSpec, plan: Plan, chunk_idx: list[int], trip_idx: list[int]
-              ) -> tuple[ModelSpec, Plan]:
+def _sub_spec(
+    spec: ModelSpec, plan: Plan, chunk_idx: list[int], trip_idx: list[int]
+) -> tuple[ModelSpec, Plan]:
     """The model and constructed plan restricted to some chunks and whole vehicles."""
     cmap = {c: i for i, c in enumerate(chunk_idx)}
     tmap = {t: i for i, t in enumerate(trip_idx)}
@@ -352,39 +413,66 @@ def _sub_spec(spec: ModelSpec, plan: Plan, chunk_idx: list[int], trip_idx: list[
         return None if p is None else tmap[p]
 
     trips = tuple(replace(spec.trips[t], prev=prev(t)) for t in trip_idx)
-    sub = ModelSpec(tuple(spec.chunks[c] for c in chunk_idx), trips, spec.matrices,
-                    spec.horizon, spec.kitchen_coords)
+    sub = ModelSpec(
+        tuple(spec.chunks[c] for c in chunk_idx),
+        trips,
+        spec.matrices,
+        spec.horizon,
+        spec.kitchen_coords,
+    )
     routes = tuple(tuple(cmap[c] for c in plan.routes[t]) for t in trip_idx)
     dropped = tuple(sorted(cmap[c] for c in plan.dropped if c in cmap))
     return sub, Plan(routes, tuple(plan.schedules[t] for t in trip_idx), dropped, 0)
 
 
-def _run_constructive(problem: RoutingProblem, params: RoutingParams, chunks: list[Chunk],
-                      deadline: float, t0: float
-                      ) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str,
-                                 float | None]:
+def _run_constructive(
+    problem: RoutingProblem,
+    params: RoutingParams,
+    chunks: list[Chunk],
+    able: dict[int, set[str]],
+    deadline: float,
+    t0: float,
+) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str, float | None]:
     """Our own first plan over the whole fleet, then OR-Tools from it per group of
     vehicles; the better of the two is kept per group."""
     fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
     if not chunks:
         return fleet, [], [], "", None
     trips = _trip_specs(problem, list(fleet.values()))
-    spec = ModelSpec(tuple(chunks), tuple(trips), dict(problem.matrices), _horizon(problem),
-                     _kitchen_coords(problem, trips))
+    spec = ModelSpec(
+        tuple(chunks),
+        tuple(trips),
+        dict(problem.matrices),
+        _horizon(problem),
+        _kitchen_coords(problem, trips),
+    )
     plan = first_plan(spec, params.seed, params.drop_penalty_per_meal)
     first = time.monotonic() - t0
-    logger.info("constructive plan: %d of %d chunks placed in %.2f s",
-                len(chunks) - len(plan.dropped), len(chunks), first)
+    logger.info(
+        "constructive plan: %d of %d chunks placed in %.2f s",
+        len(chunks) - len(plan.dropped),
+        len(chunks),
+        first,
+    )
     iterations = params.own_search_iterations
     if iterations is None and params.solution_limit is not None:
         iterations = 300
     share = params.own_search_share if params.improve_with_ortools else 1.0
     if share > 0 and iterations != 0:
         now = time.monotonic()
-        plan = improve(spec, plan, now + share * max(0.0, deadline - now), params.seed,
-                       iterations)
-        logger.info("own search: %d of %d chunks placed after %.2f s",
-                    len(chunks) - len(plan.dropped), len(chunks), time.monotonic() - t0)
+        plan = improve(spec, plan, now + share * max(0.0, deadline - now), params.seed, iterations)
+        logger.info(
+            "own search: %d of %d chunks placed after %.2f s",
+            len(chunks) - len(plan.dropped),
+            len(chunks),
+            time.monotonic() - t0,
+        )
+    if plan.dropped and not params.allow_drops:
+        # every stop is mandatory and our plan misses some: OR-Tools' own first solution
+        # (the plan cannot be a warm start without disjunctions)
+        logger.info("constructive plan incomplete with allow_drops=False: OR-Tools alone")
+        parts = plan_parts(problem, chunks, able, params, random.Random(params.seed))
+        return (*_run(problem, params, parts, deadline), None)
     groups = improvement_groups(problem, spec, plan, params.max_stops_per_model)
     unserved: list[Unserved] = []
     statuses: list[SolveStatus] = []
@@ -400,8 +488,9 @@ def _run_constructive(problem: RoutingProblem, params: RoutingParams, chunks: li
         budget_end = now + max(0.0, deadline - now) * min(1.0, share)
         if params.improve_with_ortools and budget_end - now > 0.2 and sub.chunks:
             try:
-                out = engine.solve_model(sub, params, budget_end,
-                                         initial_routes=[list(r) for r in sub_plan.routes])
+                out = engine.solve_model(
+                    sub, params, budget_end, initial_routes=[list(r) for r in sub_plan.routes]
+                )
             except Exception:  # the constructive plan stands
                 logger.exception("routing model failed; keeping the constructive plan")
                 out = None
@@ -412,7 +501,8 @@ def _run_constructive(problem: RoutingProblem, params: RoutingParams, chunks: li
                 messages.append(out.message)
         statuses.append(best.status)
         _apply(problem, fleet, sub, best)
-        unserved.extend(_no_capacity(sub.chunks[i]) for i in best.dropped)
+        why = _fleet_exhausted(sub, best) if best.dropped else ""
+        unserved.extend(_no_capacity(sub.chunks[i], why) for i in best.dropped)
     return fleet, unserved, statuses, "; ".join(messages), first
 
 
@@ -434,8 +524,11 @@ def _overall_status(statuses: list[SolveStatus]) -> SolveStatus:
         return SolveStatus.OPTIMAL  # nothing to route
     ok = [s for s in statuses if s in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)]
     if len(ok) == len(statuses):
-        return (SolveStatus.OPTIMAL if all(s is SolveStatus.OPTIMAL for s in statuses)
-                else SolveStatus.FEASIBLE)
+        return (
+            SolveStatus.OPTIMAL
+            if all(s is SolveStatus.OPTIMAL for s in statuses)
+            else SolveStatus.FEASIBLE
+        )
     if ok:
         return SolveStatus.FEASIBLE
     for s in (SolveStatus.ERROR, SolveStatus.INFEASIBLE):
@@ -470,9 +563,15 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
     ok, pre_unserved, able = precheck(problem, chunks)
     unserved.extend(pre_unserved)
     first: float | None = None
-    if params.own_first_solution:
+    own = params.own_first_solution
+    if own is None:
+        own = any(v.max_trips > 1 for v in problem.vehicles) or any(
+            s.hold_limit is not None for s in problem.stops
+        )
+    if own:
         fleet, dropped, statuses, message, first = _run_constructive(
-            problem, params, ok, deadline, t0)
+            problem, params, ok, able, deadline, t0
+        )
     else:
         parts = plan_parts(problem, ok, able, params, rng) if ok else []
         if len(parts) > 1:
@@ -492,8 +591,9 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
     cost = params.drop_penalty_per_meal * dropped_meals
     for r in routes:
         v = by_id[r.vehicle_id]
-        cost += v.fixed_cost + sum(v.cost_per_metre * t.metres + v.cost_per_minute
-                                   * t.drive_minutes for t in r.trips)
+        cost += v.fixed_cost + sum(
+            v.cost_per_metre * t.metres + v.cost_per_minute * t.drive_minutes for t in r.trips
+        )
     objective = Objective(
         dropped_meals=dropped_meals,
         vehicles_used=len(routes),
@@ -502,8 +602,15 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
         cost=cost,
     )
     wall = time.monotonic() - t0
-    result = RoutingResult(status=status, objective=objective, routes=tuple(routes),
-                           unserved=merged, wall_s=wall, models=len(statuses),
-                           message=message, first_plan_s=first)
+    result = RoutingResult(
+        status=status,
+        objective=objective,
+        routes=tuple(routes),
+        unserved=merged,
+        wall_s=wall,
+        models=len(statuses),
+        message=message,
+        first_plan_s=first,
+    )
     logger.info("solve_routes: %s", result.summary().splitlines()[0])
     return result

@@ -83,8 +83,10 @@ def test_checker_finds_window(c101: VrpInstance, c101_bks: list[list[int]]) -> N
 
 def test_solve_vrp_cli_on_c101() -> None:
     """solve-vrp: JSON shape, checker feasibility and cost recomputed from the routes."""
-    result = CliRunner().invoke(solve_vrp, [str(DATA / "C101.txt"), "--time-limit", "60",
-                                            "--solution-limit", "30", "--seed", "1"])
+    result = CliRunner().invoke(
+        solve_vrp,
+        [str(DATA / "C101.txt"), "--time-limit", "60", "--solution-limit", "30", "--seed", "1"],
+    )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
     assert set(row) >= {"instance", "cost", "vehicles", "routes", "feasible", "wall_s"}
@@ -98,9 +100,20 @@ def test_solve_vrp_cli_on_c101() -> None:
 
 def test_solve_vrp_cli_table_and_round() -> None:
     """solve-vrp: the table format on a CVRP file with --round round lists a feasible row."""
-    result = CliRunner().invoke(solve_vrp, [str(DATA / "X-n101-k25.vrp"), "--time-limit", "60",
-                                            "--solution-limit", "5", "--round", "round",
-                                            "--format", "table"])
+    result = CliRunner().invoke(
+        solve_vrp,
+        [
+            str(DATA / "X-n101-k25.vrp"),
+            "--time-limit",
+            "60",
+            "--solution-limit",
+            "5",
+            "--round",
+            "round",
+            "--format",
+            "table",
+        ],
+    )
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("X-n101-k25"))
     assert line.split()[3] == "yes"

@@ -27,8 +27,9 @@ from solvers.routing.engine import map_status
 PARAMS = RoutingParams(time_limit_s=30, solution_limit=50)
 
 
-def matrix(minutes: Sequence[Sequence[int]],
-           metres: Sequence[Sequence[int]] | None = None) -> TravelMatrix:
+def matrix(
+    minutes: Sequence[Sequence[int]], metres: Sequence[Sequence[int]] | None = None
+) -> TravelMatrix:
     """Travel matrix; metres default to 1 km per minute."""
     mt = metres if metres is not None else [[1000 * m for m in row] for row in minutes]
     return TravelMatrix(tuple(map(tuple, mt)), tuple(map(tuple, minutes)))
@@ -40,11 +41,17 @@ def van(vid: str = "v1", kitchen: str = "K", **kw: object) -> Vehicle:
     return Vehicle(vid, "van", kitchen, **args)  # type: ignore[arg-type]
 
 
-def problem(stops: Sequence[Stop], vehicles: Sequence[Vehicle],
-            minutes: Sequence[Sequence[int]], metres: Sequence[Sequence[int]] | None = None,
-            kitchens: Sequence[Kitchen] = (Kitchen("K", 0),), **kw: object) -> RoutingProblem:
-    return RoutingProblem(tuple(kitchens), tuple(stops), tuple(vehicles),
-                          {"van": matrix(minutes, metres)}, **kw)  # type: ignore[arg-type]
+def problem(
+    stops: Sequence[Stop],
+    vehicles: Sequence[Vehicle],
+    minutes: Sequence[Sequence[int]],
+    metres: Sequence[Sequence[int]] | None = None,
+    kitchens: Sequence[Kitchen] = (Kitchen("K", 0),),
+    **kw: object,
+) -> RoutingProblem:
+    return RoutingProblem(
+        tuple(kitchens), tuple(stops), tuple(vehicles), {"van": matrix(minutes, metres)}, **kw
+    )  # type: ignore[arg-type]
 
 
 def check_plan(p: RoutingProblem, r: RoutingResult) -> None:
@@ -102,8 +109,9 @@ def test_time_window_orders_stops() -> None:
     """time_window: A must start by 620 and B not before 640, so A comes first, B waits."""
     # K->A 10, K->B 10, A<->B 5. Depart >= 600: A at 610..620, B at max(A+5, 640) = 640.
     mins = [[0, 10, 10], [10, 0, 5], [10, 5, 0]]
-    p = problem([Stop("A", 1, 5, window=(600, 620)), Stop("B", 2, 5, window=(640, 660))],
-                [van()], mins)
+    p = problem(
+        [Stop("A", 1, 5, window=(600, 620)), Stop("B", 2, 5, window=(640, 660))], [van()], mins
+    )
     r = solve_routes(p, PARAMS)
     check_plan(p, r)
     (trip,) = r.routes[0].trips
@@ -118,8 +126,9 @@ def test_hold_limit_forces_stop_first() -> None:
     # the hold limit keeps A first.
     mins = [[0, 30, 10], [30, 0, 25], [10, 25, 0]]
     metres = [[0, 30000, 1000], [1000, 0, 25000], [10000, 1000, 0]]
-    p = problem([Stop("A", 1, 5, hold_limit=30), Stop("B", 2, 5, hold_limit=60)],
-                [van()], mins, metres)
+    p = problem(
+        [Stop("A", 1, 5, hold_limit=30), Stop("B", 2, 5, hold_limit=60)], [van()], mins, metres
+    )
     r = solve_routes(p, PARAMS)
     check_plan(p, r)
     assert r.complete
@@ -143,9 +152,11 @@ def test_hold_limit_counts_loading_minutes() -> None:
 def test_ride_limit_exceeded_dropped_with_reason() -> None:
     """hold_limit: a home 70 min from the only kitchen with a 60 min limit is unserved."""
     mins = [[0, 10, 70], [10, 0, 65], [70, 65, 0]]
-    p = problem([Stop("near", 1, 1, hold_limit=60), Stop("far", 2, 1, hold_limit=60,
-                                                         name="八一社区")],
-                [van()], mins)
+    p = problem(
+        [Stop("near", 1, 1, hold_limit=60), Stop("far", 2, 1, hold_limit=60, name="八一社区")],
+        [van()],
+        mins,
+    )
     r = solve_routes(p, PARAMS)
     check_plan(p, r)
     assert r.is_feasible()
@@ -179,8 +190,9 @@ def test_window_unreachable_dropped_with_reason() -> None:
 def test_oversize_site_split_across_vehicles() -> None:
     """split delivery: 100 boxes, 40 a van -> 3 chunks (34 + 33 + 33) on 3 vans."""
     mins = [[0, 10], [10, 0]]
-    p = problem([Stop("canteen", 1, 100, kind=StopKind.CANTEEN)],
-                [van(f"v{i}") for i in range(3)], mins)
+    p = problem(
+        [Stop("canteen", 1, 100, kind=StopKind.CANTEEN)], [van(f"v{i}") for i in range(3)], mins
+    )
     r = solve_routes(p, PARAMS)
     check_plan(p, r)
     assert r.complete and r.objective.vehicles_used == 3
@@ -206,8 +218,11 @@ def test_multi_trip_chaining() -> None:
     # K->A = K->B = 10 min, service 5: trip 1 depart 600, serve 610-615, back 625;
     # trip 2 departs >= 625 + 15 = 640.
     mins = [[0, 10, 10], [10, 0, 3], [10, 3, 0]]
-    p = problem([Stop("A", 1, 10, service_minutes=5), Stop("B", 2, 10, service_minutes=5)],
-                [van(hot_capacity=10, max_trips=2, reload_minutes=15)], mins)
+    p = problem(
+        [Stop("A", 1, 10, service_minutes=5), Stop("B", 2, 10, service_minutes=5)],
+        [van(hot_capacity=10, max_trips=2, reload_minutes=15)],
+        mins,
+    )
     r = solve_routes(p, PARAMS)
     check_plan(p, r)
     assert r.complete and r.objective.vehicles_used == 1
@@ -230,9 +245,12 @@ def test_several_kitchens_serve_their_area() -> None:
     """several kitchens: with 60 min limits each home is served from the kitchen 10 min away."""
     # K1=0, K2=1 are 100 min apart; H1=2 is 10 min from K1, H2=3 is 10 min from K2.
     mins = [[0, 100, 10, 100], [100, 0, 100, 10], [10, 100, 0, 100], [100, 10, 100, 0]]
-    p = problem([Stop("H1", 2, 1, hold_limit=60), Stop("H2", 3, 1, hold_limit=60)],
-                [van("a", "K1"), van("b", "K2")], mins,
-                kitchens=(Kitchen("K1", 0), Kitchen("K2", 1)))
+    p = problem(
+        [Stop("H1", 2, 1, hold_limit=60), Stop("H2", 3, 1, hold_limit=60)],
+        [van("a", "K1"), van("b", "K2")],
+        mins,
+        kitchens=(Kitchen("K1", 0), Kitchen("K2", 1)),
+    )
     r = solve_routes(p, PARAMS)
     check_plan(p, r)
     assert r.complete
@@ -247,8 +265,9 @@ def test_fewest_vehicles_preferred() -> None:
     stops = [Stop("A", 1, 5), Stop("B", 2, 5)]
     cheap = solve_routes(problem(stops, [van("v1"), van("v2")], mins), PARAMS)
     assert cheap.objective.vehicles_used == 2 and cheap.objective.distance_m == 40000
-    fixed = solve_routes(problem(stops, [van("v1", fixed_cost=100_000),
-                                         van("v2", fixed_cost=100_000)], mins), PARAMS)
+    fixed = solve_routes(
+        problem(stops, [van("v1", fixed_cost=100_000), van("v2", fixed_cost=100_000)], mins), PARAMS
+    )
     assert fixed.objective.vehicles_used == 1 and fixed.objective.distance_m == 45000
 
 
@@ -257,12 +276,22 @@ def test_decomposition_by_sector_stays_feasible() -> None:
     rng = random.Random(7)
     pts = [(0.0, 0.0)] + [(rng.uniform(-8, 8), rng.uniform(-8, 8)) for _ in range(60)]
     mins = [[math.ceil(math.dist(a, b) * 2) for b in pts] for a in pts]  # 2 min per km
-    stops = [Stop(f"h{i}", i, 1, window=(630, 750), service_minutes=2, hold_limit=60,
-                  lat=31.2 + pts[i][1] / 111, lon=121.4 + pts[i][0] / 95) for i in range(1, 61)]
+    stops = [
+        Stop(
+            f"h{i}",
+            i,
+            1,
+            window=(630, 750),
+            service_minutes=2,
+            hold_limit=60,
+            lat=31.2 + pts[i][1] / 111,
+            lon=121.4 + pts[i][0] / 95,
+        )
+        for i in range(1, 61)
+    ]
     vans = [van(f"v{i}", hot_capacity=8, fixed_cost=10_000) for i in range(12)]
     p = problem(stops, vans, mins, kitchens=(Kitchen("K", 0, lat=31.2, lon=121.4),))
-    r = solve_routes(p, RoutingParams(time_limit_s=60, solution_limit=30,
-                                      max_stops_per_model=20))
+    r = solve_routes(p, RoutingParams(time_limit_s=60, solution_limit=30, max_stops_per_model=20))
     check_plan(p, r)
     assert r.models >= 3 and r.complete
 
@@ -287,19 +316,24 @@ def test_empty_problem_is_trivially_optimal() -> None:
     assert "optimal" in r.summary()
 
 
-@pytest.mark.parametrize(("make", "word"), [
-    (lambda: Stop("A", 0, -1), "hot"),
-    (lambda: Stop("A", 0, 1, window=(700, 600)), "window"),
-    (lambda: Stop("A", 0, 1, hold_limit=-5), "hold_limit"),
-    (lambda: Vehicle("v", "van", "K", hot_capacity=10, max_trips=0), "max_trips"),
-    (lambda: Vehicle("v", "van", "K", 10, max_trips=2, ready_times=(600,)), "ready_times"),
-    (lambda: RoutingParams(time_limit_s=0), "time_limit_s"),
-    (lambda: RoutingParams(first_solution="NOPE"), "first_solution"),  # type: ignore[arg-type]
-    (lambda: RoutingParams(solution_limit=0), "solution_limit"),
-    (lambda: TravelMatrix(((0, 1),), ((0,),)), "row"),
-    (lambda: problem([Stop("A", 5, 1)], [van()], [[0]]), "location"),
-    (lambda: problem([], [van(kitchen="X")], [[0]]), "start_kitchen"),
-])
+@pytest.mark.parametrize(
+    ("make", "word"),
+    [
+        (lambda: Stop("A", 0, -1), "hot"),
+        (lambda: Stop("A", 0, 1, window=(700, 600)), "window"),
+        (lambda: Stop("A", 0, 1, hold_limit=-5), "hold_limit"),
+        (lambda: Vehicle("v", "van", "K", hot_capacity=10, max_trips=0), "max_trips"),
+        (lambda: Vehicle("v", "van", "K", 10, max_trips=2, ready_times=(600,)), "ready_times"),
+        (lambda: RoutingParams(time_limit_s=0), "time_limit_s"),
+        (lambda: RoutingParams(first_solution="NOPE"), "first_solution"),  # type: ignore[arg-type]
+        (lambda: RoutingParams(solution_limit=0), "solution_limit"),
+        (lambda: RoutingParams(own_search_share=1.5), "own_search_share"),
+        (lambda: RoutingParams(own_search_iterations=-1), "own_search_iterations"),
+        (lambda: TravelMatrix(((0, 1),), ((0,),)), "row"),
+        (lambda: problem([Stop("A", 5, 1)], [van()], [[0]]), "location"),
+        (lambda: problem([], [van(kitchen="X")], [[0]]), "start_kitchen"),
+    ],
+)
 def test_validation_names_bad_value(make: object, word: str) -> None:
     """validation: bad input raises ValueError naming the field."""
     with pytest.raises(ValueError, match=word):

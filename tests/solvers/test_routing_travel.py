@@ -46,18 +46,25 @@ def test_matrix_provider_selects_sub_matrix() -> None:
     prov: TravelProvider = MatrixProvider(
         points=[a, b, c],
         metres={"van": [[0, 1, 2], [3, 0, 4], [5, 6, 0]]},
-        minutes={"van": [[0, 10, 20], [30, 0, 40], [50, 60, 0]]})
+        minutes={"van": [[0, 10, 20], [30, 0, 40], [50, 60, 0]]},
+    )
     assert prov.matrices([c, a], "van") == ([[0, 5], [2, 0]], [[0, 50], [20, 0]])
 
 
 def test_matrix_provider_validates() -> None:
     """matrix provider: a ragged or negative matrix is rejected naming the cell."""
     with pytest.raises(ValueError, match=r"metres\['van'\]\[0\]\[1\]"):
-        MatrixProvider(points=[(0.0, 0.0), (0.0, 1.0)], metres={"van": [[0, -1], [1, 0]]},
-                       minutes={"van": [[0, 1], [1, 0]]})
+        MatrixProvider(
+            points=[(0.0, 0.0), (0.0, 1.0)],
+            metres={"van": [[0, -1], [1, 0]]},
+            minutes={"van": [[0, 1], [1, 0]]},
+        )
     with pytest.raises(ValueError, match="row 1"):
-        MatrixProvider(points=[(0.0, 0.0), (0.0, 1.0)], metres={"van": [[0, 1], [1]]},
-                       minutes={"van": [[0, 1], [1, 0]]})
+        MatrixProvider(
+            points=[(0.0, 0.0), (0.0, 1.0)],
+            metres={"van": [[0, 1], [1]]},
+            minutes={"van": [[0, 1], [1, 0]]},
+        )
 
 
 class _FakeOsrm(BaseHTTPRequestHandler):
@@ -65,8 +72,13 @@ class _FakeOsrm(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         _FakeOsrm.paths.append(self.path)
-        body = json.dumps({"code": "Ok", "durations": [[0, 90.5], [61, 0]],
-                           "distances": [[0, 1200.4], [1150.6, 0]]}).encode()
+        body = json.dumps(
+            {
+                "code": "Ok",
+                "durations": [[0, 90.5], [61, 0]],
+                "distances": [[0, 1200.4], [1150.6, 0]],
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
