@@ -62,8 +62,8 @@ def main() -> int:
     migrate.upgrade(settings)
     with unit_of_work(settings) as session:
         summary = load_demo(session, args.preset, date=day, seed=args.seed)
-    print(f"load {args.preset}: {time.perf_counter() - t0:.1f} s "
-          f"({summary.counts.get('sites', '?')} sites)")  # fmt: skip
+    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    print(f"load {args.preset}: {time.perf_counter() - t0:.1f} s ({counts})")
 
     week = day - dt.timedelta(days=day.weekday())
     t0 = time.perf_counter()
