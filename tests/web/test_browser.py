@@ -4,36 +4,21 @@ and the recipe editor's live totals. Uses the system Chromium at /usr/bin/chromi
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium_support import chromium, login, needs_chromium, serving
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from mealplan.config import Settings
 from mealplan.services import headcounts, records
 from web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.db,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="no system Chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),
+    needs_chromium,
 ]
 
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
@@ -45,34 +30,14 @@ def live_server(settings: Settings, app_config: dict[str, Any]) -> Iterator[str]
     app = create_app(
         {**app_config, "WTF_CSRF_ENABLED": True, "TESTING": False, "MEALPLAN_SETTINGS": settings}
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse 1")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
+    with chromium() as b:
+        yield b
 
 
 def test_manager_reads_dashboard(
@@ -85,7 +50,7 @@ def test_manager_reads_dashboard(
     session.commit()
     manager = make_user("manager")
     page = browser.new_page()
-    _login(page, live_server, manager.username)
+    login(page, live_server, manager.username)
     assert "当日概览" in page.inner_text("h1")
     assert page.inner_text("#meals-total") == "9"
     assert "八一社区食堂" in page.inner_text("#sites")
@@ -100,7 +65,7 @@ def test_site_staff_enter_headcounts_on_a_phone(
     staff = make_user("site_staff", site="S1")
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    _login(page, live_server, staff.username)
+    login(page, live_server, staff.username)
     assert "/headcounts/S1" in page.url
     page.goto(f"{live_server}/headcounts/S1?date={TOMORROW.isoformat()}")
     page.fill("input[name=c-lunch-regular]", "12")
@@ -137,7 +102,7 @@ def test_recipe_editor_live_totals(
     session.commit()
     manager = make_user("manager")
     page = browser.new_page()
-    _login(page, live_server, manager.username)
+    login(page, live_server, manager.username)
     page.goto(f"{live_server}/data/dishes/new")
     page.fill("input[name=recipe-0-ingredient]", "rice")
     page.fill("input[name=recipe-0-grams]", "150")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from chromium_support import chromium, login, needs_chromium, serving
 
 from mealplan.config import Settings
 from mealplan.db.models import PlanRun
@@ -21,23 +21,10 @@ from mealplan.planning.runs import RunRecorder
 from mealplan.services import jobs
 from web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.db,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="no system Chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),
+    needs_chromium,
 ]
 
 DAY = dt.date.today()
@@ -104,34 +91,14 @@ def live_server(
             "JOB_RUNNER": fake_runner,
         }
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse 1")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
+    with chromium() as b:
+        yield b
 
 
 def test_manager_runs_the_plan_and_opens_a_route_sheet(
@@ -143,7 +110,7 @@ def test_manager_runs_the_plan_and_opens_a_route_sheet(
     manager = make_user("manager")
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    _login(page, live_server, manager.username)
+    login(page, live_server, manager.username)
     page.click("nav.main a[href='/plans/']")
     page.wait_for_load_state("domcontentloaded")
     page.fill("#run-form input[name=date]", DAY.isoformat())
@@ -155,10 +122,13 @@ def test_manager_runs_the_plan_and_opens_a_route_sheet(
         "Number(document.getElementById('run-progress').getAttribute('aria-valuenow')) > 0",
         timeout=15_000,
     )
-    try:
-        page.reload()
-    except Exception as exc:  # the page may reload itself as the run finishes meanwhile
-        assert "ERR_ABORTED" in str(exc) or "detached" in str(exc), exc
+    url = page.url
+    for _attempt in range(5):  # the page reloads itself when the run ends: retry a clash
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            break
+        except Exception:  # playwright's Error: navigation interrupted by the page's own
+            page.wait_for_timeout(300)
     page.wait_for_selector("#documents", timeout=20_000)  # reloaded once the run is done
     assert page.inner_text("#run-status") == "已完成"
     assert page.get_attribute("#run-progress", "aria-valuenow") == "100"
@@ -188,7 +158,7 @@ def test_driver_trip_page_on_a_phone(
     dispatcher = make_user("dispatcher")
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    _login(page, live_server, dispatcher.username)
+    login(page, live_server, dispatcher.username)
     for url in (f"/routes/trips/{stops[0].trip_id}", f"/routes/?date={DAY.isoformat()}"):
         page.goto(f"{live_server}{url}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), url
