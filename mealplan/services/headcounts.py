@@ -203,47 +203,6 @@ def site_counts(
     return {code: count for code, count in session.execute(stmt)}
 
 
-def forecast_counts(
-    session: Session, site_id: int, date: dt.date, service: str, *, weeks: int = 4
-) -> dict[str, int]:
-    """Forecast per profile code: stored forecast rows, else the rounded mean of the
-    reported counts on the same weekday in the ``weeks`` weeks before (empty if none)."""
-    stored = {
-        code: count
-        for code, count in session.execute(
-            select(DietProfile.code, Headcount.count)
-            .join(Headcount.diet_profile)
-            .where(
-                Headcount.site_id == site_id,
-                Headcount.date == date,
-                Headcount.service == service,
-                Headcount.source == HeadcountSource.FORECAST.value,
-            )
-        )
-    }
-    if stored:
-        return stored
-    days = [date - dt.timedelta(weeks=k) for k in range(1, weeks + 1)]
-    rows = session.execute(
-        select(Headcount.date, DietProfile.code, Headcount.count)
-        .join(Headcount.diet_profile)
-        .where(
-            Headcount.site_id == site_id,
-            Headcount.date.in_(days),
-            Headcount.service == service,
-            Headcount.source == HeadcountSource.REPORTED.value,
-        )
-    ).all()
-    reported_days = {d for d, _, _ in rows}
-    if not reported_days:
-        return {}
-    sums: dict[str, int] = defaultdict(int)
-    for _, code, count in rows:
-        sums[code] += count
-    n = len(reported_days)
-    return {code: int(round(total / n)) for code, total in sorted(sums.items())}
-
-
 @dataclass(frozen=True)
 class SiteDay:
     """A site's demand for one date and service, as the dashboard shows it."""
@@ -262,8 +221,10 @@ class SiteDay:
 
 
 def day_status(session: Session, date: dt.date, service: str, *, weeks: int = 4) -> list[SiteDay]:
-    """Every active site taking ``service``: reported, forecast or missing (the forecast
-    as :func:`forecast_counts` makes it). Three queries for all the sites together."""
+    """Every active site taking ``service``: reported, forecast or missing. The forecast is
+    a stored forecast row, else the same-weekday mean of recent reports (the planner's
+    :func:`mealplan.planning.demand.forecast_counts` also falls back to all recent days).
+    Three queries for all the sites together."""
     out: list[SiteDay] = []
     stmt = select(Site.id, Site.code, Site.name, Site.kind, Site.seats).where(Site.active.is_(True))
     if service == Service.DINNER.value:
