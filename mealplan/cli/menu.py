@@ -141,11 +141,17 @@ def print_cmd(start: dt.datetime, site_code: str | None, service: str, lang: str
               out_dir: str) -> None:  # fmt: skip
     """Write the public weekly menu per canteen and the nutrient report as PDF."""
     from mealplan.planning.menu_documents import write_week_documents
+    from mealplan.services.menu_board import printable_sites, weekly_menu_doc
 
     settings = load_settings()
+    day = start.date()
     with unit_of_work(settings) as session:
-        files = write_week_documents(
-            session, settings, start.date(), service, Path(out_dir), site_code=site_code, lang=lang
-        )
+        codes = [site_code] if site_code else [s.code for s in printable_sites(session)]
+        menus = [
+            doc
+            for code in codes
+            if (doc := weekly_menu_doc(session, settings, day, code, service)) is not None
+        ]
+        files = write_week_documents(session, day, service, Path(out_dir), menus, lang=lang)
     for f in files:
         click.echo(str(f))

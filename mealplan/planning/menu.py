@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -424,14 +424,3 @@ def meal_ratios(nutrients: dict[str, float]) -> dict[str, float]:
         "fat_pct_energy": round(percent_energy(nutrients, "fat_g"), 1),
         "carbohydrate_pct_energy": round(percent_energy(nutrients, "carbohydrate_g"), 1),
     }
-
-
-def profiles_by_site(
-    session: Session, start: dt.date, days: int, service: str
-) -> dict[str, set[str]]:
-    """Profiles each site serves in the period (from its headcounts and forecasts)."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for i in range(days):
-        for site in day_demand(session, start + dt.timedelta(days=i), service).sites:
-            out[site.site_code].update(p for p, n in site.meals.items() if n > 0)
-    return dict(out)

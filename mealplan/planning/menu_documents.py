@@ -10,22 +10,18 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mealplan.config import Settings
-from mealplan.db.models import DietProfile, Kitchen, NutrientTarget, NutritionGroup, Site
+from mealplan.db.models import DietProfile, Kitchen, NutrientTarget, NutritionGroup
 from mealplan.documents import (
     KitchenInfo,
-    MenuEntry,
-    MenuProfile,
     NutrientReport,
     NutrientRow,
     NutrientSection,
-    PriceNote,
     WeeklyMenu,
     nutrient_report_pdf,
     weekly_menu_pdf,
 )
 from mealplan.domain.vocab import NUTRIENT_KEYS
-from mealplan.planning.menu import StoredMeal, meal_ratios, profiles_by_site, stored_meals
+from mealplan.planning.menu import StoredMeal, meal_ratios, stored_meals
 
 ELDER_LABELS = {
     "hardship": "特困、低保老人",
@@ -45,57 +41,6 @@ def kitchen_info(kitchen: Kitchen) -> KitchenInfo:
         lon=kitchen.lon,
         code=kitchen.code,
     )
-
-
-def weekly_menus(
-    session: Session,
-    settings: Settings,
-    start: dt.date,
-    service: str,
-    site_code: str | None = None,
-    days: int = 7,
-) -> list[WeeklyMenu]:
-    """The public weekly menu of each site (or one), for the profiles it serves."""
-    meals = stored_meals(session, start, days, [service])
-    by_profile: dict[str, list[StoredMeal]] = defaultdict(list)
-    for m in meals:
-        by_profile[m.profile].append(m)
-    profiles = {p.code: p for p in session.scalars(select(DietProfile))}
-    served = profiles_by_site(session, start, days, service)
-    stmt = select(Site).options(selectinload(Site.kitchen)).order_by(Site.code)
-    if site_code:
-        stmt = stmt.where(Site.code == site_code)
-    planning = settings.planning
-    prices = tuple(
-        PriceNote(ELDER_LABELS.get(cat, cat), fen)
-        for cat, fen in sorted(planning.elder_price_fen.items(), key=lambda kv: kv[1])
-    )
-    dates = tuple(start + dt.timedelta(days=i) for i in range(days))
-    out = []
-    for site in session.scalars(stmt):
-        codes = sorted(c for c in served.get(site.code, set()) if c in by_profile)
-        if not codes:
-            continue
-        out.append(
-            WeeklyMenu(
-                site_name=site.name,
-                kitchen=kitchen_info(site.kitchen),
-                week_start=start,
-                days=dates,
-                profiles=tuple(
-                    MenuProfile(
-                        c, profiles[c].name_zh, profiles[c].name_en, planning.meal_price_fen
-                    )
-                    for c in codes
-                ),
-                entries=tuple(
-                    MenuEntry(m.date, m.profile, m.dish_names) for c in codes for m in by_profile[c]
-                ),
-                service=service,
-                prices=prices,
-            )
-        )
-    return out
 
 
 def _rows(values: dict[str, float], targets: dict[str, NutrientTarget]) -> tuple[NutrientRow, ...]:
@@ -163,18 +108,17 @@ def nutrient_report(
 
 def write_week_documents(
     session: Session,
-    settings: Settings,
     start: dt.date,
     service: str,
     out_dir: Path,
+    menus: list[WeeklyMenu],
     *,
-    site_code: str | None = None,
     lang: str = "zh",
 ) -> list[Path]:
-    """Write ``weekly_menu.pdf`` (one page per site) and ``nutrient_report.pdf``."""
+    """Write ``menus`` (one page per site) as the public weekly menu and the week's
+    nutrient report as PDF."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    menus = weekly_menus(session, settings, start, service, site_code)
     if menus:
         path = out_dir / f"weekly_menu_{start.isoformat()}_{service}.pdf"
         path.write_bytes(weekly_menu_pdf(menus, lang=lang))

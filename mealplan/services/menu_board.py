@@ -290,7 +290,7 @@ def site_profiles(
 ) -> set[str]:
     """Profiles a site serves in the week from ``start``: those of its headcounts (reported
     or forecast) in the week and in the ``weeks`` weeks before it (the forecast's history).
-    One query, where :func:`mealplan.planning.menu.profiles_by_site` forecasts every site."""
+    One query instead of forecasting every site."""
     rows = session.execute(
         select(DietProfile.code)
         .join(Headcount, Headcount.diet_profile_id == DietProfile.id)
@@ -311,7 +311,7 @@ def weekly_menu_doc(
     session: Session, settings: Settings, start: dt.date, site_code: str, service: str
 ) -> WeeklyMenu | None:
     """The public weekly menu of one site (None when the site has no planned profile
-    that week), in the layout of :func:`mealplan.planning.menu_documents.weekly_menus`."""
+    that week)."""
     site = session.scalar(
         select(Site).where(Site.code == site_code).options(selectinload(Site.kitchen))
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +141,27 @@ def test_impossible_sodium_cap_is_explained_not_a_traceback(world: Settings) -> 
     with unit_of_work(world) as s:
         stored = s.scalars(select(DietProfile.code).join(Menu)).all()
     assert set(stored) == {"regular"}
+
+
+def test_menu_print_writes_the_public_menu_and_nutrient_report(
+    world: Settings, tmp_path: Path
+) -> None:
+    """`menu print` writes the canteen's weekly menu and the nutrient report as PDF."""
+    with unit_of_work(world) as s:
+        plan_menus(s, MONDAY, 7, ["lunch"], world.planning)
+    out = tmp_path / "print"
+    result = CliRunner().invoke(
+        main, ["menu", "print", "--start", MONDAY.isoformat(), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        f"nutrient_report_{MONDAY.isoformat()}_lunch.pdf",
+        f"weekly_menu_{MONDAY.isoformat()}_lunch.pdf",
+    ]
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(out / names[1]), "-"], capture_output=True, text=True,
+            check=True,
+        ).stdout  # fmt: skip
+        assert "米市巷长者食堂" in text
