@@ -689,6 +689,42 @@ def first_plan(spec: ModelSpec, seed: int = 0, penalty_per_meal: int = 10**8) ->
     return best[1]
 
 
+def plan_from_routes(
+    spec: ModelSpec, routes: Sequence[Sequence[int]], penalty_per_meal: int = 10**8
+) -> Plan | None:
+    """A plan from given routes (chunk indices per trip, e.g. another solver's), timed by
+    our exact scheduler; ``None`` if a route breaks a load, window, hold limit or shift
+    (or a chunk is routed twice or unknown). Chunks in no route are dropped."""
+    if len(routes) != len(spec.trips):
+        return None
+    st = _State(spec)
+    seen: set[int] = set()
+    for chain in st.chains:
+        for t in chain:
+            seq = list(routes[t])
+            if not seq:
+                continue
+            if any(c in seen or not 0 <= c < len(spec.chunks) for c in seq):
+                return None
+            seen.update(seq)
+            hot = sum(spec.chunks[c].hot for c in seq)
+            cold = sum(spec.chunks[c].cold for c in seq)
+            v = spec.trips[t].vehicle
+            if hot > v.hot_capacity or cold > v.cold_capacity or not st.open(t):
+                return None
+            sch = st.schedule(t, seq, st.earliest(t))
+            if sch is None:
+                return None
+            st.seqs[t], st.hot[t], st.cold[t], st.sched[t] = seq, hot, cold, sch
+    dropped = tuple(c for c in range(len(spec.chunks)) if c not in seen)
+    return Plan(
+        tuple(tuple(s) for s in st.seqs),
+        tuple(st.sched),
+        dropped,
+        plan_cost(spec, st.seqs, dropped, penalty_per_meal),
+    )
+
+
 def plan_cost(
     spec: ModelSpec, seqs: Sequence[Sequence[int]], dropped: Sequence[int], penalty_per_meal: int
 ) -> int:

@@ -412,6 +412,16 @@ class RoutingParams:
         own_search_iterations: iteration cap of that search (``None``: time only; with
             ``solution_limit`` set and this ``None``, 300 iterations, so that tests are
             deterministic).
+        hgs_warm_start: when PyVRP can express the model exactly (no hold limits, one trip
+            per vehicle, no fixed ready times: every standard VRPTW/CVRP instance), plan
+            it first with PyVRP's hybrid genetic search (:mod:`solvers.routing.hgs`), check
+            that plan with our own scheduler and hand it to OR-Tools, which improves on it
+            with the time left; the better plan is kept. Only while ``own_first_solution``
+            is ``None`` (automatic); ``False`` here: OR-Tools and our own heuristics only.
+        hgs_share: fraction (0..1] of the time limit given to that genetic search.
+        hgs_iterations: iteration cap of the genetic search (``None``: time only; with
+            ``solution_limit`` set and this ``None``, 1,000 iterations, so that tests are
+            deterministic).
     """
 
     first_solution: FirstSolution = FirstSolution.PARALLEL_CHEAPEST_INSERTION
@@ -428,6 +438,9 @@ class RoutingParams:
     improve_with_ortools: bool = True
     own_search_share: float = 0.8
     own_search_iterations: int | None = None
+    hgs_warm_start: bool = True
+    hgs_share: float = 0.85
+    hgs_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.first_solution, FirstSolution):
@@ -469,6 +482,16 @@ class RoutingParams:
             )
         if self.own_search_iterations is not None:
             _nonneg_int("RoutingParams", "own_search_iterations", self.own_search_iterations)
+        if not (isinstance(self.hgs_share, int | float) and 0 < self.hgs_share <= 1):
+            raise ValueError(f"RoutingParams: hgs_share must be in (0, 1], got {self.hgs_share!r}")
+        if self.hgs_iterations is not None and (
+            not isinstance(self.hgs_iterations, int)
+            or isinstance(self.hgs_iterations, bool)
+            or self.hgs_iterations < 1
+        ):
+            raise ValueError(
+                f"RoutingParams: hgs_iterations must be >= 1 or None, got {self.hgs_iterations!r}"
+            )
         if not (0 < self.neighbors_ratio <= 1):
             raise ValueError(
                 f"RoutingParams: neighbors_ratio must be in (0, 1], got {self.neighbors_ratio!r}"

@@ -23,8 +23,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from solvers.routing import engine
-from solvers.routing.construct import Plan, first_plan, improve, plan_cost
+from solvers.routing import engine, hgs
+from solvers.routing.construct import Plan, first_plan, improve, plan_cost, plan_from_routes
 from solvers.routing.model import (
     DropReason,
     Objective,
@@ -425,6 +425,54 @@ def _sub_spec(
     return sub, Plan(routes, tuple(plan.schedules[t] for t in trip_idx), dropped, 0)
 
 
+def hgs_applies(problem: RoutingProblem, params: RoutingParams) -> bool:
+    """Will :func:`solve_routes` ask PyVRP's genetic search for the first plan? (See
+    ``RoutingParams.hgs_warm_start``: only when PyVRP expresses the problem exactly.)"""
+    return (
+        params.hgs_warm_start
+        and params.own_first_solution is None
+        and hgs.available()
+        and bool(problem.stops)
+        and all(s.hold_limit is None for s in problem.stops)
+        and all(v.max_trips == 1 and not v.ready_times for v in problem.vehicles)
+    )
+
+
+def _hgs_plan(
+    spec: ModelSpec, params: RoutingParams, deadline: float, t0: float
+) -> tuple[Plan | None, list[str]]:
+    """PyVRP's plan for the whole model, checked by our scheduler (``None`` if it does
+    not apply, finds nothing in time, or its plan breaks a rule of ours)."""
+    if (
+        not params.hgs_warm_start
+        or params.own_first_solution is not None
+        or hgs.unsupported(spec) is not None
+    ):
+        return None, []
+    iterations = params.hgs_iterations
+    if iterations is None and params.solution_limit is not None:
+        iterations = 1000
+    hgs_deadline = t0 + params.hgs_share * (deadline - t0)
+    if not params.improve_with_ortools:
+        hgs_deadline = deadline
+    routes = hgs.solve_spec(
+        spec,
+        hgs_deadline,
+        params.seed,
+        allow_drops=params.allow_drops,
+        penalty_per_meal=params.drop_penalty_per_meal,
+        max_iterations=iterations,
+    )
+    if routes is None:
+        return None, ["PyVRP found no plan in its share of the time"]
+    plan = plan_from_routes(spec, routes, params.drop_penalty_per_meal)
+    if plan is None:
+        logger.warning("HGS plan rejected by our scheduler; constructing our own")
+        return None, ["PyVRP's plan broke a rule of ours and was not used"]
+    cost = plan_cost(spec, plan.routes, plan.dropped, params.drop_penalty_per_meal)
+    return plan, [f"warm start: PyVRP {hgs.version()} HGS, cost {cost}"]
+
+
 def _run_constructive(
     problem: RoutingProblem,
     params: RoutingParams,
@@ -432,9 +480,11 @@ def _run_constructive(
     able: dict[int, set[str]],
     deadline: float,
     t0: float,
+    own_fallback: bool = True,
 ) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str, float | None]:
-    """Our own first plan over the whole fleet, then OR-Tools from it per group of
-    vehicles; the better of the two is kept per group."""
+    """A first plan over the whole fleet (PyVRP's when it applies, else ours; without
+    ``own_fallback``, OR-Tools' own per decomposed part instead of ours), then OR-Tools
+    from it per group of vehicles; the better of the two is kept per group."""
     fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
     if not chunks:
         return fleet, [], [], "", None
@@ -446,10 +496,20 @@ def _run_constructive(
         _horizon(problem),
         _kitchen_coords(problem, trips),
     )
-    plan = first_plan(spec, params.seed, params.drop_penalty_per_meal)
+    plan, messages = _hgs_plan(spec, params, deadline, t0)
+    own_search = plan is None
+    if plan is None and not own_fallback:
+        logger.info("no HGS plan: OR-Tools' own first solution")
+        parts = plan_parts(problem, chunks, able, params, random.Random(params.seed))
+        run = _run(problem, params, parts, deadline)
+        note = "; ".join([*messages, run[3]] if run[3] else messages)
+        return run[0], run[1], run[2], note, None
+    if plan is None:
+        plan = first_plan(spec, params.seed, params.drop_penalty_per_meal)
     first = time.monotonic() - t0
     logger.info(
-        "constructive plan: %d of %d chunks placed in %.2f s",
+        "%s plan: %d of %d chunks placed in %.2f s",
+        "constructive" if own_search else "HGS",
         len(chunks) - len(plan.dropped),
         len(chunks),
         first,
@@ -458,7 +518,7 @@ def _run_constructive(
     if iterations is None and params.solution_limit is not None:
         iterations = 300
     share = params.own_search_share if params.improve_with_ortools else 1.0
-    if share > 0 and iterations != 0:
+    if own_search and share > 0 and iterations != 0:
         now = time.monotonic()
         plan = improve(spec, plan, now + share * max(0.0, deadline - now), params.seed, iterations)
         logger.info(
@@ -476,7 +536,6 @@ def _run_constructive(
     groups = improvement_groups(problem, spec, plan, params.max_stops_per_model)
     unserved: list[Unserved] = []
     statuses: list[SolveStatus] = []
-    messages: list[str] = []
     todo = len(chunks)
     for chunk_idx, trip_idx in groups:
         sub, sub_plan = _sub_spec(spec, plan, chunk_idx, trip_idx)
@@ -497,6 +556,8 @@ def _run_constructive(
             if out is not None and out.status.has_solution and out.cost < own:
                 best = out
                 logger.info("OR-Tools improved the plan: cost %d -> %d", own, out.cost)
+                if not own_search:
+                    messages.append(f"OR-Tools improved the HGS plan: cost {own} -> {out.cost}")
             elif out is not None and out.message:
                 messages.append(out.message)
         statuses.append(best.status)
@@ -568,9 +629,9 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
         own = any(v.max_trips > 1 for v in problem.vehicles) or any(
             s.hold_limit is not None for s in problem.stops
         )
-    if own:
+    if own or hgs_applies(problem, params):
         fleet, dropped, statuses, message, first = _run_constructive(
-            problem, params, ok, able, deadline, t0
+            problem, params, ok, able, deadline, t0, own_fallback=own
         )
     else:
         parts = plan_parts(problem, ok, able, params, rng) if ok else []

@@ -175,11 +175,15 @@ def test_legacy_ortools_first_solution_still_available() -> None:
 
 
 def test_own_first_solution_automatic_for_meal_problems() -> None:
-    """own_first_solution=None: ours with hold limits or multi-trip, OR-Tools' otherwise."""
+    """own_first_solution=None: ours with hold limits or multi-trip, PyVRP's (or, with
+    hgs_warm_start=False, OR-Tools') otherwise."""
     homes = [Stop(f"H{i}", i + 1, 1, window=(600, 800)) for i in range(4)]
     auto = RoutingParams(time_limit_s=30, solution_limit=20, own_search_iterations=20)
     classic = problem(homes, [van("v1", hot_capacity=4)], _line(4))
-    assert solve_routes(classic, auto).first_plan_s is None
+    r = solve_routes(classic, auto)
+    assert r.first_plan_s is not None and "PyVRP" in r.message
+    no_hgs = dataclasses.replace(auto, hgs_warm_start=False)
+    assert solve_routes(classic, no_hgs).first_plan_s is None
     held = [dataclasses.replace(h, hold_limit=60) for h in homes]
     meal = problem(held, [van("v1", hot_capacity=4)], _line(4))
     r = solve_routes(meal, auto)
