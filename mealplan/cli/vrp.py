@@ -63,6 +63,14 @@ def _table(rows: list[StandardSolution]) -> str:
     default=None,
     help="Stop after this many solutions (deterministic runs).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["hybrid", "ortools"]),
+    default="hybrid",
+    show_default=True,
+    help="hybrid: PyVRP's genetic search first, OR-Tools checks and improves its plan; "
+    "ortools: OR-Tools alone.",
+)
 def solve_vrp(
     files: tuple[str, ...],
     time_limit: float,
@@ -70,6 +78,7 @@ def solve_vrp(
     fmt: str,
     seed: int,
     solution_limit: int | None,
+    engine: str,
 ) -> None:
     """Solve Solomon / Gehring-Homberger (.txt) and VRPLIB (.vrp) instance FILES."""
     rows: list[StandardSolution] = []
@@ -84,6 +93,7 @@ def solve_vrp(
             solution_limit=solution_limit,
             max_stops_per_model=max(10, inst.n_customers),
             allow_drops=False,
+            hgs_warm_start=engine == "hybrid",
         )
         log.info("solving %s (%d customers)", inst.name, inst.n_customers)
         rows.append(solve_instance(inst, Rounding(rounding), params))

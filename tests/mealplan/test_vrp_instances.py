@@ -117,3 +117,17 @@ def test_solve_vrp_cli_table_and_round() -> None:
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("X-n101-k25"))
     assert line.split()[3] == "yes"
+
+
+def test_solve_vrp_hybrid_reaches_c101_optimum_and_ortools_alone_is_feasible() -> None:
+    """solve-vrp: the hybrid engine (PyVRP then OR-Tools) finds C101's optimum 827.3 under
+    iteration limits; --engine ortools still gives a checked, feasible plan."""
+    args = [str(DATA / "C101.txt"), "--time-limit", "60", "--solution-limit", "10"]
+    hybrid = CliRunner().invoke(solve_vrp, args)
+    assert hybrid.exit_code == 0, hybrid.output
+    (row,) = json.loads(hybrid.output)
+    assert row["feasible"] is True and row["cost"] == 827.3 and row["vehicles"] == 10
+    alone = CliRunner().invoke(solve_vrp, [*args, "--engine", "ortools"])
+    assert alone.exit_code == 0, alone.output
+    (row,) = json.loads(alone.output)
+    assert row["feasible"] is True and row["cost"] >= 827.3
