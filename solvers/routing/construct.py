@@ -33,6 +33,7 @@ and so the most room for the vehicle's next trip.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from solvers.routing.model import DAY_MINUTES
 from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, RoutedTrip, TripSpec
 from solvers.status import SolveStatus
+
+logger = logging.getLogger(__name__)
 
 _NEG = -(10**9)
 WAVE_FRACTIONS = (0.4, 0.3, 0.5, 0.2, 0.65)
@@ -347,6 +350,26 @@ class _State:
         """(undelivered meals, cost without penalties) of the current plan."""
         meals = sum(self.chunks[c].meals for c in dropped)
         return meals, plan_cost(self.spec, self.seqs, (), 0)
+
+
+_Snapshot = tuple[list[list[int]], list[Schedule | None], list[int], list[int]]
+
+
+def _removal_candidate(st: _State, tried: set[int]) -> int | None:
+    """The used vehicle (chain index) with a fixed cost and the fewest meals, not yet
+    tried; ``None`` if there is none or only one vehicle drives."""
+    used = [ci for ci, chain in enumerate(st.chains) if any(st.seqs[t] for t in chain)]
+    if len(used) < 2:
+        return None
+    best: tuple[int, int] | None = None
+    for ci in used:
+        chain = st.chains[ci]
+        if ci in tried or st.trips[chain[0]].fixed_cost <= 0:
+            continue
+        meals = sum(st.chunks[c].meals for t in chain for c in st.seqs[t])
+        if best is None or (meals, ci) < best:
+            best = (meals, ci)
+    return None if best is None else best[1]
 
 
 def _angle_order(spec: ModelSpec, idx: list[int], rng: random.Random) -> list[int]:
@@ -750,6 +773,10 @@ P_REMOVE_VEHICLE, P_REMOVE_TRIP = 0.10, 0.15
 """Chances that a ruin step removes every trip of one vehicle, or one whole trip."""
 DROPPED_RETRIED = 3
 """Undelivered chunks (besides the removed stops' neighbours) retried per step."""
+REMOVAL_STEPS = 400
+"""Steps a vehicle-removal attempt gets to deliver everything without that vehicle."""
+REMOVAL_EVERY = 150
+"""Ordinary steps between the end of one vehicle-removal attempt and the next."""
 
 
 def improve(
@@ -767,6 +794,14 @@ def improve(
     less busy trip time while meals are undelivered (time is what the hold limits make
     scarce), or less cost once all are delivered, with a small tolerance that shrinks to
     zero. The best plan seen is returned (never worse than ``plan``).
+
+    Vehicle removal (fewest vehicles comes right after delivering every meal): while every
+    meal is delivered, every ``REMOVAL_EVERY`` steps the used vehicle with a fixed cost and
+    the fewest meals is closed and its stops set aside; the search then has
+    ``REMOVAL_STEPS`` steps to deliver them with the vehicles already driving. If it does,
+    the plan goes on without that vehicle (not reopened by this search); if not, the plan
+    before the attempt comes back, that vehicle is not tried again and the wait before the
+    next attempt doubles (at most 64 x ``REMOVAL_EVERY``).
     """
     rng = random.Random(seed)
     st = _State(spec)
@@ -794,8 +829,23 @@ def improve(
     cur = score()
     best_snap, best_dropped, best = st.snapshot(), set(dropped), (cur[0], cur[2])
     it = 0
+    closed: set[int] = set()  # trips of removed vehicles and of the one being tried
+    attempt: tuple[int, int, _Snapshot, set[int], tuple[int, int, int]] | None = None
+    tried: set[int] = set()
+    next_attempt = REMOVAL_EVERY
+    removed_vehicles = failures = 0
     while (max_iterations is None or it < max_iterations) and time.monotonic() < deadline:
         it += 1
+        if attempt is None and not dropped and it >= next_attempt:
+            ci = _removal_candidate(st, tried)
+            if ci is not None:
+                attempt = (ci, it, st.snapshot(), set(dropped), cur)
+                closed.update(st.chains[ci])
+                for t in st.chains[ci]:
+                    dropped.update(st.seqs[t])
+                    st.seqs[t] = []
+                st.rebuild_chain(ci)
+                cur = score()
         snap, snap_dropped = st.snapshot(), set(dropped)
         where = {c: t for t, q in enumerate(st.seqs) for c in q}
         routed = sorted(where)
@@ -838,7 +888,15 @@ def improve(
         where = {c: t for t, q in enumerate(st.seqs) for c in q}
         for c in order:
             trips = {where[d] for d in near[c] if d in where}
-            trips.update(t for t in range(len(st.trips)) if not st.seqs[t] and st.open(t))
+            trips.update(
+                t
+                for t in range(len(st.trips))
+                if not st.seqs[t]
+                and st.open(t)
+                and t not in closed
+                # a removal attempt may not open another vehicle instead
+                and (attempt is None or any(st.seqs[u] for u in st.chains[st.chain_of[t]]))
+            )
             b = _best_anywhere(st, c, sorted(trips))
             if b is None:
                 dropped.add(c)
@@ -858,6 +916,22 @@ def improve(
         else:
             st.restore(snap)
             dropped = snap_dropped
+        if attempt is not None and (not dropped or it - attempt[1] >= REMOVAL_STEPS):
+            if dropped:  # the other vehicles cannot take its stops: back to before
+                st.restore(attempt[2])
+                dropped, cur = attempt[3], attempt[4]
+                closed.difference_update(st.chains[attempt[0]])
+                failures += 1
+            else:  # the vehicle stays closed for the rest of this search
+                removed_vehicles += 1
+                failures = 0
+            tried.add(attempt[0])
+            attempt = None
+            # after failures, wait longer: each failed attempt costs REMOVAL_STEPS steps
+            next_attempt = it + REMOVAL_EVERY * 2 ** min(failures, 6)
+    logger.info(
+        "own search: %d steps, vehicle removal %d of %d attempts", it, removed_vehicles, len(tried)
+    )
     st.restore(best_snap)
     return Plan(
         tuple(tuple(q) for q in st.seqs),
