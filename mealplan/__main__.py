@@ -1,5 +1,10 @@
-"""``python -m mealplan`` runs the command line (used by the panel's background jobs)."""
+"""``python -m mealplan`` runs the command line (used by the panel's background jobs).
+
+Guarded: routing worker processes are spawned, and a spawned process imports the main
+module again (it must not run the command a second time).
+"""
 
 from mealplan.cli import main
 
-main(prog_name="mealplan")
+if __name__ == "__main__":
+    main(prog_name="mealplan")

@@ -5,6 +5,8 @@
 - ``MEALPLAN_INSTANCE_PATH``: the instance folder (database, outputs, logs); default
   ``./instance``.
 - ``MEALPLAN_CONFIG``: a TOML file with the sections below; unknown keys warn.
+- ``MEALPLAN_ROUTING_WORKERS``: overrides ``[planning] routing_workers`` (e.g. ``1`` on a
+  machine shared with other services).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class PlanningSettings:
     default_budget_fen: int = 700
     menu_time_limit_s: float = 30.0
     menu_backend: str = "highs"
-    routing_time_limit_s: float = 30.0
+    routing_time_limit_s: float = 30.0  # wall time for all kitchens of one service
+    routing_workers: int = 0  # processes routing kitchens side by side (0: one per core, <= 4)
     max_trips_per_vehicle: int = 2  # waves a vehicle may drive per service
     reload_minutes: int = 15  # at the kitchen between two trips
     home_service_minutes: int = 3  # hand over a box and get a signature
@@ -51,8 +54,8 @@ class PlanningSettings:
     # dishes cannot meet one reports a shortfall instead of failing).
     fish_meals_per_week_min: int = 2
     pork_meals_per_week_max: int = 3
-    share_reward_fen: float = 0.0
-    soft_bound_weight_fen: float = 200.0  # penalty per 1 % a soft nutrient bound is missed  # reward per dish shared by two profiles on a day
+    share_reward_fen: float = 0.0  # reward per dish shared by two profiles on a day
+    soft_bound_weight_fen: float = 200.0  # penalty per 1 % a soft nutrient bound is missed
     # Prices printed on the public weekly menu (fen per meal): the standard price and
     # what the elder pays by subsidy category.
     meal_price_fen: int = 1200
@@ -125,6 +128,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                     UnknownConfigKeyWarning,
                     stacklevel=2,
                 )
+    if env.get("MEALPLAN_ROUTING_WORKERS"):
+        raw = env["MEALPLAN_ROUTING_WORKERS"]
+        if not raw.isdigit():
+            raise ConfigError(f"MEALPLAN_ROUTING_WORKERS must be a whole number >= 0, got {raw!r}")
+        planning = replace(settings.planning, routing_workers=int(raw))
+        settings = replace(settings, planning=planning)
+    if settings.planning.routing_workers < 0:
+        raise ConfigError(
+            f"[planning] routing_workers must be >= 0, got {settings.planning.routing_workers}"
+        )
     if env.get("MEALPLAN_OSRM_URL"):
         settings = replace(settings, osrm_url=env["MEALPLAN_OSRM_URL"])
     if env.get("MEALPLAN_SECRET_KEY"):

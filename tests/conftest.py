@@ -78,6 +78,9 @@ def settings(
     monkeypatch.setenv("MEALPLAN_DATABASE_URL", url)
     monkeypatch.setenv("MEALPLAN_INSTANCE_PATH", str(instance))
     monkeypatch.delenv("MEALPLAN_CONFIG", raising=False)
+    # one routing process: fast, and what the rerun tests compare (tests/mealplan/
+    # test_route_workers.py covers the worker processes)
+    monkeypatch.setenv("MEALPLAN_ROUTING_WORKERS", "1")
     yield load_settings()
     dispose_engines()
     if PG_URL:

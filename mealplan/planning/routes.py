@@ -35,6 +35,7 @@ from mealplan.db.models import (
 from mealplan.domain.vocab import Service, StopKind
 from mealplan.errors import MealplanError
 from mealplan.planning.demand import DayDemand, day_demand
+from mealplan.planning.route_workers import resolve_workers, solve_kitchens
 from solvers import routing as rs
 from solvers.travel import HaversineProvider, OsrmProvider, TravelProvider, VehicleProfile
 
@@ -331,24 +332,24 @@ def plan_routes(
     demand = demand or day_demand(session, date, service, forecast_weeks=planning.forecast_weeks)
     problems = build_kitchen_problems(session, demand, settings, provider)
     total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
-    stops_total = sum(len(kp.problem.stops) for kp in problems) or 1
-    results: list[tuple[KitchenProblem, rs.RoutingResult]] = []
-    for i, kp in enumerate(problems):
-        share = max(1.0, total_limit * len(kp.problem.stops) / stops_total)
-        params = rs.RoutingParams(
-            time_limit_s=share,
-            seed=planning.seed if seed is None else seed,
-        )
+    workers = resolve_workers(planning.routing_workers)
+    for kp in problems:
         log.info(
-            "routing kitchen %s: %d stops, %d vehicles, %.0f s",
+            "routing kitchen %s: %d stops, %d vehicles",
             kp.kitchen.code,
             len(kp.problem.stops),
             len(kp.problem.vehicles),
-            share,
         )
-        results.append((kp, rs.solve_routes(kp.problem, params)))
-        if on_kitchen is not None:
-            on_kitchen(i + 1, len(problems))
+    solved = solve_kitchens(
+        [kp.problem for kp in problems],
+        rs.RoutingParams(seed=planning.seed if seed is None else seed),
+        total_limit,
+        workers,
+        on_done=on_kitchen,
+    )
+    results: list[tuple[KitchenProblem, rs.RoutingResult]] = list(
+        zip(problems, solved, strict=True)
+    )
     drivers: dict[str, Driver | None] = {}
     for driver in session.scalars(
         select(Driver).where(Driver.active.is_(True), Driver.vehicle_id.is_not(None))
