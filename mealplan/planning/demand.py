@@ -3,9 +3,11 @@ deliveries from subscriptions.
 
 A site that has not reported for the date is forecast, never treated as zero: the mean
 of its reported counts on the same weekday over the last ``forecast_weeks`` weeks, per
-profile; with no same-weekday history, the mean over the reported days of the last four
-weeks. Forecasts are marked ``forecast`` everywhere they are shown. Counts above a site's
-seats, or far from its history, are flagged for the manager, not silently accepted.
+profile; with no same-weekday history, the mean over all its reported days of those
+weeks (:func:`forecast_counts`, the one rule, also used by the headcount panel through
+:func:`forecast_history`). Forecasts are marked ``forecast`` everywhere they are shown.
+Counts above a site's seats, or far from its history, are flagged for the manager, not
+silently accepted.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import datetime as dt
 import logging
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.db.models import Client, DietProfile, Headcount, Site
@@ -82,29 +85,70 @@ def client_subscribed(client: Client, date: dt.date, service: str) -> bool:
     return not any(p.start_date <= date <= p.end_date for p in client.pauses)
 
 
-def _history(
-    session: Session, site_ids: list[int], date: dt.date, service: str, weeks: int
-) -> dict[int, dict[dt.date, dict[str, int]]]:
-    start = date - dt.timedelta(days=7 * weeks)
+History = dict[dt.date, dict[str, int]]
+"""A site's reported counts: day -> profile code -> count."""
+
+
+def _reported(
+    session: Session, site_ids: list[int], service: str, *where: ColumnElement[bool]
+) -> dict[int, History]:
+    """Reported counts of ``site_ids`` for ``service`` on the days ``where`` selects."""
     rows = session.execute(
         select(Headcount.site_id, Headcount.date, DietProfile.code, Headcount.count)
         .join(DietProfile, Headcount.diet_profile_id == DietProfile.id)
         .where(
             Headcount.site_id.in_(site_ids),
             Headcount.service == service,
-            Headcount.date >= start,
-            Headcount.date < date,
             Headcount.source == HeadcountSource.REPORTED,
+            *where,
         )
     )
-    out: dict[int, dict[dt.date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    out: dict[int, History] = defaultdict(lambda: defaultdict(dict))
     for site_id, day, profile, count in rows:
         out[site_id][day][profile] = count
     return out
 
 
-def forecast_counts(history: dict[dt.date, dict[str, int]], date: dt.date) -> dict[str, int]:
-    """Same-weekday mean per profile; falls back to all reported days when there is none."""
+def _history(
+    session: Session, site_ids: list[int], date: dt.date, service: str, weeks: int
+) -> dict[int, History]:
+    """Every reported day of the ``weeks`` weeks before ``date`` (``date`` excluded)."""
+    start = date - dt.timedelta(days=7 * weeks)
+    return _reported(session, site_ids, service, Headcount.date >= start, Headcount.date < date)
+
+
+def forecast_history(
+    session: Session, site_ids: list[int], date: dt.date, service: str, weeks: int
+) -> dict[int, History]:
+    """The history :func:`forecast_counts` needs for each of ``site_ids``, in one or two
+    queries: the reported same-weekday days of the last ``weeks`` weeks (at least one)
+    for every site, then every reported day of those weeks only for the sites with no
+    same-weekday report. ``forecast_counts`` gives the same result on it as on the full
+    history :func:`day_demand` reads (it only looks beyond the weekday when there is
+    none), with far fewer rows for a page over all the sites. Sites without any history
+    are absent."""
+    if not site_ids:
+        return {}
+    weeks = max(weeks, 1)
+    same_days = [date - dt.timedelta(weeks=k) for k in range(1, weeks + 1)]
+    history = _reported(session, site_ids, service, Headcount.date.in_(same_days))
+    others = [site_id for site_id in site_ids if site_id not in history]
+    if others:
+        history.update(_history(session, others, date, service, weeks))
+    return dict(history)
+
+
+def forecast_counts(history: Mapping[dt.date, Mapping[str, int]], date: dt.date) -> dict[str, int]:
+    """A site's forecast for ``date`` from its reported history, by profile code.
+
+    ``history`` maps reported days before ``date`` (the caller chooses the window:
+    ``forecast_weeks`` weeks in the planner and the panel) to counts per profile. The
+    pool is the days on the weekday of ``date``; when there are none, every day of
+    ``history``. Each profile's forecast is its mean over the pool's days, a day without
+    the profile counting 0, rounded to the nearest whole number (halves to even, Python's
+    :func:`round`); profiles forecast at 0 are left out, sorted by code. An empty history
+    gives ``{}`` (no forecast: the site is missing). Pure: no database, no clock.
+    """
     same = [counts for day, counts in history.items() if day.weekday() == date.weekday()]
     pool = same or list(history.values())
     if not pool:
@@ -114,7 +158,7 @@ def forecast_counts(history: dict[dt.date, dict[str, int]], date: dt.date) -> di
     return {p: n for p, n in result.items() if n > 0}
 
 
-def _flags(site: Site, meals: dict[str, int], history: dict[dt.date, dict[str, int]]) -> list[str]:
+def _flags(site: Site, meals: dict[str, int], history: History) -> list[str]:
     flags: list[str] = []
     total = sum(meals.values())
     if site.seats and total > site.seats:

@@ -6,7 +6,9 @@ future dates are open. After the cut-off only a manager may still change a count
 (``allow_late=True``). A total above the site's seats is accepted but flagged.
 
 A site that has not reported gets a forecast (never zero): stored forecast rows if the
-planner wrote some, else the mean of the same weekday over the last weeks.
+planner wrote some, else the planner's own rule,
+:func:`mealplan.planning.demand.forecast_counts` (the same-weekday mean of the last
+weeks, else the mean of all the reported days of those weeks).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mealplan.config import load_settings
 from mealplan.db.models import DietProfile, Headcount, Site
 from mealplan.domain.vocab import HeadcountSource, Service
 from mealplan.errors import MealplanError, NotFoundError
+from mealplan.planning.demand import forecast_counts, forecast_history
 from mealplan.services import audit
 from mealplan.services.records import N_, Issue, RecordValidationError, parse_hhmm
 
@@ -221,10 +224,16 @@ class SiteDay:
 
 
 def day_status(session: Session, date: dt.date, service: str, *, weeks: int = 4) -> list[SiteDay]:
-    """Every active site taking ``service``: reported, forecast or missing. The forecast is
-    a stored forecast row, else the same-weekday mean of recent reports (the planner's
-    :func:`mealplan.planning.demand.forecast_counts` also falls back to all recent days).
-    Three queries for all the sites together."""
+    """Every active site taking ``service``: reported, forecast or missing.
+
+    The forecast of a site that has not reported is its stored forecast rows (those the
+    daily plan wrote from :func:`mealplan.planning.demand.day_demand`: what the kitchen
+    was told to cook), else the planner's rule,
+    :func:`mealplan.planning.demand.forecast_counts`, over the reports of the last
+    ``weeks`` weeks (pass the planner's ``forecast_weeks``), so the panel shows the figure
+    the plan uses. A site with neither is ``missing``. Three to four queries for all the
+    sites together: the sites, the date's rows, the same-weekday history and, only for
+    sites without any, the other days of those weeks."""
     out: list[SiteDay] = []
     stmt = select(Site.id, Site.code, Site.name, Site.kind, Site.seats).where(Site.active.is_(True))
     if service == Service.DINNER.value:
@@ -252,29 +261,16 @@ def day_status(session: Session, date: dt.date, service: str, *, weeks: int = 4)
                 stamps[site_id].append(at)
         elif source == HeadcountSource.FORECAST.value:
             stored[site_id][code] = count
-    days = [date - dt.timedelta(weeks=k) for k in range(1, weeks + 1)]
-    past_days: dict[int, set[dt.date]] = defaultdict(set)
-    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for site_id, day, code, count in session.execute(
-        select(Headcount.site_id, Headcount.date, DietProfile.code, Headcount.count)
-        .join(Headcount.diet_profile)
-        .where(
-            Headcount.date.in_(days),
-            Headcount.service == service,
-            Headcount.source == HeadcountSource.REPORTED.value,
-        )
-    ):
-        past_days[site_id].add(day)
-        sums[site_id][code] += count
+    unreported = [row.id for row in sites if row.id not in reported and not stored.get(row.id)]
+    history = forecast_history(session, unreported, date, service, weeks)
     for site_id, code, name, kind, seats in sites:
         if site_id in reported:
             at = max(stamps[site_id]) if stamps[site_id] else None
             out.append(SiteDay(code, name, kind, seats, "reported", reported[site_id], at))
             continue
-        forecast = stored.get(site_id) or {}
-        if not forecast and past_days.get(site_id):
-            n = len(past_days[site_id])
-            forecast = {c: int(round(total / n)) for c, total in sorted(sums[site_id].items())}
+        forecast = dict(sorted(stored[site_id].items())) if stored.get(site_id) else {}
+        if not forecast:
+            forecast = forecast_counts(history.get(site_id, {}), date)
         status = "forecast" if forecast else "missing"
         out.append(SiteDay(code, name, kind, seats, status, forecast, None))
     return out

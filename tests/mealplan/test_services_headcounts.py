@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from mealplan.db.models import DietProfile, Kitchen, NutritionGroup, Site
+from mealplan.planning.demand import day_demand, store_forecasts
 from mealplan.services import headcounts
 from mealplan.services.headcounts import CutoffPassedError
 from mealplan.services.records import RecordValidationError
@@ -119,3 +123,85 @@ def test_forecast_and_day_status(session: Session, site: Site) -> None:
     headcounts.record_headcounts(session, "S1", MONDAY, "lunch", {"reg": 7}, "li", allow_late=True)
     assert headcounts.day_status(session, MONDAY, "lunch")[0].status == "reported"
     assert headcounts.day_status(session, MONDAY, "dinner") == []  # no dinner window
+
+
+def _report(session: Session, day: dt.date, counts: dict[str, int], site: str = "S1") -> None:
+    headcounts.record_headcounts(session, site, day, "lunch", counts, "li", allow_late=True)
+
+
+def _panel_and_plan(session: Session, date: dt.date) -> tuple[str, dict[str, int], dict[str, int]]:
+    """S1's panel status and counts, and the meals the planner uses for it on ``date``."""
+    (day,) = headcounts.day_status(session, date, "lunch", weeks=4)
+    (planned,) = day_demand(session, date, "lunch", forecast_weeks=4).sites
+    return day.status, day.counts, planned.meals
+
+
+def test_other_weekdays_forecast_as_the_planner_does(session: Session, site: Site) -> None:
+    """Reports only on other weekdays: the panel forecasts exactly the planner's meals."""
+    _report(session, MONDAY - dt.timedelta(days=6), {"reg": 10})  # Tuesday
+    _report(session, MONDAY - dt.timedelta(days=12), {"reg": 13, "soft": 1})  # Wednesday
+    _report(session, MONDAY - dt.timedelta(days=29), {"reg": 100})  # before the 4 weeks
+    # reg (10 + 13) / 2 = 11.5 -> 12; soft (0 + 1) / 2 = 0.5 -> 0, left out
+    assert _panel_and_plan(session, MONDAY) == ("forecast", {"reg": 12}, {"reg": 12})
+
+
+def test_same_weekday_wins_over_other_days(session: Session, site: Site) -> None:
+    """Same-weekday history wins over other days' reports in the panel and the planner."""
+    _report(session, MONDAY - dt.timedelta(weeks=1), {"reg": 10, "soft": 2})
+    _report(session, MONDAY - dt.timedelta(weeks=4), {"reg": 14})  # first day of the window
+    _report(session, MONDAY - dt.timedelta(days=1), {"reg": 50, "soft": 9})  # a Sunday
+    expected = {"reg": 12, "soft": 1}
+    assert _panel_and_plan(session, MONDAY) == ("forecast", expected, expected)
+
+
+def test_stored_forecast_rows_win_in_the_panel(session: Session, site: Site) -> None:
+    """The panel shows the plan's stored forecast rows; the planner recomputes and rewrites."""
+    _report(session, MONDAY - dt.timedelta(weeks=1), {"reg": 10})
+    store_forecasts(session, day_demand(session, MONDAY, "lunch", forecast_weeks=4))
+    assert _panel_and_plan(session, MONDAY) == ("forecast", {"reg": 10}, {"reg": 10})
+    _report(session, MONDAY - dt.timedelta(weeks=2), {"reg": 14})  # a late report after the plan
+    # the panel keeps what the kitchen was told to cook; the planner's rerun would use 12
+    assert _panel_and_plan(session, MONDAY) == ("forecast", {"reg": 10}, {"reg": 12})
+    store_forecasts(session, day_demand(session, MONDAY, "lunch", forecast_weeks=4))
+    assert _panel_and_plan(session, MONDAY) == ("forecast", {"reg": 12}, {"reg": 12})
+
+
+@pytest.fixture
+def statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements run on the session's engine while the test runs."""
+    seen: list[str] = []
+    engine = session.get_bind()
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
+
+
+def test_day_status_reads_all_sites_in_four_queries(
+    session: Session, site: Site, statements: list[str]
+) -> None:
+    """However many sites, day_status runs at most four queries (one or two for history)."""
+    for n in range(2, 13):
+        session.add(
+            Site(
+                code=f"S{n}",
+                kind="canteen",
+                name=f"S{n}",
+                lat=30,
+                lon=120,
+                kitchen_id=site.kitchen_id,
+                seats=20,
+            )
+        )
+    session.flush()
+    for n in range(1, 12, 2):  # odd sites report on past Mondays, even ones on Tuesdays
+        _report(session, MONDAY - dt.timedelta(weeks=1), {"reg": n}, f"S{n}")
+        _report(session, MONDAY - dt.timedelta(days=6), {"reg": n + 1}, f"S{n + 1}")
+    session.flush()
+    statements.clear()
+    days = headcounts.day_status(session, MONDAY, "lunch")
+    assert len(statements) <= 4
+    assert [d.status for d in days] == ["forecast"] * 12

@@ -34,7 +34,8 @@ def index() -> Response | str:
     service = request.args.get("service", Service.LUNCH.value)
     if service not in {s.value for s in Service}:
         service = Service.LUNCH.value
-    days = headcounts.day_status(get_db(), date, service)
+    settings = current_app.extensions["mealplan.settings"]
+    days = headcounts.day_status(get_db(), date, service, weeks=settings.planning.forecast_weeks)
     return render_template(
         "headcounts/index.html",
         days=days,
