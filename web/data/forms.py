@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
+    DateField,
     Field,
     FloatField,
     IntegerField,
@@ -89,13 +90,18 @@ def record_form(
     ref_choices: Mapping[str, Sequence[tuple[str, str]]],
     values: Mapping[str, Any] | None = None,
     editing: bool = False,
+    from_request: bool = True,
 ) -> FlaskForm:
-    """A form for ``kind``; ``values`` (stored values) fill it when it is not submitted."""
+    """A form for ``kind``; ``values`` (stored values) fill it when it is not submitted.
+    ``from_request=False``: never read the request's form (a POST meant for another form
+    of the page, e.g. a client's pauses)."""
     spec = spec_for(kind)
     attrs = {fs.name: _field(fs, ref_choices) for fs in spec.fields}
     form_class = type(f"{kind.title()}Form", (FlaskForm,), attrs)
     data = _to_form(spec.fields, values) if values is not None else _defaults(spec.fields)
-    form: FlaskForm = form_class(data=data)
+    form: FlaskForm = (
+        form_class(data=data) if from_request else form_class(formdata=None, data=data)
+    )
     if editing:
         form["code"].render_kw = {"readonly": True}
     return form
@@ -132,6 +138,34 @@ def submitted_values(kind: str, form: FlaskForm) -> dict[str, Any]:
             value = None
         out[fs.name] = value
     return out
+
+
+# --------------------------------------------------------------------------- pauses
+
+
+class PauseForm(FlaskForm):
+    """A new pause of a home client's meals (its fields are prefixed ``pause-``)."""
+
+    start = DateField(_l("From"), validators=[InputRequired()])
+    end = DateField(_l("Until (inclusive)"), validators=[InputRequired()])
+    reason = StringField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"placeholder": _l("e.g. in hospital, visiting family")},
+    )
+
+
+def pause_form(*, from_request: bool = True) -> PauseForm:
+    """The add-a-pause form; ``from_request=False`` leaves it empty on other POSTs."""
+    if from_request:
+        return PauseForm(prefix="pause")
+    return PauseForm(prefix="pause", formdata=None)
+
+
+class EndPauseForm(FlaskForm):
+    """End an ongoing pause: the day meals start again."""
+
+    on = DateField(_l("Meals again from"), validators=[InputRequired()])
 
 
 # --------------------------------------------------------------------------- recipe

@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from mealplan.domain.vocab import NUTRIENT_KEYS, Service
-from mealplan.services import records
+from mealplan.services import pauses, records
 from mealplan.services.records import ENTITIES, TARGET_KEYS, RecordValidationError
 from web.access import actor, can, requires
 from web.data import bp
-from web.data.forms import recipe_rows, record_form, submitted_values, target_rows
+from web.data.forms import (
+    EndPauseForm,
+    PauseForm,
+    pause_form,
+    recipe_rows,
+    record_form,
+    submitted_values,
+    target_rows,
+)
 from web.db import get_db
 from web.forms import apply_issues, issue_text
 from web.labels import KIND_LABELS
@@ -190,11 +200,28 @@ def edit(kind: str, code: str) -> Response | str | tuple[str, int]:
             flash(issue_text(issue), "error")
         stored_recipe = raw
         status = 422
+    return _edit_page(kind, code, obj, form, status, recipe=stored_recipe)
+
+
+def _edit_page(
+    kind: str,
+    code: str,
+    obj: Any,
+    form: FlaskForm,
+    status: int,
+    *,
+    recipe: list[dict[str, Any]] | None = None,
+    pauses_form: PauseForm | None = None,
+) -> tuple[str, int]:
+    """The edit page of a record with the extras of its kind (a dish's recipe, a profile's
+    targets, a home client's pauses)."""
     extra: dict[str, Any] = {}
     if kind == "dishes":
-        extra = _dish_context(stored_recipe, code)
+        extra = _dish_context(recipe or [], code)
     if kind == "profiles":
         extra = _profile_context(obj)
+    if kind == "clients":
+        extra = _pauses_context(code, pauses_form)
     return render_template(
         "data/form.html",
         kind=kind,
@@ -228,3 +255,119 @@ def group_targets(code: str) -> Response:
     if back:
         return redirect(url_for("data.edit", kind="profiles", code=back) + "#targets")
     return redirect(url_for("data.listing", kind="profiles"))
+
+
+# --------------------------------------------------------------------------- client pauses
+
+
+def _pauses_context(code: str, form: PauseForm | None) -> dict[str, Any]:
+    today = dt.date.today()
+    return {
+        "pauses": pauses.list_pauses(get_db(), code, today=today),
+        "pause_form": form if form is not None else pause_form(from_request=False),
+        "today": today,
+    }
+
+
+def _pauses_url(code: str) -> str:
+    return url_for("data.edit", kind="clients", code=code) + "#pauses"
+
+
+def _warn_planned(code: str, start: dt.date, end: dt.date) -> None:
+    """Warn when routes of the changed days (today on) are already planned."""
+    days = pauses.planned_days(get_db(), code, max(start, dt.date.today()), end)
+    if days:
+        flash(
+            _(
+                "Routes are already planned for %(dates)s: run the plan of those days again "
+                "(or tell the driver) so that the change reaches the road.",
+                dates=", ".join(d.isoformat() for d in days),
+            ),
+            "warning",
+        )
+
+
+@bp.post("/clients/<code>/pauses")
+@requires("data.edit")
+def add_pause(code: str) -> Response | tuple[str, int]:
+    db = get_db()
+    obj = records.get_record(db, "clients", code)
+    form = pause_form()
+    if form.validate_on_submit():
+        assert form.start.data is not None and form.end.data is not None
+        try:
+            pause = pauses.add_pause(
+                db, code, form.start.data, form.end.data, form.reason.data or "", user=actor()
+            )
+        except RecordValidationError as exc:
+            db.rollback()
+            apply_issues(form, exc)
+        else:
+            db.commit()
+            flash(
+                _(
+                    "Meals of %(code)s paused from %(start)s to %(end)s.",
+                    code=code,
+                    start=pause.start_date.isoformat(),
+                    end=pause.end_date.isoformat(),
+                ),
+                "success",
+            )
+            _warn_planned(code, pause.start_date, pause.end_date)
+            return redirect(_pauses_url(code))
+    record = record_form(
+        "clients",
+        ref_choices=_ref_choices("clients"),
+        values=records.form_values(db, "clients", obj),
+        editing=True,
+        from_request=False,
+    )
+    return _edit_page("clients", code, obj, record, 422, pauses_form=form)
+
+
+@bp.post("/clients/<code>/pauses/<int:pause_id>/end")
+@requires("data.edit")
+def end_pause(code: str, pause_id: int) -> Response:
+    db = get_db()
+    old = pauses.get_pause(db, pause_id, client_code=code)
+    form = EndPauseForm()
+    if not form.validate_on_submit() or form.on.data is None:
+        flash(_("Give the day meals start again."), "error")
+        return redirect(_pauses_url(code))
+    on = form.on.data
+    try:
+        ended = pauses.end_pause(db, pause_id, on=on, user=actor(), client_code=code)
+    except RecordValidationError as exc:
+        db.rollback()
+        for issue in exc.issues:
+            flash(issue_text(issue), "error")
+        return redirect(_pauses_url(code))
+    db.commit()
+    if ended is None:
+        flash(_("The pause had not started by then: it is deleted."), "success")
+    else:
+        flash(
+            _("Meals of %(code)s start again on %(date)s.", code=code, date=on.isoformat()),
+            "success",
+        )
+    _warn_planned(code, on, old.end)
+    return redirect(_pauses_url(code))
+
+
+@bp.post("/clients/<code>/pauses/<int:pause_id>/delete")
+@requires("data.edit")
+def delete_pause(code: str, pause_id: int) -> Response:
+    db = get_db()
+    old = pauses.get_pause(db, pause_id, client_code=code)
+    pauses.delete_pause(db, pause_id, user=actor(), client_code=code)
+    db.commit()
+    flash(
+        _(
+            "Pause from %(start)s to %(end)s deleted.",
+            start=old.start.isoformat(),
+            end=old.end.isoformat(),
+        ),
+        "success",
+    )
+    _warn_planned(code, old.start, old.end)
+    return redirect(_pauses_url(code))
