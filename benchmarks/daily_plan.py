@@ -1,7 +1,7 @@
 """Time the daily batch on a demo preset and print the figures.
 
     python benchmarks/daily_plan.py --preset district
-    python benchmarks/daily_plan.py --preset city --routing-time-limit 120 [--routing-workers 1]
+    python benchmarks/daily_plan.py --preset city --routing-time-limit 120 [--workers 1]
 
 A fresh SQLite database (or --database-url) in a temporary instance folder is loaded with
 the preset; the week's menus are planned first (the Sunday-evening job), then the day's
@@ -41,30 +41,29 @@ def main() -> int:
     parser.add_argument("--routing-time-limit", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--routing-workers", type=int, default=None, help="processes (default: the setting)"
+        "--workers", type=int, default=None, help="processes (default: the setting)"
     )
     args = parser.parse_args()
-    if args.routing_workers is not None:
-        os.environ["MEALPLAN_ROUTING_WORKERS"] = str(args.routing_workers)
+    if args.workers is not None:
+        os.environ["MEALPLAN_WORKERS"] = str(args.workers)
 
     folder = Path(tempfile.mkdtemp(prefix="mealplan-bench-"))
     os.environ["MEALPLAN_INSTANCE_PATH"] = str(folder)
     if args.database_url:
         os.environ["MEALPLAN_DATABASE_URL"] = args.database_url
 
-    from mealplan.config import load_settings
+    from mealplan.config import load_settings, resolve_workers
     from mealplan.db import migrate
     from mealplan.db.session import unit_of_work
     from mealplan.demo import load_demo
     from mealplan.planning.daily import run_daily_plan
     from mealplan.planning.menu import plan_menus
-    from mealplan.planning.route_workers import resolve_workers
 
     day = dt.date.fromisoformat(args.date)
     settings = load_settings()
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {settings.database_url.split('@')[-1]}")
-    print(f"routing workers: {resolve_workers(settings.planning.routing_workers)}")
+    print(f"workers: {resolve_workers(settings.planning.workers)}")
     t0 = time.perf_counter()
     migrate.upgrade(settings)
     with unit_of_work(settings) as session:

@@ -5,7 +5,7 @@
 - ``MEALPLAN_INSTANCE_PATH``: the instance folder (database, outputs, logs); default
   ``./instance``.
 - ``MEALPLAN_CONFIG``: a TOML file with the sections below; unknown keys warn.
-- ``MEALPLAN_ROUTING_WORKERS``: overrides ``[planning] routing_workers`` (e.g. ``1`` on a
+- ``MEALPLAN_WORKERS``: overrides ``[planning] workers`` (e.g. ``1`` on a
   machine shared with other services).
 """
 
@@ -41,7 +41,7 @@ class PlanningSettings:
     menu_time_limit_s: float = 30.0
     menu_backend: str = "highs"
     routing_time_limit_s: float = 30.0  # wall time for all kitchens of one service
-    routing_workers: int = 0  # processes routing kitchens side by side (0: one per core, <= 4)
+    workers: int = 0  # processes for routing and PDF rendering (0: one per core, <= 4)
     max_trips_per_vehicle: int = 2  # waves a vehicle may drive per service
     reload_minutes: int = 15  # at the kitchen between two trips
     home_service_minutes: int = 3  # hand over a box and get a signature
@@ -62,6 +62,21 @@ class PlanningSettings:
     elder_price_fen: dict[str, int] = field(
         default_factory=lambda: {"hardship": 100, "disabled": 100, "age_80": 300, "age_60": 500}
     )
+
+
+MAX_AUTO_WORKERS = 4
+"""Processes used when ``workers`` is 0 (one per core): at most this many."""
+
+
+def resolve_workers(setting: int) -> int:
+    """Processes for a ``[planning] workers`` setting (0: one per core, at most
+    :data:`MAX_AUTO_WORKERS`)."""
+    if setting < 0:
+        raise ValueError(f"workers must be >= 0, got {setting}")
+    if setting:
+        return setting
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_AUTO_WORKERS, cores or 1))
 
 
 @dataclass(frozen=True)
@@ -128,16 +143,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                     UnknownConfigKeyWarning,
                     stacklevel=2,
                 )
-    if env.get("MEALPLAN_ROUTING_WORKERS"):
-        raw = env["MEALPLAN_ROUTING_WORKERS"]
+    if env.get("MEALPLAN_WORKERS"):
+        raw = env["MEALPLAN_WORKERS"]
         if not raw.isdigit():
-            raise ConfigError(f"MEALPLAN_ROUTING_WORKERS must be a whole number >= 0, got {raw!r}")
-        planning = replace(settings.planning, routing_workers=int(raw))
+            raise ConfigError(f"MEALPLAN_WORKERS must be a whole number >= 0, got {raw!r}")
+        planning = replace(settings.planning, workers=int(raw))
         settings = replace(settings, planning=planning)
-    if settings.planning.routing_workers < 0:
-        raise ConfigError(
-            f"[planning] routing_workers must be >= 0, got {settings.planning.routing_workers}"
-        )
+    if settings.planning.workers < 0:
+        raise ConfigError(f"[planning] workers must be >= 0, got {settings.planning.workers}")
     if env.get("MEALPLAN_OSRM_URL"):
         settings = replace(settings, osrm_url=env["MEALPLAN_OSRM_URL"])
     if env.get("MEALPLAN_SECRET_KEY"):

@@ -80,7 +80,7 @@ def settings(
     monkeypatch.delenv("MEALPLAN_CONFIG", raising=False)
     # one routing process: fast, and what the rerun tests compare (tests/mealplan/
     # test_route_workers.py covers the worker processes)
-    monkeypatch.setenv("MEALPLAN_ROUTING_WORKERS", "1")
+    monkeypatch.setenv("MEALPLAN_WORKERS", "1")
     yield load_settings()
     dispose_engines()
     if PG_URL:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mealplan.config import Settings
+from mealplan.config import Settings, resolve_workers
 from mealplan.db.models import (
     DietProfile,
     Dish,
@@ -43,12 +43,10 @@ from mealplan.documents import (
     RouteStopView,
     StopMeals,
     labels_for_route,
-    labels_pdf,
-    production_sheet_pdf,
-    purchase_list_pdf,
     purchase_list_xlsx,
-    route_sheets_pdf,
+    render_html,
 )
+from mealplan.documents.render import html_to_pdf_many
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
 from mealplan.planning import production as prod
@@ -338,12 +336,10 @@ def _plan(
     sheets = _route_sheets(day_routes, date, service, menus, profiles, dish_allergens,
                            dishes, settings)  # fmt: skip
     generated = dt.datetime.now().replace(microsecond=0)
-    files: dict[str, str] = {}
+    # each document as HTML here, then the PDFs side by side (the slow part)
+    pages: dict[str, str] = {}
     if sheets:
-        (out / FILES["route_sheets"]).write_bytes(
-            route_sheets_pdf(sheets, lang=lang, generated_at=generated)
-        )
-        files["route_sheets"] = FILES["route_sheets"]
+        pages["route_sheets"] = render_html(sheets, lang=lang, generated_at=generated)
         labels = [
             label
             for sheet in sheets
@@ -351,14 +347,11 @@ def _plan(
                 sheet, cooked_min=sheet.ready_min, hold_limit_minutes=None
             )
         ]
-        (out / FILES["labels"]).write_bytes(
-            labels_pdf(
-                LabelSheet(date=date, service=service, kitchen=kinfo, labels=tuple(labels)),
-                lang=lang,
-                generated_at=generated,
-            )
+        pages["labels"] = render_html(
+            LabelSheet(date=date, service=service, kitchen=kinfo, labels=tuple(labels)),
+            lang=lang,
+            generated_at=generated,
         )
-        files["labels"] = FILES["labels"]
     production_sheet = ProductionSheet(
         date=date,
         kitchen=kinfo,
@@ -371,10 +364,7 @@ def _plan(
             f"预测 forecast: {s.site_code}" for s in demand.sites if s.source == "forecast"
         ),
     )
-    (out / FILES["production"]).write_bytes(
-        production_sheet_pdf(production_sheet, lang=lang, generated_at=generated)
-    )
-    files["production"] = FILES["production"]
+    pages["production"] = render_html(production_sheet, lang=lang, generated_at=generated)
     purchase_sheet = PurchaseListSheet(
         date=date,
         kitchen=kinfo,
@@ -382,13 +372,15 @@ def _plan(
         waste_allowance=planning.purchase_waste_allowance,
         service=service,
     )
-    (out / FILES["purchase_pdf"]).write_bytes(
-        purchase_list_pdf(purchase_sheet, lang=lang, generated_at=generated)
-    )
+    pages["purchase_pdf"] = render_html(purchase_sheet, lang=lang, generated_at=generated)
+    pdfs = html_to_pdf_many(list(pages.values()), resolve_workers(planning.workers))
+    files: dict[str, str] = {}
+    for key, pdf in zip(pages, pdfs, strict=True):
+        (out / FILES[key]).write_bytes(pdf)
+        files[key] = FILES[key]
     (out / FILES["purchase_xlsx"]).write_bytes(
         purchase_list_xlsx(purchase_sheet, lang=lang, generated_at=generated)
     )
-    files["purchase_pdf"] = FILES["purchase_pdf"]
     files["purchase_xlsx"] = FILES["purchase_xlsx"]
 
     # 8. plan.json -----------------------------------------------------------

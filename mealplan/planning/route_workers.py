@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -24,20 +23,6 @@ from dataclasses import dataclass, replace
 from solvers import routing as rs
 
 log = logging.getLogger(__name__)
-
-MAX_AUTO_WORKERS = 4
-"""Workers used when the setting says 0 (one per core): at most this many."""
-
-
-def resolve_workers(setting: int) -> int:
-    """Worker processes for a ``routing_workers`` setting (0: one per core, at most
-    :data:`MAX_AUTO_WORKERS`)."""
-    if setting < 0:
-        raise ValueError(f"routing_workers must be >= 0, got {setting}")
-    if setting:
-        return setting
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(MAX_AUTO_WORKERS, cores or 1))
 
 
 @dataclass(frozen=True)

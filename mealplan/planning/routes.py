@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mealplan.config import PlanningSettings, Settings
+from mealplan.config import PlanningSettings, Settings, resolve_workers
 from mealplan.db.models import (
     Client,
     Delivery,
@@ -35,7 +35,7 @@ from mealplan.db.models import (
 from mealplan.domain.vocab import Service, StopKind
 from mealplan.errors import MealplanError
 from mealplan.planning.demand import DayDemand, day_demand
-from mealplan.planning.route_workers import resolve_workers, solve_kitchens
+from mealplan.planning.route_workers import solve_kitchens
 from solvers import routing as rs
 from solvers.travel import HaversineProvider, OsrmProvider, TravelProvider, VehicleProfile
 
@@ -332,7 +332,7 @@ def plan_routes(
     demand = demand or day_demand(session, date, service, forecast_weeks=planning.forecast_weeks)
     problems = build_kitchen_problems(session, demand, settings, provider)
     total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
-    workers = resolve_workers(planning.routing_workers)
+    workers = resolve_workers(planning.workers)
     for kp in problems:
         log.info(
             "routing kitchen %s: %d stops, %d vehicles",

@@ -415,3 +415,18 @@ def test_translations_complete_and_escaping() -> None:
     assert css_string('a"b\\c</style>') == "a\\22 b\\5c c\\3c /style\\3e "
     html = render_html(replace(SHEET, kitchen=KitchenInfo('厨房"A"')))
     assert "厨房\\22 A\\22 " in html
+
+
+def test_pdfs_side_by_side_keep_their_order(tmp_path: Path) -> None:
+    """html_to_pdf_many with 2 worker processes returns each page's PDF in input order, as
+    the serial path does (the daily plan renders its documents this way)."""
+    from mealplan.documents.render import html_to_pdf_many
+
+    _need_pdf_tools()
+    production, purchase = _production()
+    pages = [render_html(production, generated_at=AT), render_html(purchase, generated_at=AT)]
+    for workers in (2, 1):
+        pdfs = html_to_pdf_many(pages, workers)
+        assert len(pdfs) == 2 and all(p.startswith(b"%PDF") for p in pdfs)
+        assert "厨房生产单" in _pdf_text(pdfs[0], tmp_path)
+        assert "采购单" in _pdf_text(pdfs[1], tmp_path)

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from mealplan.config import load_settings
+from mealplan.config import load_settings, resolve_workers
 from mealplan.errors import ConfigError
-from mealplan.planning.route_workers import resolve_workers, schedule, solve_kitchens
+from mealplan.planning.route_workers import schedule, solve_kitchens
 from solvers.routing import (
     Kitchen,
     RoutingParams,
@@ -93,13 +93,13 @@ def test_spare_workers_keep_the_best_seed() -> None:
     assert both.objective == best.objective
 
 
-def test_routing_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """routing_workers: 0 -> one per core (1..4); MEALPLAN_ROUTING_WORKERS overrides the
+def test_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers: 0 -> one per core (1..4); MEALPLAN_WORKERS overrides the
     file; a bad value is a ConfigError naming it."""
     assert 1 <= resolve_workers(0) <= 4
     assert resolve_workers(3) == 3
-    assert load_settings({"MEALPLAN_ROUTING_WORKERS": "2"}).planning.routing_workers == 2
-    with pytest.raises(ConfigError, match="MEALPLAN_ROUTING_WORKERS"):
-        load_settings({"MEALPLAN_ROUTING_WORKERS": "-1"})
-    with pytest.raises(ValueError, match="routing_workers"):
+    assert load_settings({"MEALPLAN_WORKERS": "2"}).planning.workers == 2
+    with pytest.raises(ConfigError, match="MEALPLAN_WORKERS"):
+        load_settings({"MEALPLAN_WORKERS": "-1"})
+    with pytest.raises(ValueError, match="workers"):
         resolve_workers(-2)
