@@ -273,7 +273,11 @@ def _pauses(raw: object) -> list[Pause]:
     for start, end, _reason in pauses:
         if end < start:
             raise ValueError(f"pause ends ({end}) before it starts ({start})")
-    return sorted(pauses)
+    pauses.sort()
+    for (s1, e1, _), (s2, e2, _) in zip(pauses, pauses[1:], strict=False):
+        if s2 <= e1:  # a client's pauses do not overlap (as the panel enforces)
+            raise ValueError(f"pauses overlap: {s1}..{e1} and {s2}..{e2}")
+    return pauses
 
 
 def _expected(choices: Mapping[str, str]) -> str:

@@ -376,6 +376,24 @@ def test_client_pauses_and_weekdays(session: Session) -> None:
 
 
 @pytest.mark.db
+def test_overlapping_pauses_are_a_row_error(session: Session) -> None:
+    """Two pauses of one client that overlap are refused with the row, column and dates;
+    nothing is imported."""
+    load_fixtures(session)
+    text = (
+        "编号,姓名,厨房,膳食类型,类别,纬度,经度,午餐日,暂停\n"
+        "H8,钱桂兰,K1,regular,80岁以上,30.31,120.15,周一至周五,"
+        "2026-12-01~2026-12-05 住院；2026-12-04~2026-12-08 探亲\n"
+    )
+    with pytest.raises(ImportValidationError) as info:
+        import_table(session, "clients", text.encode(), filename="老人.csv")
+    (err,) = info.value.errors
+    assert (err.row, err.column) == (2, "暂停")  # as the file names it
+    assert "2026-12-01..2026-12-05 and 2026-12-04..2026-12-08" in str(err)
+    assert session.scalar(select(Client).where(Client.code == "H8")) is None
+
+
+@pytest.mark.db
 def test_coordinates_outside_china_warn(session: Session) -> None:
     """Legal coordinates outside China import with a warning (swapped lat/lon, probably)."""
     load_fixtures(session)
