@@ -95,6 +95,10 @@ class Plan:
         )
 
 
+_Snapshot = tuple[list[list[int]], list[Schedule | None], list[int], list[int]]
+"""Trip sequences, schedules, hot and cold loads (see ``_State.snapshot``)."""
+
+
 class _State:
     """Routes under construction with exact feasibility checks."""
 
@@ -314,12 +318,10 @@ class _State:
 
     # ------------------------------------------------------------------ LNS helpers
 
-    def snapshot(self) -> tuple[list[list[int]], list[Schedule | None], list[int], list[int]]:
+    def snapshot(self) -> _Snapshot:
         return ([list(q) for q in self.seqs], list(self.sched), list(self.hot), list(self.cold))
 
-    def restore(
-        self, snap: tuple[list[list[int]], list[Schedule | None], list[int], list[int]]
-    ) -> None:
+    def restore(self, snap: _Snapshot) -> None:
         seqs, sched, hot, cold = snap
         self.dmax = {}
         self.seqs = [list(q) for q in seqs]
@@ -350,9 +352,6 @@ class _State:
         """(undelivered meals, cost without penalties) of the current plan."""
         meals = sum(self.chunks[c].meals for c in dropped)
         return meals, plan_cost(self.spec, self.seqs, (), 0)
-
-
-_Snapshot = tuple[list[list[int]], list[Schedule | None], list[int], list[int]]
 
 
 def _removal_candidate(st: _State, tried: set[int]) -> int | None:

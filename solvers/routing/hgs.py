@@ -27,6 +27,7 @@ import warnings
 from importlib import metadata
 from typing import Any
 
+from solvers.routing.model import RoutingProblem
 from solvers.routing.specs import ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -56,19 +57,40 @@ def version() -> str | None:
         return None
 
 
-def unsupported(spec: ModelSpec) -> str | None:
-    """Why PyVRP cannot express ``spec`` exactly (``None``: it can)."""
+def _reason(hold_limits: bool, chained: bool, ready_times: bool, empty: bool) -> str | None:
+    """The one rule: what PyVRP cannot express, from facts about a problem or a model."""
     if not available():
         return f"PyVRP is not installed ({_IMPORT_ERROR})"
-    if any(c.stop.hold_limit is not None for c in spec.chunks):
+    if hold_limits:
         return "stops have hold limits"
-    if any(t.prev is not None for t in spec.trips):
+    if chained:
         return "vehicles drive several trips"
-    if any(t.ready is not None for t in spec.trips):
+    if ready_times:
         return "loads have fixed ready times"
-    if not spec.trips or not spec.chunks:
+    if empty:
         return "nothing to route"
     return None
+
+
+def unsupported(spec: ModelSpec) -> str | None:
+    """Why PyVRP cannot express ``spec`` exactly (``None``: it can)."""
+    return _reason(
+        any(c.stop.hold_limit is not None for c in spec.chunks),
+        any(t.prev is not None for t in spec.trips),
+        any(t.ready is not None for t in spec.trips),
+        not spec.trips or not spec.chunks,
+    )
+
+
+def unsupported_problem(problem: RoutingProblem) -> str | None:
+    """Why PyVRP cannot express ``problem`` exactly (``None``: it can); the same rule as
+    :func:`unsupported`, before the problem is cut into models."""
+    return _reason(
+        any(s.hold_limit is not None for s in problem.stops),
+        any(v.max_trips > 1 for v in problem.vehicles),
+        any(v.ready_times for v in problem.vehicles),
+        not problem.vehicles or not problem.stops,
+    )
 
 
 def _type_key(spec: ModelSpec, t: int) -> tuple[object, ...]:

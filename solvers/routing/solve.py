@@ -431,24 +431,15 @@ def hgs_applies(problem: RoutingProblem, params: RoutingParams) -> bool:
     return (
         params.hgs_warm_start
         and params.own_first_solution is None
-        and hgs.available()
-        and bool(problem.stops)
-        and all(s.hold_limit is None for s in problem.stops)
-        and all(v.max_trips == 1 and not v.ready_times for v in problem.vehicles)
+        and hgs.unsupported_problem(problem) is None
     )
 
 
 def _hgs_plan(
     spec: ModelSpec, params: RoutingParams, deadline: float, t0: float
 ) -> tuple[Plan | None, list[str]]:
-    """PyVRP's plan for the whole model, checked by our scheduler (``None`` if it does
-    not apply, finds nothing in time, or its plan breaks a rule of ours)."""
-    if (
-        not params.hgs_warm_start
-        or params.own_first_solution is not None
-        or hgs.unsupported(spec) is not None
-    ):
-        return None, []
+    """PyVRP's plan for the whole model, checked by our scheduler (``None`` if it finds
+    nothing in time or its plan breaks a rule of ours)."""
     iterations = params.hgs_iterations
     if iterations is None and params.solution_limit is not None:
         iterations = 1000
@@ -469,8 +460,7 @@ def _hgs_plan(
     if plan is None:
         logger.warning("HGS plan rejected by our scheduler; constructing our own")
         return None, ["PyVRP's plan broke a rule of ours and was not used"]
-    cost = plan_cost(spec, plan.routes, plan.dropped, params.drop_penalty_per_meal)
-    return plan, [f"warm start: PyVRP {hgs.version()} HGS, cost {cost}"]
+    return plan, [f"warm start: PyVRP {hgs.version()} HGS, cost {plan.cost}"]
 
 
 def _run_constructive(
@@ -481,8 +471,9 @@ def _run_constructive(
     deadline: float,
     t0: float,
     own_fallback: bool = True,
+    use_hgs: bool = False,
 ) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str, float | None]:
-    """A first plan over the whole fleet (PyVRP's when it applies, else ours; without
+    """A first plan over the whole fleet (PyVRP's with ``use_hgs``, else ours; without
     ``own_fallback``, OR-Tools' own per decomposed part instead of ours), then OR-Tools
     from it per group of vehicles; the better of the two is kept per group."""
     fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
@@ -496,7 +487,7 @@ def _run_constructive(
         _horizon(problem),
         _kitchen_coords(problem, trips),
     )
-    plan, messages = _hgs_plan(spec, params, deadline, t0)
+    plan, messages = _hgs_plan(spec, params, deadline, t0) if use_hgs else (None, [])
     own_search = plan is None
     if plan is None and not own_fallback:
         logger.info("no HGS plan: OR-Tools' own first solution")
@@ -629,9 +620,10 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
         own = any(v.max_trips > 1 for v in problem.vehicles) or any(
             s.hold_limit is not None for s in problem.stops
         )
-    if own or hgs_applies(problem, params):
+    use_hgs = hgs_applies(problem, params)
+    if own or use_hgs:
         fleet, dropped, statuses, message, first = _run_constructive(
-            problem, params, ok, able, deadline, t0, own_fallback=own
+            problem, params, ok, able, deadline, t0, own_fallback=own, use_hgs=use_hgs
         )
     else:
         parts = plan_parts(problem, ok, able, params, rng) if ok else []

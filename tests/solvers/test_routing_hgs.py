@@ -172,6 +172,7 @@ def test_hgs_not_used_where_it_cannot_express_the_model() -> None:
     assert hgs.unsupported(_spec(multi)) == "vehicles drive several trips"
     ready = problem(stops, [van("v1", ready_times=(620,))], mins)
     assert not hgs_applies(ready, RoutingParams())
+    assert hgs.unsupported_problem(ready) == "loads have fixed ready times"
     assert not hgs_applies(base, RoutingParams(hgs_warm_start=False))
     assert not hgs_applies(base, RoutingParams(own_first_solution=True))
     r = solve_routes(held, HGS)
