@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +31,7 @@ from mealplan.documents.models import (
     WeeklyMenu,
 )
 from mealplan.documents.svg import route_map_svg
+from mealplan.parallel import run_each
 from mealplan.planning.production import SUPPLIER_ORDER
 
 log = logging.getLogger(__name__)
@@ -221,19 +220,14 @@ def html_to_pdf(html: str) -> bytes:
 def html_to_pdf_many(htmls: Sequence[str], workers: int = 1) -> list[bytes]:
     """PDF bytes of several pages from :func:`render_html`, in order.
 
-    With ``workers`` > 1 the pages are rendered side by side in that many spawned
-    processes (WeasyPrint's layout is single-threaded and the daily plan's documents are
+    With ``workers`` > 1 the pages are rendered side by side in that many processes
+    (WeasyPrint's layout is single-threaded and the daily plan's documents are
     independent), largest page first so that the longest one starts at once.
     """
-    if workers <= 1 or len(htmls) <= 1:
-        return [html_to_pdf(h) for h in htmls]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(htmls)), mp_context=ctx) as pool:
-        futures = {
-            i: pool.submit(html_to_pdf, htmls[i])
-            for i in sorted(range(len(htmls)), key=lambda i: (-len(htmls[i]), i))
-        }
-        return [futures[i].result() for i in range(len(htmls))]
+    done = dict(
+        run_each(html_to_pdf, [(h,) for h in htmls], workers, priority=lambda i: -len(htmls[i]))
+    )
+    return [done[i] for i in range(len(htmls))]
 
 
 def render_pdf(

@@ -15,11 +15,10 @@ is deterministic whenever the solver runs are).
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
+from mealplan.parallel import run_each
 from solvers import routing as rs
 
 log = logging.getLogger(__name__)
@@ -68,23 +67,10 @@ def schedule(
     ]
 
 
-def _run(problem: rs.RoutingProblem, params: rs.RoutingParams) -> rs.RoutingResult:
-    return rs.solve_routes(problem, params)
-
-
-def _better(a: tuple[int, rs.RoutingResult], b: tuple[int, rs.RoutingResult]) -> bool:
-    """Is run ``a`` (seed, result) better than ``b``?"""
-
-    def key(x: tuple[int, rs.RoutingResult]) -> tuple[int, int, int, int]:
-        seed, r = x
-        return (
-            0 if r.status.has_solution else 1,
-            r.objective.dropped_meals,
-            r.objective.cost,
-            seed,
-        )
-
-    return key(a) < key(b)
+def _rank(seed: int, result: rs.RoutingResult) -> tuple[int, int, int, int]:
+    """Order of a kitchen's runs: a plan, fewest undelivered meals, objective, seed."""
+    o = result.objective
+    return (0 if result.status.has_solution else 1, o.dropped_meals, o.cost, seed)
 
 
 def solve_kitchens(
@@ -105,33 +91,24 @@ def solve_kitchens(
     need = {k: sum(1 for t in tasks if t.kitchen == k) for k in range(len(problems))}
     done = 0
 
-    def record(task: RoutingTask, result: rs.RoutingResult) -> None:
-        nonlocal done
+    lanes = len({t.lane for t in tasks})
+    if lanes > 1:
+        log.info("routing %d kitchens in %d worker processes", len(problems), lanes)
+    calls = [
+        (problems[t.kitchen], replace(params, time_limit_s=t.time_limit_s, seed=t.seed))
+        for t in tasks
+    ]
+    # the longest runs first, so that no lane waits on a big kitchen started last
+    for i, result in run_each(
+        rs.solve_routes, calls, lanes, priority=lambda i: (-tasks[i].time_limit_s, i)
+    ):
+        task = tasks[i]
         cur = best.get(task.kitchen)
-        if cur is None or _better((task.seed, result), cur):
+        if cur is None or _rank(task.seed, result) < _rank(*cur):
             best[task.kitchen] = (task.seed, result)
         need[task.kitchen] -= 1
         if need[task.kitchen] == 0:
             done += 1
             if on_done is not None:
                 on_done(done, len(problems))
-
-    def params_for(task: RoutingTask) -> rs.RoutingParams:
-        return replace(params, time_limit_s=task.time_limit_s, seed=task.seed)
-
-    lanes = len({t.lane for t in tasks})
-    if lanes <= 1:
-        for task in tasks:
-            record(task, _run(problems[task.kitchen], params_for(task)))
-    else:
-        log.info("routing %d kitchens in %d worker processes", len(problems), lanes)
-        # spawn: workers start clean (no inherited database connections or threads)
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=lanes, mp_context=ctx) as pool:
-            futures: dict[Future[rs.RoutingResult], RoutingTask] = {}
-            # largest first, so that no lane waits on a big kitchen started last
-            for task in sorted(tasks, key=lambda t: (-t.time_limit_s, t.kitchen, t.seed)):
-                futures[pool.submit(_run, problems[task.kitchen], params_for(task))] = task
-            for fut in as_completed(futures):
-                record(futures[fut], fut.result())
     return [best[k][1] for k in range(len(problems))]
