@@ -119,6 +119,14 @@ def get_pause(
     return _view(pause, pause.client.code, today or dt.date.today())
 
 
+def _too_early(field: str, value: dt.date, earliest: dt.date) -> Issue:
+    return Issue(
+        field,
+        N_("%(value)s is more than a year ago (the earliest is %(earliest)s)"),
+        {"value": value, "earliest": earliest},
+    )
+
+
 def add_pause(
     session: Session,
     client_code: str,
@@ -140,13 +148,7 @@ def add_pause(
     earliest = earliest_start(today)
     issues: list[Issue] = []
     if start < earliest:
-        issues.append(
-            Issue(
-                "start",
-                N_("%(value)s is more than a year ago (the earliest is %(earliest)s)"),
-                {"value": start, "earliest": earliest},
-            )
-        )
+        issues.append(_too_early("start", start, earliest))
     if end < start:
         issues.append(
             Issue(
@@ -156,13 +158,7 @@ def add_pause(
             )
         )
     elif end < earliest:
-        issues.append(
-            Issue(
-                "end",
-                N_("%(value)s is more than a year ago (the earliest is %(earliest)s)"),
-                {"value": end, "earliest": earliest},
-            )
-        )
+        issues.append(_too_early("end", end, earliest))
     if len(reason) > MAX_REASON:
         issues.append(Issue("reason", N_("at most %(n)s characters"), {"n": MAX_REASON}))
     if issues:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -93,13 +94,17 @@ def test_spare_workers_keep_the_best_seed() -> None:
     assert both.objective == best.objective
 
 
-def test_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """workers: 0 -> one per core (1..4); MEALPLAN_WORKERS overrides the
-    file; a bad value is a ConfigError naming it."""
+def test_workers_setting(tmp_path: Path) -> None:
+    """workers: 0 -> one per core (1..4); MEALPLAN_WORKERS overrides the file; a bad
+    value, in the environment or the file, is a ConfigError naming it."""
     assert 1 <= resolve_workers(0) <= 4
     assert resolve_workers(3) == 3
     assert load_settings({"MEALPLAN_WORKERS": "2"}).planning.workers == 2
     with pytest.raises(ConfigError, match="MEALPLAN_WORKERS"):
         load_settings({"MEALPLAN_WORKERS": "-1"})
+    cfg = tmp_path / "mealplan.toml"
+    cfg.write_text("[planning]\nworkers = -1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[planning\] workers must be >= 0, got -1"):
+        load_settings({"MEALPLAN_CONFIG": str(cfg)})
     with pytest.raises(ValueError, match="workers"):
         resolve_workers(-2)
