@@ -57,7 +57,7 @@ def main() -> int:
     from mealplan.db.session import unit_of_work
     from mealplan.demo import load_demo
     from mealplan.planning.daily import run_daily_plan
-    from mealplan.planning.menu import plan_menus
+    from mealplan.planning.menus import plan_menus
 
     day = dt.date.fromisoformat(args.date)
     settings = load_settings()

@@ -7,7 +7,7 @@ meal-delivery problems with hold limits (saved fixtures, demo presets) against P
         [--meal-presets district city] [--meal-time-limit 30] [--json out.json]
 
 DATA_DIR defaults to ``../shared/data/vrp`` relative to the repository root. Every solution
-(ours and PyVRP's) is checked by :func:`mealplan.vrp_instances.check_routes`; costs are
+(ours and PyVRP's) is checked by :func:`solvers.routing.instances.check_routes`; costs are
 recomputed from the routes. BKS: the ``.sol`` files (DIMACS for VRPTW, rounded for CVRP);
 for R1_2_1 / R1_4_1 only the hierarchical (vehicles first) BKS of vroom-scripts exists, so
 their gaps are indicative only. PyVRP runs side by side when installed.
@@ -31,16 +31,6 @@ sys.path.insert(0, str(REPO))
 
 import vrplib  # noqa: E402
 
-from mealplan.vrp_instances import (  # noqa: E402
-    Rounding,
-    VrpInstance,
-    check_routes,
-    fleet_size,
-    read_instance,
-    route_cost,
-    scaled_matrices,
-    solve_instance,
-)
 from solvers.routing import (  # noqa: E402
     Kitchen,
     RoutingParams,
@@ -51,6 +41,16 @@ from solvers.routing import (  # noqa: E402
     TravelMatrix,
     Vehicle,
     solve_routes,
+)
+from solvers.routing.instances import (  # noqa: E402
+    Rounding,
+    VrpInstance,
+    check_routes,
+    fleet_size,
+    read_instance,
+    route_cost,
+    scaled_matrices,
+    solve_instance,
 )
 from solvers.travel import HaversineProvider, VehicleProfile  # noqa: E402
 

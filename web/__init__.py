@@ -93,20 +93,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.dashboard import bp as dashboard_bp
-    from web.data import bp as data_bp
     from web.deliveries import bp as deliveries_bp
     from web.headcounts import bp as headcounts_bp
     from web.imports import bp as imports_bp
     from web.menus import bp as menus_bp
     from web.plans import bp as plans_bp
     from web.ratings import bp as ratings_bp
+    from web.records import bp as records_bp
     from web.reports import bp as reports_bp
-    from web.routes_map import bp as routes_map_bp
+    from web.routes import bp as routes_bp
 
     for bp in (
         auth_bp,
         dashboard_bp,
-        data_bp,
+        records_bp,
         headcounts_bp,
         imports_bp,
         deliveries_bp,
@@ -115,7 +115,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin_bp,
         menus_bp,
         plans_bp,
-        routes_map_bp,
+        routes_bp,
     ):
         app.register_blueprint(bp)
 

@@ -26,8 +26,8 @@ OFFICE = frozenset({ADMIN, MANAGER, DISPATCHER, VIEWER})  # everyone but site st
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard.view": OFFICE,
-    "data.view": OFFICE,
-    "data.edit": frozenset({ADMIN, MANAGER}),
+    "records.view": OFFICE,
+    "records.edit": frozenset({ADMIN, MANAGER}),
     "import.run": frozenset({ADMIN, MANAGER}),
     "headcounts.view": ALL,
     "headcounts.edit": frozenset({ADMIN, MANAGER, SITE_STAFF}),

@@ -30,7 +30,7 @@ DEFAULT = (
     NavItem("dashboard.index", _l("Today"), "dashboard.view", 10, "/"),
     NavItem("headcounts.index", _l("Headcounts"), "headcounts.view", 20, "/headcounts"),
     # 25: weekly menu grid (reserved)
-    NavItem("data.index", _l("Data"), "data.view", 30, "/data"),
+    NavItem("records.index", _l("Data"), "records.view", 30, "/data"),
     # 35: daily plan (reserved)
     NavItem("deliveries.index", _l("Deliveries"), "deliveries.view", 40, "/deliveries"),
     # 45: routes map (reserved)

@@ -10,7 +10,7 @@ import click
 
 from mealplan.config import load_settings
 from mealplan.db.session import session_factory, unit_of_work
-from mealplan.planning.menu import plan_menus, stored_meals
+from mealplan.planning.menus import plan_menus, stored_meals
 from mealplan.planning.runs import RunRecorder, plan_lock
 
 
@@ -141,7 +141,7 @@ def print_cmd(start: dt.datetime, site_code: str | None, service: str, lang: str
               out_dir: str) -> None:  # fmt: skip
     """Write the public weekly menu per canteen and the nutrient report as PDF."""
     from mealplan.planning.menu_documents import write_week_documents
-    from mealplan.services.menu_board import printable_sites, weekly_menu_doc
+    from mealplan.services.menus import printable_sites, weekly_menu_doc
 
     settings = load_settings()
     day = start.date()

@@ -2,7 +2,7 @@
 
 Prints per instance: instance, cost (in the instance's units, rounded as asked), vehicles,
 routes (customer ids as numbered in the files' solution convention), feasible (by the
-independent checker of :mod:`mealplan.vrp_instances`), wall_s.
+independent checker of :mod:`solvers.routing.instances`), wall_s.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import logging
 
 import click
 
-from mealplan.vrp_instances import Rounding, StandardSolution, read_instance, solve_instance
 from solvers.routing import RoutingParams
+from solvers.routing.instances import Rounding, StandardSolution, read_instance, solve_instance
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mealplan.planning.production import (
+from mealplan.domain.production import (
     CookingWave,
     ProductionLine,
     ProfileTotal,

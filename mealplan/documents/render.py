@@ -31,8 +31,8 @@ from mealplan.documents.models import (
     WeeklyMenu,
 )
 from mealplan.documents.svg import route_map_svg
+from mealplan.domain.production import SUPPLIER_ORDER
 from mealplan.parallel import run_each
-from mealplan.planning.production import SUPPLIER_ORDER
 
 log = logging.getLogger(__name__)
 

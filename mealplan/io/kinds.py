@@ -19,6 +19,7 @@ import pandera.pandas as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from mealplan.db.mappers import facts_of, load_dishes
 from mealplan.db.models import (
     Base,
     Client,
@@ -52,7 +53,6 @@ from mealplan.domain.vocab import (
 from mealplan.errors import RowError
 from mealplan.io.fields import Field, FieldType, choices_for, format_json, hhmm
 from mealplan.io.reading import RawRow, RawTable
-from mealplan.services.food import facts_of, load_dishes
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import Settings, resolve_workers
+from mealplan.db.mappers import facts_of
 from mealplan.db.models import (
     DietProfile,
     Dish,
@@ -47,14 +48,13 @@ from mealplan.documents import (
     render_html,
 )
 from mealplan.documents.render import html_to_pdf_many
+from mealplan.domain import production as prod
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
-from mealplan.planning import production as prod
 from mealplan.planning.demand import day_demand, store_forecasts
-from mealplan.planning.menu import plan_menus, stored_meals
+from mealplan.planning.menus import plan_menus, stored_meals
 from mealplan.planning.routes import hold_limits, plan_routes, routes_json, stored_routes
 from mealplan.planning.runs import ProgressCallback, RunRecorder, plan_lock
-from mealplan.services.food import facts_of
 
 log = logging.getLogger(__name__)
 

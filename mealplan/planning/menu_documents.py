@@ -21,7 +21,7 @@ from mealplan.documents import (
     weekly_menu_pdf,
 )
 from mealplan.domain.vocab import NUTRIENT_KEYS
-from mealplan.planning.menu import StoredMeal, meal_ratios, stored_meals
+from mealplan.planning.menus import StoredMeal, meal_ratios, stored_meals
 
 ELDER_LABELS = {
     "hardship": "特困、低保老人",

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from mealplan.db.mappers import facts_of, load_dishes
 from mealplan.db.models import (
     Base,
     Client,
@@ -53,7 +54,6 @@ from mealplan.domain.vocab import (
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import audit
 from mealplan.services.audit import Page
-from mealplan.services.food import facts_of, load_dishes
 
 log = logging.getLogger(__name__)
 

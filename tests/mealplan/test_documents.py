@@ -37,7 +37,7 @@ from mealplan.documents import (
 )
 from mealplan.documents.i18n import CODES, TEXTS
 from mealplan.documents.render import css_string
-from mealplan.planning.production import (
+from mealplan.domain.production import (
     IngredientInfo,
     ProductionDish,
     ProfileMeal,

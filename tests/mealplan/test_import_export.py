@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from mealplan.cli import main
 from mealplan.cli.io import KIND_CHOICES
 from mealplan.config import Settings
+from mealplan.db.mappers import load_dishes
 from mealplan.db.models import AuditEntry, Base, Client, Dish, Headcount, Site
 from mealplan.db.session import unit_of_work
 from mealplan.domain.vocab import NUTRIENT_KEYS
@@ -25,7 +26,6 @@ from mealplan.errors import ImportValidationError
 from mealplan.io.exporting import export_table
 from mealplan.io.importing import import_table
 from mealplan.io.kinds import KIND_NAMES
-from mealplan.services.food import load_dishes
 from mealplan.services.reference import ensure_nutrition_groups
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "io"

@@ -28,7 +28,7 @@ from mealplan.db.models import (
 )
 from mealplan.db.session import unit_of_work
 from mealplan.domain.food import percent_energy
-from mealplan.planning.menu import plan_menus
+from mealplan.planning.menus import plan_menus
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 

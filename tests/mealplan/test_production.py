@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mealplan.planning.production import (
+from mealplan.domain.production import (
     Departure,
     IngredientInfo,
     ProductionDish,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mealplan.config import Settings
 from mealplan.db.models import DietProfile, Dish, Headcount, Menu, MenuItem, PlanRun
-from mealplan.services import menu_board
+from mealplan.services import menus
 from web import create_app
 
 pytestmark = pytest.mark.db
@@ -126,7 +126,7 @@ def _cell(html: str, day: dt.date, profile: str) -> str:
 
 def test_evaluate_meal_levels(session: Session, week: Any) -> None:
     """Green within all targets, amber for a soft miss, red for a hard one, with amounts."""
-    grid = menu_board.week_grid(session, MONDAY, "lunch")
+    grid = menus.week_grid(session, MONDAY, "lunch")
     assert [p.code for p in grid.profiles] == ["low_sodium", "regular"]
     ok = grid.cell(MONDAY, "regular")
     soft = grid.cell(MONDAY + dt.timedelta(days=1), "regular")
@@ -149,7 +149,7 @@ def test_budget_over_a_hard_budget_is_red(session: Session, week: Any, world: An
     """A meal costing 650 fen against a hard 600-fen budget is red: 50 fen over."""
     world["profiles"][0].budget_fen = 600
     session.commit()
-    cell = menu_board.week_grid(session, MONDAY, "lunch").cell(MONDAY, "regular")
+    cell = menus.week_grid(session, MONDAY, "lunch").cell(MONDAY, "regular")
     assert cell is not None and cell.level == "hard"
     (reason,) = cell.reasons
     assert (reason.rule, reason.amount, reason.hard) == ("budget", 50, True)

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from mealplan.documents import nutrient_report_pdf, render_html, weekly_menu_pdf
 from mealplan.errors import NotFoundError
 from mealplan.planning import menu_documents
-from mealplan.services import jobs, menu_board
-from mealplan.services.menu_board import Reason
+from mealplan.services import jobs, menus
+from mealplan.services.menus import Reason
 from web.access import actor, requires
 from web.db import get_db
 from web.i18n import is_english
@@ -83,7 +83,7 @@ def _week() -> dt.date:
     if text:
         with contextlib.suppress(ValueError):
             day = dt.date.fromisoformat(text)
-    return menu_board.week_start(day)
+    return menus.week_start(day)
 
 
 @bp.get("/")
@@ -92,7 +92,7 @@ def index() -> str:
     start = _week()
     service = service_arg(request.args.get("service"))
     db = get_db()
-    grid = menu_board.week_grid(db, start, service)
+    grid = menus.week_grid(db, start, service)
     return render_template(
         "menus/index.html",
         grid=grid,
@@ -101,8 +101,8 @@ def index() -> str:
         services=SERVICES,
         prev_week=start - dt.timedelta(days=7),
         next_week=start + dt.timedelta(days=7),
-        this_week=menu_board.week_start(dt.date.today()),
-        sites=menu_board.printable_sites(db),
+        this_week=menus.week_start(dt.date.today()),
+        sites=menus.printable_sites(db),
         reason_text=reason_text,
     )
 
@@ -159,7 +159,7 @@ def print_menu() -> Response:
     if not site:
         abort(404)
     try:
-        doc = menu_board.weekly_menu_doc(get_db(), settings(), start, site, service)
+        doc = menus.weekly_menu_doc(get_db(), settings(), start, site, service)
     except NotFoundError:
         abort(404)
     if doc is None:

@@ -10,7 +10,7 @@ import vrplib
 from click.testing import CliRunner
 
 from mealplan.cli.vrp import solve_vrp
-from mealplan.vrp_instances import (
+from solvers.routing.instances import (
     Rounding,
     VrpInstance,
     check_routes,

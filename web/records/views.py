@@ -12,8 +12,11 @@ from mealplan.domain.vocab import NUTRIENT_KEYS, Service
 from mealplan.services import pauses, records
 from mealplan.services.records import ENTITIES, TARGET_KEYS, RecordValidationError
 from web.access import actor, can, requires
-from web.data import bp
-from web.data.forms import (
+from web.db import get_db
+from web.forms import apply_issues, issue_text
+from web.labels import KIND_LABELS
+from web.records import bp
+from web.records.forms import (
     EndPauseForm,
     PauseForm,
     pause_form,
@@ -22,9 +25,6 @@ from web.data.forms import (
     submitted_values,
     target_rows,
 )
-from web.db import get_db
-from web.forms import apply_issues, issue_text
-from web.labels import KIND_LABELS
 
 #: the order of the data menu
 KINDS = ("sites", "clients", "dishes", "ingredients", "profiles", "vehicles", "drivers", "kitchens")
@@ -65,20 +65,20 @@ def _ref_choices(kind: str) -> dict[str, list[tuple[str, str]]]:
 
 
 @bp.get("/")
-@requires("data.view")
+@requires("records.view")
 def index() -> Response:
-    return redirect(url_for("data.listing", kind="sites"))
+    return redirect(url_for("records.listing", kind="sites"))
 
 
 @bp.get("/<kind>/")
-@requires("data.view")
+@requires("records.view")
 def listing(kind: str) -> str:
     kind = _kind_or_404(kind)
     q = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
     result = records.list_records(get_db(), kind, q=q, page=page, per_page=25)
     return render_template(
-        "data/list.html",
+        "records/list.html",
         kind=kind,
         kinds=KINDS,
         kind_labels=KIND_LABELS,
@@ -112,7 +112,7 @@ def _profile_context(profile: Any) -> dict[str, Any]:
 
 
 @bp.route("/<kind>/new", methods=["GET", "POST"])
-@requires("data.edit")
+@requires("records.edit")
 def create(kind: str) -> Response | str | tuple[str, int]:
     kind = _kind_or_404(kind)
     db = get_db()
@@ -136,19 +136,19 @@ def create(kind: str) -> Response | str | tuple[str, int]:
             else:
                 db.commit()
                 flash(_("Saved %(code)s.", code=obj.code), "success")
-                return redirect(url_for("data.edit", kind=kind, code=obj.code))
+                return redirect(url_for("records.edit", kind=kind, code=obj.code))
         for issue in recipe_issues:
             flash(issue_text(issue), "error")
         status = 422
     elif kind == "dishes":
         extra = _dish_context([], None)
     return render_template(
-        "data/form.html", kind=kind, kind_labels=KIND_LABELS, form=form, code=None, **extra
+        "records/form.html", kind=kind, kind_labels=KIND_LABELS, form=form, code=None, **extra
     ), status
 
 
 @bp.route("/<kind>/<code>/edit", methods=["GET", "POST"])
-@requires("data.view", write="data.edit")
+@requires("records.view", write="records.edit")
 def edit(kind: str, code: str) -> Response | str | tuple[str, int]:
     kind = _kind_or_404(kind)
     db = get_db()
@@ -195,7 +195,7 @@ def edit(kind: str, code: str) -> Response | str | tuple[str, int]:
                     )
                 else:
                     flash(_("Saved %(code)s.", code=code), "success")
-                return redirect(url_for("data.edit", kind=kind, code=code))
+                return redirect(url_for("records.edit", kind=kind, code=code))
         for issue in recipe_issues:
             flash(issue_text(issue), "error")
         stored_recipe = raw
@@ -223,18 +223,18 @@ def _edit_page(
     if kind == "clients":
         extra = _pauses_context(code, pauses_form)
     return render_template(
-        "data/form.html",
+        "records/form.html",
         kind=kind,
         kind_labels=KIND_LABELS,
         form=form,
         code=code,
-        read_only=not can("data.edit"),
+        read_only=not can("records.edit"),
         **extra,
     ), status
 
 
 @bp.post("/groups/<code>/targets")
-@requires("data.edit")
+@requires("records.edit")
 def group_targets(code: str) -> Response:
     db = get_db()
     services = [s.value for s in Service]
@@ -253,8 +253,8 @@ def group_targets(code: str) -> Response:
             db.commit()
             flash(_("Saved the targets of %(code)s.", code=code), "success")
     if back:
-        return redirect(url_for("data.edit", kind="profiles", code=back) + "#targets")
-    return redirect(url_for("data.listing", kind="profiles"))
+        return redirect(url_for("records.edit", kind="profiles", code=back) + "#targets")
+    return redirect(url_for("records.listing", kind="profiles"))
 
 
 # --------------------------------------------------------------------------- client pauses
@@ -270,7 +270,7 @@ def _pauses_context(code: str, form: PauseForm | None) -> dict[str, Any]:
 
 
 def _pauses_url(code: str) -> str:
-    return url_for("data.edit", kind="clients", code=code) + "#pauses"
+    return url_for("records.edit", kind="clients", code=code) + "#pauses"
 
 
 def _warn_planned(code: str, start: dt.date, end: dt.date) -> None:
@@ -288,7 +288,7 @@ def _warn_planned(code: str, start: dt.date, end: dt.date) -> None:
 
 
 @bp.post("/clients/<code>/pauses")
-@requires("data.edit")
+@requires("records.edit")
 def add_pause(code: str) -> Response | tuple[str, int]:
     db = get_db()
     obj = records.get_record(db, "clients", code)
@@ -326,7 +326,7 @@ def add_pause(code: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/clients/<code>/pauses/<int:pause_id>/end")
-@requires("data.edit")
+@requires("records.edit")
 def end_pause(code: str, pause_id: int) -> Response:
     db = get_db()
     old = pauses.get_pause(db, pause_id, client_code=code)
@@ -355,7 +355,7 @@ def end_pause(code: str, pause_id: int) -> Response:
 
 
 @bp.post("/clients/<code>/pauses/<int:pause_id>/delete")
-@requires("data.edit")
+@requires("records.edit")
 def delete_pause(code: str, pause_id: int) -> Response:
     db = get_db()
     old = pauses.get_pause(db, pause_id, client_code=code)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mealplan.config import PlanningSettings
+from mealplan.db.mappers import facts_of
 from mealplan.db.models import (
     Client,
     DietProfile,
@@ -32,7 +33,6 @@ from mealplan.documents.models import KitchenInfo, RouteSheet, RouteStopView, St
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import NotFoundError
 from mealplan.planning.routes import hold_limits
-from mealplan.services.food import facts_of
 
 #: Route colours, distinct on screen and in grey print (cycled past ten routes).
 PALETTE = (

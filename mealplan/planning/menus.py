@@ -19,11 +19,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import PlanningSettings
+from mealplan.db.mappers import facts_of, load_dishes
 from mealplan.db.models import DietProfile, Dish, Menu, MenuItem, NutritionGroup, Rating
 from mealplan.domain.food import percent_energy
 from mealplan.domain.vocab import Service
 from mealplan.planning.demand import day_demand
-from mealplan.services.food import facts_of, load_dishes
 from solvers import menu as ms
 
 log = logging.getLogger(__name__)

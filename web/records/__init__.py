@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("data", __name__, url_prefix="/data")
+bp = Blueprint("records", __name__, url_prefix="/data")
 
-from web.data import views  # noqa: E402,F401
+from web.records import views  # noqa: E402,F401

@@ -5,13 +5,13 @@ from markupsafe import Markup
 
 from mealplan.documents import render_html, route_sheets_pdf
 from mealplan.errors import NotFoundError
-from mealplan.services import route_board
+from mealplan.services import routes
 from web.access import requires
 from web.db import get_db
 from web.forms import parse_date
 from web.i18n import is_english
 from web.plans.common import SERVICES, service_arg, settings
-from web.routes_map import bp
+from web.routes import bp
 
 
 def _lang() -> str:
@@ -26,14 +26,14 @@ def _lang() -> str:
 def index() -> str:
     date = parse_date(request.args.get("date"))
     service = service_arg(request.args.get("service"))
-    day = route_board.day_routes(get_db(), date, service, request.args.get("kitchen") or None)
+    day = routes.day_routes(get_db(), date, service, request.args.get("kitchen") or None)
     return render_template(
-        "routes_map/index.html",
+        "routes/index.html",
         day=day,
         date=date,
         service=service,
         services=SERVICES,
-        route_map=Markup(route_board.routes_map_svg(day)),  # built from numbers and escaped text
+        route_map=Markup(routes.routes_map_svg(day)),  # built from numbers and escaped text
     )
 
 
@@ -42,10 +42,10 @@ def index() -> str:
 def trip(trip_id: int) -> str:
     """One trip for the driver's phone: stops in order with times, meals and phone links."""
     try:
-        sheet = route_board.trip_sheet(get_db(), trip_id, settings().planning)
+        sheet = routes.trip_sheet(get_db(), trip_id, settings().planning)
     except NotFoundError:
         abort(404)
-    return render_template("routes_map/trip.html", sheet=sheet, trip_id=trip_id)
+    return render_template("routes/trip.html", sheet=sheet, trip_id=trip_id)
 
 
 def _sheet_response(html: str, pdf: bytes | None, name: str) -> Response:
@@ -63,7 +63,7 @@ def _sheet_response(html: str, pdf: bytes | None, name: str) -> Response:
 def trip_sheet(trip_id: int) -> Response:
     """The printed route sheet of one trip (HTML to print, or ``format=pdf``)."""
     try:
-        sheet = route_board.trip_sheet(get_db(), trip_id, settings().planning)
+        sheet = routes.trip_sheet(get_db(), trip_id, settings().planning)
     except NotFoundError:
         abort(404)
     if request.args.get("format") == "pdf":
@@ -77,7 +77,7 @@ def day_sheets() -> Response:
     """Every trip's route sheet of the date and service, one per page."""
     date = parse_date(request.args.get("date"))
     service = service_arg(request.args.get("service"))
-    sheets = route_board.day_sheets(get_db(), date, service, settings().planning)
+    sheets = routes.day_sheets(get_db(), date, service, settings().planning)
     if not sheets:
         abort(404)
     if request.args.get("format") == "pdf":

@@ -5,14 +5,14 @@ from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 
-bp = Blueprint("routes_map", __name__, url_prefix="/routes")
+bp = Blueprint("routes", __name__, url_prefix="/routes")
 
 
 @bp.record_once
 def _nav(state: BlueprintSetupState) -> None:
     from web.nav import NavItem, register
 
-    register(state.app, NavItem("routes_map.index", _l("Routes"), "routes.view", 45, "/routes"))
+    register(state.app, NavItem("routes.index", _l("Routes"), "routes.view", 45, "/routes"))
 
 
-from web.routes_map import views  # noqa: E402,F401
+from web.routes import views  # noqa: E402,F401

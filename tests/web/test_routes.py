@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mealplan.db.models import Client, Driver, Route, RouteStop, UnservedStop
-from mealplan.services import route_board
+from mealplan.services import routes
 
 pytestmark = pytest.mark.db
 
@@ -62,7 +62,7 @@ def day_routes(
 
 def test_day_routes_service(session: Session, day_routes: Any) -> None:
     """The service gathers routes, trips, stops with meals, lateness and the unserved."""
-    day = route_board.day_routes(session, DAY, "lunch")
+    day = routes.day_routes(session, DAY, "lunch")
     (route,) = day.routes
     assert (route.vehicle_code, route.driver, route.distance_m) == ("V1", "老李", 12_300)
     (trip,) = route.trips
@@ -80,19 +80,19 @@ def test_day_routes_service(session: Session, day_routes: Any) -> None:
 
 def test_map_svg_draws_kitchen_routes_and_numbered_stops(session: Session, day_routes: Any) -> None:
     """The map has the kitchen, a coloured line per trip and a numbered circle per stop."""
-    svg = route_board.routes_map_svg(route_board.day_routes(session, DAY, "lunch"))
+    svg = routes.routes_map_svg(routes.day_routes(session, DAY, "lunch"))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count('class="kitchen"') == 1
     assert svg.count('<polyline class="trip"') == 1
     assert svg.count("<circle") == 3
-    assert route_board.PALETTE[0] in svg
+    assert routes.PALETTE[0] in svg
     assert ">1</text>" in svg and ">3</text>" in svg
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # no tiles
 
 
 def test_map_of_an_empty_day(session: Session, world: Any) -> None:
     """A day without routes still draws an (empty) map."""
-    svg = route_board.routes_map_svg(route_board.day_routes(session, DAY, "lunch"))
+    svg = routes.routes_map_svg(routes.day_routes(session, DAY, "lunch"))
     assert svg.startswith("<svg") and "<circle" not in svg
 
 
