@@ -36,14 +36,18 @@ from mealplan.documents.render import (
     route_sheets_pdf,
     weekly_menu_pdf,
 )
-from mealplan.documents.svg import route_map_svg
+from mealplan.documents.svg import PALETTE, MapPoint, MapRoute, MapTrip, route_map_svg, routes_svg
 from mealplan.documents.xlsx import purchase_list_xlsx
 
 __all__ = [
+    "PALETTE",
     "BoxLabel",
     "Document",
     "KitchenInfo",
     "LabelSheet",
+    "MapPoint",
+    "MapRoute",
+    "MapTrip",
     "MenuEntry",
     "MenuProfile",
     "NutrientReport",
@@ -68,5 +72,6 @@ __all__ = [
     "render_pdf",
     "route_map_svg",
     "route_sheets_pdf",
+    "routes_svg",
     "weekly_menu_pdf",
 ]

@@ -21,7 +21,10 @@ from mealplan.documents import (
     weekly_menu_pdf,
 )
 from mealplan.domain.vocab import NUTRIENT_KEYS
+from mealplan.planning.adapters import kitchen_info
 from mealplan.planning.menus import StoredMeal, meal_ratios, stored_meals
+
+__all__ = ["ELDER_LABELS", "kitchen_info", "nutrient_report", "write_week_documents"]
 
 ELDER_LABELS = {
     "hardship": "特困、低保老人",
@@ -30,17 +33,6 @@ ELDER_LABELS = {
     "age_60": "60-79 岁老人",
 }
 REPORT_KEYS = (*NUTRIENT_KEYS, "protein_pct_energy", "fat_pct_energy", "carbohydrate_pct_energy")
-
-
-def kitchen_info(kitchen: Kitchen) -> KitchenInfo:
-    return KitchenInfo(
-        name=kitchen.name,
-        address=kitchen.address,
-        phone=kitchen.contact_phone,
-        lat=kitchen.lat,
-        lon=kitchen.lon,
-        code=kitchen.code,
-    )
 
 
 def _rows(values: dict[str, float], targets: dict[str, NutrientTarget]) -> tuple[NutrientRow, ...]:

@@ -13,7 +13,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -443,44 +443,91 @@ def _trip_row(kp: KitchenProblem, trip: rs.Trip, seq: int, matrix: rs.TravelMatr
 # --------------------------------------------------------------------------- reading
 
 
-def stored_routes(session: Session, date: dt.date, service: str) -> list[Route]:
-    """The stored routes of a date and service with everything a sheet needs, by vehicle."""
-    routes = list(
-        session.scalars(
-            select(Route)
-            .where(Route.date == date, Route.service == service)
-            .options(
-                selectinload(Route.vehicle),
-                selectinload(Route.driver),
-                selectinload(Route.kitchen),
-                selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.site),
-                selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.client),
-            )
+def stored_routes(
+    session: Session, date: dt.date, service: str, kitchen_id: int | None = None
+) -> list[Route]:
+    """The stored routes of a date and service (of one kitchen, when ``kitchen_id`` is
+    given) with everything a sheet needs, by kitchen code then vehicle code."""
+    stmt = (
+        select(Route)
+        .where(Route.date == date, Route.service == service)
+        .options(
+            selectinload(Route.vehicle),
+            selectinload(Route.driver),
+            selectinload(Route.kitchen),
+            selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.site),
+            selectinload(Route.trips).selectinload(Trip.stops).selectinload(RouteStop.client),
         )
     )
-    routes.sort(key=lambda r: r.vehicle.code)
+    if kitchen_id is not None:
+        stmt = stmt.where(Route.kitchen_id == kitchen_id)
+    routes = list(session.scalars(stmt))
+    routes.sort(key=lambda r: (r.kitchen.code, r.vehicle.code))
     return routes
 
 
+def stored_unserved(session: Session, date: dt.date, service: str) -> list[UnservedStop]:
+    """The stored unserved stops of a date and service, in the order they were stored."""
+    return list(
+        session.scalars(
+            select(UnservedStop)
+            .where(UnservedStop.date == date, UnservedStop.service == service)
+            .order_by(UnservedStop.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RoutesObjective:
+    """The day's routes in figures (the ``objective`` of the routes JSON)."""
+
+    meals_delivered: int
+    meals_unserved: int
+    vehicles: int
+    trips: int
+    distance_m: int
+    drive_minutes: int
+
+    def as_json(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def routes_objective(routes: Sequence[Route], unserved: Sequence[UnservedStop]) -> RoutesObjective:
+    """The figures of stored routes and unserved stops."""
+    return RoutesObjective(
+        meals_delivered=sum(
+            sum(st.meals.values()) for r in routes for t in r.trips for st in t.stops
+        ),
+        meals_unserved=sum(sum(u.meals.values()) for u in unserved),
+        vehicles=len(routes),
+        trips=sum(len(r.trips) for r in routes),
+        distance_m=sum(r.distance_m for r in routes),
+        drive_minutes=sum(r.drive_minutes for r in routes),
+    )
+
+
 def routes_json(
-    session: Session, date: dt.date, service: str, planning: PlanningSettings
+    session: Session,
+    date: dt.date,
+    service: str,
+    planning: PlanningSettings,
+    *,
+    routes: Sequence[Route] | None = None,
+    unserved: Sequence[UnservedStop] | None = None,
 ) -> dict[str, Any]:
-    """The stored routes of a date and service in the stable JSON shape."""
-    routes = stored_routes(session, date, service)
+    """The stored routes of a date and service in the stable JSON shape (``routes`` and
+    ``unserved``: the rows already loaded by :func:`stored_routes` and
+    :func:`stored_unserved`)."""
+    if routes is None:
+        routes = stored_routes(session, date, service)
+    if unserved is None:
+        unserved = stored_unserved(session, date, service)
     out_routes = []
-    vehicles_used = trip_count = meals_delivered = meals_unserved = 0
-    distance = 0
-    drive = 0
     for route in routes:
-        vehicles_used += 1
-        distance += route.distance_m
-        drive += route.drive_minutes
         trips = []
         for trip in route.trips:
-            trip_count += 1
             stops = []
             for st in trip.stops:
-                meals_delivered += sum(st.meals.values())
                 place = st.site if st.site is not None else st.client
                 assert place is not None
                 stops.append(
@@ -522,33 +569,29 @@ def routes_json(
                 "trips": trips,
             }
         )
-    site_codes = {sid: code for sid, code in session.execute(select(Site.id, Site.code))}
-    unserved = []
-    for u in session.scalars(
-        select(UnservedStop)
-        .where(UnservedStop.date == date, UnservedStop.service == service)
-        .order_by(UnservedStop.id)
-    ):
-        if u.site_id is not None:
-            code = site_codes.get(u.site_id)
-        else:
-            code = session.scalar(select(Client.code).where(Client.id == u.client_id))
-        meals_unserved += sum(u.meals.values())
-        unserved.append(
-            {"stop": code, "meals": dict(u.meals), "reason": u.reason, "message": u.message}
-        )
+    site_codes = dict(session.execute(select(Site.id, Site.code)).tuples())
+    client_ids = sorted({u.client_id for u in unserved if u.client_id is not None})
+    client_codes = dict(
+        session.execute(select(Client.id, Client.code).where(Client.id.in_(client_ids))).tuples()
+    )
+    out_unserved = [
+        {
+            "stop": (
+                site_codes.get(u.site_id)
+                if u.site_id is not None
+                else client_codes.get(u.client_id or 0)
+            ),
+            "meals": dict(u.meals),
+            "reason": u.reason,
+            "message": u.message,
+        }
+        for u in unserved
+    ]
     return {
         "date": date.isoformat(),
         "service": service,
         "routes": out_routes,
-        "unserved": unserved,
+        "unserved": out_unserved,
         "hold_limits": hold_limits(planning),
-        "objective": {
-            "meals_delivered": meals_delivered,
-            "meals_unserved": meals_unserved,
-            "vehicles": vehicles_used,
-            "trips": trip_count,
-            "distance_m": distance,
-            "drive_minutes": drive,
-        },
+        "objective": routes_objective(routes, unserved).as_json(),
     }

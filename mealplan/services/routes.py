@@ -6,47 +6,32 @@ not serve, and each trip's printed route sheet built from the stored rows.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
-from mealplan.config import PlanningSettings
-from mealplan.db.mappers import facts_of
-from mealplan.db.models import (
-    Client,
-    DietProfile,
-    Kitchen,
-    Menu,
-    MenuItem,
-    RecipeLine,
-    Route,
-    RouteStop,
-    Site,
-    Trip,
-    UnservedStop,
-)
-from mealplan.db.models import Dish as DishRow
-from mealplan.documents.models import KitchenInfo, RouteSheet, RouteStopView, StopMeals
+from mealplan.db.models import Client, Kitchen, Route, RouteStop, Site, Trip, UnservedStop
+from mealplan.documents.svg import PALETTE, MapPoint, MapRoute, MapTrip, routes_svg
 from mealplan.domain.vocab import StopKind
-from mealplan.errors import NotFoundError
-from mealplan.planning.routes import hold_limits
+from mealplan.planning.adapters import meals_of, stop_place
+from mealplan.planning.route_sheets import day_sheets, trip_sheet
+from mealplan.planning.routes import stored_routes
 
-#: Route colours, distinct on screen and in grey print (cycled past ten routes).
-PALETTE = (
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#17becf",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-)
+__all__ = [
+    "PALETTE",
+    "DayRoutes",
+    "KitchenChoice",
+    "RouteRow",
+    "StopRow",
+    "TripRow",
+    "UnservedRow",
+    "day_routes",
+    "day_sheets",
+    "route_kitchens",
+    "routes_map_svg",
+    "trip_sheet",
+]
 
 
 @dataclass(frozen=True)
@@ -171,37 +156,6 @@ class DayRoutes:
         return sum(r.distance_m for r in self.routes)
 
 
-def _place(stop: RouteStop) -> tuple[str, str, str, float, float]:
-    if stop.site is not None:
-        s = stop.site
-        return s.code, s.name, s.address, s.lat, s.lon
-    if stop.client is not None:
-        c = stop.client
-        return c.code, c.name, c.address, c.lat, c.lon
-    return "", "", "", 0.0, 0.0
-
-
-def _routes(
-    session: Session, date: dt.date, service: str, kitchen_id: int | None = None
-) -> list[Route]:
-    stmt = (
-        select(Route)
-        .where(Route.date == date, Route.service == service)
-        .options(
-            joinedload(Route.vehicle),
-            joinedload(Route.driver),
-            joinedload(Route.kitchen),
-            selectinload(Route.trips)
-            .selectinload(Trip.stops)
-            .options(selectinload(RouteStop.site), selectinload(RouteStop.client)),
-        )
-        .order_by(Route.kitchen_id, Route.id)
-    )
-    if kitchen_id is not None:
-        stmt = stmt.where(Route.kitchen_id == kitchen_id)
-    return list(session.scalars(stmt).unique())
-
-
 #: Above this many stops in a day, the page shows one kitchen at a time.
 MAX_STOPS_ALL_KITCHENS = 400
 
@@ -248,26 +202,26 @@ def day_routes(
         kitchen = day.kitchens[0].code
     kitchen_id = codes.get(kitchen) if kitchen else None
     day.kitchen = kitchen if kitchen_id is not None else None
-    for i, route in enumerate(_routes(session, date, service, kitchen_id)):
+    for i, route in enumerate(stored_routes(session, date, service, kitchen_id)):
         trips = []
         for trip in route.trips:
             stops = []
             for stop in trip.stops:
-                code, name, address, lat, lon = _place(stop)
+                place = stop_place(stop)
                 stops.append(
                     StopRow(
                         stop.id,
                         stop.seq,
                         stop.kind,
-                        code,
-                        name,
-                        address,
-                        lat,
-                        lon,
+                        place.code,
+                        place.name,
+                        place.address,
+                        place.lat,
+                        place.lon,
                         stop.arrive_min,
                         stop.window_start_min,
                         stop.window_end_min,
-                        {str(k): int(v) for k, v in (stop.meals or {}).items()},
+                        meals_of(stop.meals),
                         stop.distance_m_from_prev,
                     )
                 )
@@ -318,7 +272,7 @@ def day_routes(
                 kind,
                 s_code or c_code or "",
                 s_name or c_name or "",
-                {str(p): int(n) for p, n in (u.meals or {}).items()},
+                meals_of(u.meals),
                 u.reason,
                 u.message,
             )
@@ -330,235 +284,35 @@ def day_routes(
 
 
 def routes_map_svg(day: DayRoutes, width: int = 720, height: int = 480, padding: int = 20) -> str:
-    """Every route of the day on one drawing: kitchens as black squares, each trip as a
-    line in its route's colour from the kitchen through its numbered stops (dashed way
-    back), the unserved nowhere (they have no trip). Equirectangular projection, north up,
-    one scale on both axes; no tiles, no network."""
-    points = [(r.kitchen_lat, r.kitchen_lon) for r in day.routes]
-    points += [(s.lat, s.lon) for r in day.routes for t in r.trips for s in t.stops]
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="routes-map" viewBox="0 0 {width} '
-        f'{height}" width="100%" role="img" preserveAspectRatio="xMidYMid meet">'
-        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="#fff" '
-        'stroke="#ccc"/>'
-    )
-    if not points:
-        return head + "</svg>"
-    k = math.cos(math.radians(sum(p[0] for p in points) / len(points)))
-    xs = [lon * k for _, lon in points]
-    ys = [lat for lat, _ in points]
-    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
-    fits = [(width - 2 * padding) / span_x] if span_x else []
-    fits += [(height - 2 * padding) / span_y] if span_y else []
-    scale = min(fits) if fits else 1.0
-    mid_x, mid_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-
-    def px(lat: float, lon: float) -> tuple[float, float]:
-        return (
-            round(width / 2 + (lon * k - mid_x) * scale, 1),
-            round(height / 2 - (lat - mid_y) * scale, 1),
-        )
-
-    many = len(points) > 400
-    radius = 3.5 if many else 7
-    parts = [head]
-    marks: list[str] = []
-    for r in day.routes:
-        kx, ky = px(r.kitchen_lat, r.kitchen_lon)
-        for t in r.trips:
-            if not t.stops:
-                continue
-            path = [(kx, ky), *(px(s.lat, s.lon) for s in t.stops)]
-            dash = ' stroke-dasharray="6 3"' if t.seq > 1 else ""
-            parts.append(
-                f'<polyline class="trip" data-route="{r.id}" data-trip="{t.id}" points="'
-                + " ".join(f"{x},{y}" for x, y in path)
-                + f'" fill="none" stroke="{r.colour}" stroke-width="2"{dash} '
-                'stroke-linejoin="round" opacity="0.85"/>'
-            )
-            (x1, y1) = path[-1]
-            parts.append(
-                f'<line x1="{x1}" y1="{y1}" x2="{kx}" y2="{ky}" stroke="{r.colour}" '
-                'stroke-width="1" stroke-dasharray="2 4" opacity="0.6"/>'
-            )
-            for s in t.stops:
-                x, y = px(s.lat, s.lon)
-                title = escape(f"{r.vehicle_name} #{t.seq}.{s.seq} {s.name}")
-                marks.append(
-                    f'<g class="stop"><title>{title}</title><circle cx="{x}" cy="{y}" '
-                    f'r="{radius}" fill="#fff" stroke="{r.colour}" stroke-width="2"/>'
-                )
-                if not many:
-                    marks.append(
-                        f'<text x="{x}" y="{round(y + 3.5, 1)}" font-size="9" '
-                        f'text-anchor="middle" fill="#000">{s.seq}</text>'
+    """Every route of the day on one drawing (:func:`mealplan.documents.svg.routes_svg`):
+    kitchens as black squares, each trip as a line in its route's colour from the kitchen
+    through its numbered stops (later trips dashed), the way back dotted; the unserved are
+    not drawn (they have no trip)."""
+    return routes_svg(
+        [
+            MapRoute(
+                kitchen=MapPoint(r.kitchen_lat, r.kitchen_lon,
+                                 title=f"{r.kitchen_name} ({r.kitchen_code})"),
+                trips=tuple(
+                    MapTrip(
+                        tuple(
+                            MapPoint(s.lat, s.lon, str(s.seq),
+                                     f"{r.vehicle_name} #{t.seq}.{s.seq} {s.name}")
+                            for s in t.stops
+                        ),
+                        dashed=t.seq > 1,
+                        key=str(t.id),
                     )
-                marks.append("</g>")
-    kitchens = {(r.kitchen_code, r.kitchen_name, r.kitchen_lat, r.kitchen_lon) for r in day.routes}
-    for code, name, lat, lon in sorted(kitchens):
-        x, y = px(lat, lon)
-        marks.append(
-            f'<g class="kitchen"><title>{escape(name)} ({escape(code)})</title>'
-            f'<rect x="{x - 7}" y="{y - 7}" width="14" height="14" fill="#000"/></g>'
-        )
-    parts += marks
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-# --------------------------------------------------------------------------- sheets
-
-
-@dataclass(frozen=True)
-class _ProfileFacts:
-    name_zh: str
-    name_en: str
-    iddsi: int
-    halal: bool
-    allergens: tuple[str, ...] = ()
-    dishes: tuple[str, ...] = ()
-
-
-def _profile_facts(
-    session: Session, date: dt.date, service: str, codes: set[str] | None = None
-) -> dict[str, _ProfileFacts]:
-    """Per profile (``codes``, default all): names, texture, halal, and the allergens and
-    dishes of its menu."""
-    stmt = select(DietProfile)
-    if codes is not None:
-        stmt = stmt.where(DietProfile.code.in_(sorted(codes)))
-    profiles = list(session.scalars(stmt))
-    menus = {
-        m.diet_profile_id: m
-        for m in session.scalars(
-            select(Menu)
-            .where(
-                Menu.date == date,
-                Menu.service == service,
-                Menu.diet_profile_id.in_([p.id for p in profiles]),
+                    for t in r.trips
+                ),
+                colour=r.colour,
+                key=str(r.id),
             )
-            .options(
-                selectinload(Menu.items)
-                .selectinload(MenuItem.dish)
-                .selectinload(DishRow.recipe)
-                .selectinload(RecipeLine.ingredient)
-            )
-        )
-    }
-    out = {}
-    for p in profiles:
-        menu = menus.get(p.id)
-        allergens: set[str] = set()
-        dishes: tuple[str, ...] = ()
-        if menu is not None:
-            for item in menu.items:
-                allergens.update(facts_of(item.dish).allergens)
-            dishes = tuple(i.dish.name_zh for i in menu.items)
-        out[p.code] = _ProfileFacts(
-            p.name_zh, p.name_en, p.max_iddsi, p.halal, tuple(sorted(allergens)), dishes
-        )
-    return out
-
-
-def _sheet(
-    route: Route,
-    trip: Trip,
-    facts: dict[str, _ProfileFacts],
-    planning: PlanningSettings,
-) -> RouteSheet:
-    k = route.kitchen
-    limits = hold_limits(planning)
-    stops = []
-    for stop in trip.stops:
-        code, name, address, lat, lon = _place(stop)
-        if stop.site is not None:
-            phone, contact, notes = stop.site.contact_phone, stop.site.contact_name, stop.site.notes
-        elif stop.client is not None:
-            phone, contact, notes = stop.client.phone, "", stop.client.driver_notes
-        else:
-            phone, contact, notes = "", "", ""
-        meals = []
-        for profile, count in sorted((stop.meals or {}).items()):
-            f = facts.get(profile) or _ProfileFacts(profile, profile, 7, False)
-            meals.append(
-                StopMeals(
-                    profile,
-                    f.name_zh,
-                    int(count),
-                    f.iddsi,
-                    f.allergens,
-                    f.halal,
-                    f.name_en,
-                    f.dishes,
-                )
-            )
-        stops.append(
-            RouteStopView(
-                seq=stop.seq,
-                kind=stop.kind,
-                name=name,
-                address=address,
-                phone=phone,
-                window_start_min=stop.window_start_min,
-                window_end_min=stop.window_end_min,
-                eta_min=stop.arrive_min,
-                meals=tuple(meals),
-                lat=lat,
-                lon=lon,
-                contact_name=contact,
-                eat_by_min=trip.ready_min + limits.get(stop.kind, planning.hold_limit_bulk_minutes),
-                notes=notes,
-                distance_m_from_prev=stop.distance_m_from_prev,
-            )
-        )
-    return RouteSheet(
-        date=route.date,
-        service=route.service,
-        kitchen=KitchenInfo(k.name, k.address, k.contact_phone, k.lat, k.lon, k.code),
-        vehicle=route.vehicle.name or route.vehicle.code,
-        driver=route.driver.name if route.driver else "",
-        driver_phone=route.driver.phone if route.driver else "",
-        ready_min=trip.ready_min,
-        depart_min=trip.depart_min,
-        return_min=trip.return_min,
-        stops=tuple(stops),
-        trip_seq=trip.seq,
-        trip_count=len(route.trips),
-        vehicle_plate=route.vehicle.plate,
-        distance_m=sum(s.distance_m_from_prev for s in trip.stops),
-        drive_minutes=sum(s.minutes_from_prev for s in trip.stops),
-        hold_limit_minutes=planning.hold_limit_bulk_minutes,
-    )
-
-
-def trip_sheet(session: Session, trip_id: int, planning: PlanningSettings) -> RouteSheet:
-    """The route sheet of one stored trip."""
-    trip = session.scalar(
-        select(Trip)
-        .where(Trip.id == trip_id)
-        .options(
-            joinedload(Trip.route).options(
-                joinedload(Route.vehicle),
-                joinedload(Route.driver),
-                joinedload(Route.kitchen),
-                selectinload(Route.trips),
-            ),
-            selectinload(Trip.stops).options(
-                selectinload(RouteStop.site), selectinload(RouteStop.client)
-            ),
-        )
-    )
-    if trip is None:
-        raise NotFoundError(f"no trip {trip_id}")
-    route = trip.route
-    codes = {str(p) for stop in trip.stops for p in (stop.meals or {})}
-    facts = _profile_facts(session, route.date, route.service, codes)
-    return _sheet(route, trip, facts, planning)
-
-
-def day_sheets(
-    session: Session, date: dt.date, service: str, planning: PlanningSettings
-) -> list[RouteSheet]:
-    """Every trip's route sheet of the date and service, route by route."""
-    facts = _profile_facts(session, date, service)
-    return [_sheet(r, t, facts, planning) for r in _routes(session, date, service) for t in r.trips]
+            for r in day.routes
+        ],
+        width,
+        height,
+        padding=padding,
+        css_class="routes-map",
+        fluid=True,
+    )  # fmt: skip

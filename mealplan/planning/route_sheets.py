@@ -1,0 +1,131 @@
+"""The driver's route sheet of a stored trip: one builder for the daily plan's printed
+sheets and the panel's trip pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from mealplan.config import PlanningSettings
+from mealplan.db.models import Route, RouteStop, Trip
+from mealplan.documents.models import RouteSheet, RouteStopView, StopMeals
+from mealplan.errors import NotFoundError
+from mealplan.planning.adapters import (
+    ProfileFacts,
+    kitchen_info,
+    meals_of,
+    profile_facts,
+    stop_place,
+)
+from mealplan.planning.routes import hold_limits, stored_routes
+
+
+def _stop_meals(meals: Mapping[str, int], facts: Mapping[str, ProfileFacts]) -> list[StopMeals]:
+    out = []
+    for profile, count in sorted(meals.items()):
+        f = facts.get(profile) or ProfileFacts.unknown(profile)
+        out.append(
+            StopMeals(
+                profile=profile,
+                profile_name=f.name_zh,
+                count=count,
+                iddsi_level=f.iddsi,
+                allergens=f.allergens,
+                halal=f.halal,
+                profile_name_en=f.name_en,
+                dishes=f.dishes,
+            )
+        )
+    return out
+
+
+def route_sheet(
+    route: Route, trip: Trip, facts: Mapping[str, ProfileFacts], planning: PlanningSettings
+) -> RouteSheet:
+    """The sheet of ``trip`` (one of ``route``'s trips, stops and places loaded), with each
+    profile's names, texture, halal mark, allergens and dishes from ``facts``."""
+    limits = hold_limits(planning)
+    stops = []
+    for stop in trip.stops:
+        place = stop_place(stop)
+        stops.append(
+            RouteStopView(
+                seq=stop.seq,
+                kind=stop.kind,
+                name=place.name,
+                address=place.address,
+                phone=place.phone,
+                window_start_min=stop.window_start_min,
+                window_end_min=stop.window_end_min,
+                eta_min=stop.arrive_min,
+                meals=tuple(_stop_meals(meals_of(stop.meals), facts)),
+                lat=place.lat,
+                lon=place.lon,
+                contact_name=place.contact_name,
+                eat_by_min=trip.ready_min + limits.get(stop.kind, planning.hold_limit_bulk_minutes),
+                notes=place.notes,
+                distance_m_from_prev=stop.distance_m_from_prev,
+            )
+        )
+    return RouteSheet(
+        date=route.date,
+        service=route.service,
+        kitchen=kitchen_info(route.kitchen),
+        vehicle=route.vehicle.name or route.vehicle.code,
+        vehicle_plate=route.vehicle.plate,
+        driver=route.driver.name if route.driver else "",
+        driver_phone=route.driver.phone if route.driver else "",
+        ready_min=trip.ready_min,
+        depart_min=trip.depart_min,
+        return_min=trip.return_min,
+        stops=tuple(stops),
+        trip_seq=trip.seq,
+        trip_count=len(route.trips),
+        distance_m=sum(s.distance_m_from_prev for s in trip.stops),
+        drive_minutes=sum(s.minutes_from_prev for s in trip.stops),
+        hold_limit_minutes=planning.hold_limit_bulk_minutes,
+    )
+
+
+def trip_sheet(session: Session, trip_id: int, planning: PlanningSettings) -> RouteSheet:
+    """The route sheet of one stored trip.
+
+    Raises:
+        NotFoundError: no trip ``trip_id``.
+    """
+    trip = session.scalar(
+        select(Trip)
+        .where(Trip.id == trip_id)
+        .options(
+            joinedload(Trip.route).options(
+                joinedload(Route.vehicle),
+                joinedload(Route.driver),
+                joinedload(Route.kitchen),
+                selectinload(Route.trips),
+            ),
+            selectinload(Trip.stops).options(
+                selectinload(RouteStop.site), selectinload(RouteStop.client)
+            ),
+        )
+    )
+    if trip is None:
+        raise NotFoundError(f"no trip {trip_id}")
+    route = trip.route
+    codes = {p for stop in trip.stops for p in meals_of(stop.meals)}
+    return route_sheet(
+        route, trip, profile_facts(session, route.date, route.service, codes), planning
+    )
+
+
+def day_sheets(
+    session: Session, date: dt.date, service: str, planning: PlanningSettings
+) -> list[RouteSheet]:
+    """Every trip's route sheet of the date and service, by kitchen code, vehicle code and
+    trip."""
+    routes = stored_routes(session, date, service)
+    codes = {p for r in routes for t in r.trips for s in t.stops for p in meals_of(s.meals)}
+    facts = profile_facts(session, date, service, codes)
+    return [route_sheet(r, t, facts, planning) for r in routes for t in r.trips]
