@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 import warnings
 from dataclasses import dataclass, field, fields, replace
@@ -64,6 +65,87 @@ class PlanningSettings:
     )
 
 
+def _hhmm(text: str) -> int | None:
+    """Minutes after midnight of ``HH:MM`` (00:00-23:59), else None."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip()) if text.isascii() else None
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        return None
+    return hours * 60 + minutes
+
+
+# Allowed range of every number in [planning] (inclusive). A value outside its range is
+# a ConfigError at load, naming the key, so that no page or batch meets it later.
+PLANNING_RANGES: dict[str, tuple[float, float]] = {
+    "forecast_weeks": (1, 52),
+    "hold_limit_bulk_minutes": (1, 600),
+    "hold_limit_home_minutes": (1, 600),
+    "purchase_waste_allowance": (0, 1),
+    "default_budget_fen": (1, 100_000),
+    "menu_time_limit_s": (0.1, 3600),
+    "routing_time_limit_s": (0.1, 3600),
+    "workers": (0, 64),
+    "max_trips_per_vehicle": (1, 10),
+    "reload_minutes": (0, 240),
+    "home_service_minutes": (0, 120),
+    "vehicle_fixed_cost": (0, 100_000_000),
+    "circuity_van": (1, 5),
+    "circuity_e_tricycle": (1, 5),
+    "seed": (0, 2**31 - 1),
+    "fish_meals_per_week_min": (0, 21),
+    "pork_meals_per_week_max": (0, 21),
+    "share_reward_fen": (0, 100_000),
+    "soft_bound_weight_fen": (0, 1_000_000),
+    "meal_price_fen": (0, 100_000),
+}
+MENU_BACKENDS = ("highs", "cbc")
+MAX_PRICE_FEN = 100_000
+
+
+def _in_range(value: float, low: float, high: float) -> bool:
+    return low <= value <= high  # False for NaN too
+
+
+def planning_problems(planning: PlanningSettings) -> list[str]:
+    """Every out-of-range value of ``planning``, one message per key (empty: all fine)."""
+    problems: list[str] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(f"[planning] {key}: {message}")
+
+    for key, (low, high) in PLANNING_RANGES.items():
+        value = getattr(planning, key)
+        if isinstance(value, bool) or not _in_range(value, low, high):
+            bad(key, f"must be between {low:g} and {high:g}, got {value!r}")
+    if _hhmm(planning.headcount_cutoff) is None:
+        bad(
+            "headcount_cutoff",
+            f"must be a time HH:MM (00:00-23:59), got {planning.headcount_cutoff!r}",
+        )
+    start, sep, end = planning.default_dinner_window.partition("-")
+    window = (_hhmm(start), _hhmm(end)) if sep else (None, None)
+    if window[0] is None or window[1] is None or window[0] >= window[1]:
+        bad(
+            "default_dinner_window",
+            f"must be HH:MM-HH:MM with the start before the end, got "
+            f"{planning.default_dinner_window!r}",
+        )
+    if planning.menu_backend not in MENU_BACKENDS:
+        bad(
+            "menu_backend",
+            f"must be one of {', '.join(MENU_BACKENDS)}, got {planning.menu_backend!r}",
+        )
+    for category, fen in planning.elder_price_fen.items():
+        if isinstance(fen, bool) or not isinstance(fen, int) or not 0 <= fen <= MAX_PRICE_FEN:
+            bad(
+                f"elder_price_fen.{category}",
+                f"must be a whole number of fen between 0 and {MAX_PRICE_FEN}, got {fen!r}",
+            )
+    return problems
+
+
 MAX_AUTO_WORKERS = 4
 """Processes used when ``workers`` is 0 (one per core): at most this many."""
 
@@ -104,12 +186,14 @@ def _apply_section(obj: Any, data: dict[str, Any], section: str) -> Any:
             )
             continue
         current = getattr(obj, key)
+        if isinstance(value, bool) and not isinstance(current, bool):
+            raise ConfigError(f"[{section}] {key}: must be {type(current).__name__}, got {value!r}")
         if current is not None and not isinstance(value, type(current)):
             if isinstance(current, float) and isinstance(value, int):
                 value = float(value)
             else:
                 raise ConfigError(
-                    f"[{section}] {key} must be {type(current).__name__}, got {value!r}"
+                    f"[{section}] {key}: must be {type(current).__name__}, got {value!r}"
                 )
         changes[key] = value
     return replace(obj, **changes)
@@ -126,6 +210,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         path = Path(config_path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"cannot read configuration file {path}: not UTF-8 text "
+                f"(byte {exc.start}); save it as UTF-8"
+            ) from exc
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
         for key, value in data.items():
@@ -145,12 +234,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                 )
     if env.get("MEALPLAN_WORKERS"):
         raw = env["MEALPLAN_WORKERS"]
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise ConfigError(f"MEALPLAN_WORKERS must be a whole number >= 0, got {raw!r}")
         planning = replace(settings.planning, workers=int(raw))
         settings = replace(settings, planning=planning)
     if settings.planning.workers < 0:
         raise ConfigError(f"[planning] workers must be >= 0, got {settings.planning.workers}")
+    problems = planning_problems(settings.planning)
+    if problems:
+        raise ConfigError("; ".join(problems))
     if env.get("MEALPLAN_OSRM_URL"):
         settings = replace(settings, osrm_url=env["MEALPLAN_OSRM_URL"])
     if env.get("MEALPLAN_SECRET_KEY"):
