@@ -3,11 +3,13 @@
 Every subcommand is a thin wrapper over a use case in ``mealplan.planning``,
 ``mealplan.io`` or ``mealplan.services``; the web panel calls the same functions.
 Exit codes: 0 success, 1 a plan or import could not be made (the message says why),
-2 bad usage or bad input.
+2 bad usage or bad input, or a file or folder that cannot be written (read-only or full
+disk, a path that is not a folder): the message names the path.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import sys
@@ -31,14 +33,50 @@ _SUBCOMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# Errors of the file system a person fixes (permissions, space, a wrong path), shown as
+# one line and exit 2 instead of a traceback.
+_DISK_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EEXIST,
+        errno.ENOENT,
+    }
+)
+
+
+def disk_error_message(exc: OSError) -> str | None:
+    """One line naming the path for a file-system error a person can fix, else None."""
+    if exc.errno not in _DISK_ERRNOS:
+        return None
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return f"cannot write the output: {reason} (check the disk's free space and permissions)"
+    path = exc.filename if isinstance(exc.filename, str) else repr(exc.filename)
+    return f"cannot write {path}: {reason} (check the folder exists, is writable and has space)"
+
+
 class MealplanGroup(click.Group):
-    """Turns MealplanError into a clear message and exit code instead of a traceback."""
+    """Turns MealplanError, and file-system errors such as a read-only or full output disk,
+    into a clear message and exit code 2 instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except MealplanError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            message = disk_error_message(exc)
+            if message is None:
+                raise
+            log.debug("file-system error", exc_info=True)
+            click.echo(f"error: {message}", err=True)
             ctx.exit(2)
 
 
