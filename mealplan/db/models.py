@@ -503,6 +503,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # Part of every session and remember-me cookie; bumped on a password change or reset
+    # and on logout, which ends every session that carries the old number.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     site: Mapped[Site | None] = relationship()
 
