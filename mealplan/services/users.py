@@ -4,6 +4,16 @@ Passwords are stored as werkzeug hashes. After :data:`FREE_ATTEMPTS` wrong passw
 row for a username, every further attempt is refused until a delay has passed since the
 last failure; the delay doubles with each further failure (30 s, 60 s, 120 s... capped at
 one hour). A correct password after the delay resets the count.
+
+Every attempt is counted *before* its password is checked, by one conditional
+``UPDATE app_user SET failed_logins = failed_logins + 1 ... WHERE <not throttled>``: the
+database evaluates the condition under the row's write lock, so parallel attempts each
+see the count the previous one left and no more than :data:`FREE_ATTEMPTS` passwords are
+ever checked in a row, however many requests arrive at once (SQLite and PostgreSQL).
+
+Each user has a ``session_version`` that the panel writes into every session and
+remember-me cookie; a password change or reset and a logout bump it, so that every older
+session, and a replayed cookie, is no longer accepted.
 """
 
 from __future__ import annotations
@@ -12,8 +22,9 @@ import datetime as dt
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, CursorResult, DateTime, case, literal, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -63,6 +74,7 @@ class UserInfo:
     site_code: str | None
     language: str
     active: bool
+    session_version: int = 1
 
 
 def info(user: User) -> UserInfo:
@@ -74,7 +86,51 @@ def info(user: User) -> UserInfo:
         site_code=user.site.code if user.site is not None else None,
         language=user.language,
         active=user.active,
+        session_version=user.session_version,
     )
+
+
+def session_token(user: UserInfo) -> str:
+    """What a session or remember-me cookie stores for ``user``: ``"<id>:<version>"``."""
+    return f"{user.id}:{user.session_version}"
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a :func:`session_token` names, if its version is still current
+    (None for a malformed token, an unknown or inactive user, or an ended session)."""
+    user_id, sep, version = token.partition(":")
+    if not sep or not (user_id.isascii() and user_id.isdigit()):
+        return None
+    if not (version.isascii() and version.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(session: Session, user_id: int, *, actor: str | None = None) -> None:
+    """End every session of the user (all devices, remember-me cookies included) by
+    bumping the version their cookies carry; audited when ``actor`` is given."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    user = session.get(User, user_id)
+    if user is not None:
+        session.refresh(user)
+        if actor is not None:
+            audit.record(
+                session,
+                actor=actor,
+                action="update",
+                entity="user",
+                entity_code=user.username,
+                details={"sessions": "ended"},
+            )
+    session.flush()
 
 
 def throttle_delay_s(failed_logins: int) -> int:
@@ -175,6 +231,7 @@ def update_user(
         user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
         user.failed_logins = 0
         user.last_failed_at = None
+        user.session_version = User.session_version + 1  # type: ignore[assignment]
         changes["password"] = "changed"
     session.flush()
     session.refresh(user)
@@ -214,34 +271,63 @@ def set_language(session: Session, user_id: int, language: str) -> None:
         session.flush()
 
 
+def _may_try(now: dt.datetime) -> ColumnElement[bool]:
+    """SQL: the user is not throttled at ``now`` (the delay as a CASE over the count)."""
+    whens: list[tuple[ColumnElement[bool], Any]] = []
+    failures = FREE_ATTEMPTS
+    while throttle_delay_s(failures) < MAX_DELAY_S:
+        since = now - dt.timedelta(seconds=throttle_delay_s(failures))
+        whens.append((User.failed_logins == failures, literal(since, DateTime)))
+        failures += 1
+    longest = literal(now - dt.timedelta(seconds=MAX_DELAY_S), DateTime)
+    return or_(
+        User.failed_logins < FREE_ATTEMPTS,
+        User.last_failed_at.is_(None),
+        User.last_failed_at <= case(*whens, else_=longest),
+    )
+
+
 def authenticate(
     session: Session, username: str, password: str, *, now: dt.datetime | None = None
 ) -> User:
     """The active user with this username and password.
 
     Raises :class:`LoginThrottled` while the user must wait (the password is not even
-    checked) and :class:`InvalidCredentials` otherwise. Failures are counted on the user
-    (flushed; the caller commits even when this raises).
+    checked) and :class:`InvalidCredentials` otherwise. The attempt is counted as a
+    failure in one atomic, conditional UPDATE and **committed** before the password is
+    checked (so that the count holds across parallel requests and no lock is held while
+    hashing); a correct password then resets the count (flushed; the caller commits).
     """
     now = now or dt.datetime.now()
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         raise InvalidCredentials("wrong username or password")
-    delay = throttle_delay_s(user.failed_logins)
-    if delay and user.last_failed_at is not None:
-        wait = (user.last_failed_at + dt.timedelta(seconds=delay) - now).total_seconds()
-        if wait > 0:
-            log.warning("login throttled for %s (%d failures)", username, user.failed_logins)
-            raise LoginThrottled(math.ceil(wait))
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(User)
+            .where(User.id == user.id, _may_try(now))
+            .values(failed_logins=User.failed_logins + 1, last_failed_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    session.commit()
+    session.refresh(user)
+    if not claimed:
+        delay = throttle_delay_s(user.failed_logins)
+        last = user.last_failed_at or now
+        wait = (last + dt.timedelta(seconds=delay) - now).total_seconds()
+        log.warning("login throttled for user id %d (%d failures)", user.id, user.failed_logins)
+        raise LoginThrottled(max(1, math.ceil(wait)))
     if not check_password_hash(user.password_hash, password) or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        user.last_failed_at = now
-        session.flush()
-        log.info("failed login for %s (%d in a row)", username, user.failed_logins)
+        log.info("failed login for user id %d (%d in a row)", user.id, user.failed_logins)
         raise InvalidCredentials("wrong username or password")
-    if user.failed_logins:
-        user.failed_logins = 0
-        user.last_failed_at = None
-        session.flush()
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=0, last_failed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user)
     return user

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mealplan.config import Settings
 from mealplan.db.models import AuditEntry, Kitchen, Site
+from mealplan.db.session import session_factory
 from mealplan.errors import NotFoundError
 from mealplan.services import users
 
@@ -105,3 +109,71 @@ def test_update_role_and_site(session: Session, site: Site) -> None:
     user = users.update_user(session, "li", role="site_staff", site_code="S1", actor="admin")
     assert user.role == "site_staff" and user.site_id == site.id
     assert users.info(user).site_code == "S1"
+
+
+def test_parallel_wrong_passwords_are_all_counted(
+    settings: Settings, session: Session, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """39 wrong passwords at once: no failure is lost (the count is one atomic UPDATE
+    checked under the row lock), at most FREE_ATTEMPTS passwords are checked, and the
+    right password afterwards is throttled."""
+    users.create_user(session, "li", "right-pass", "manager", actor="t")
+    session.commit()
+    checked: list[str] = []
+    real_check = users.check_password_hash
+
+    def slow_check(pwhash: str, password: str) -> bool:
+        checked.append(password)
+        time.sleep(0.05)  # widen the window between reading the count and writing it
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(users, "check_password_hash", slow_check)
+    factory = session_factory(settings)
+
+    def attempt(password: str) -> str:
+        s = factory()
+        try:
+            users.authenticate(s, "li", password)
+            s.commit()
+            return "ok"
+        except users.LoginThrottled:
+            return "throttled"
+        except users.InvalidCredentials:
+            return "invalid"
+        finally:
+            s.close()
+
+    with ThreadPoolExecutor(max_workers=13) as pool:
+        outcomes = list(pool.map(attempt, ["wrong"] * 39))
+    assert outcomes.count("invalid") == users.FREE_ATTEMPTS
+    assert outcomes.count("throttled") == 39 - users.FREE_ATTEMPTS
+    assert len(checked) == users.FREE_ATTEMPTS
+    assert attempt("right-pass") == "throttled"
+    session.expire_all()
+    assert users.get_by_username(session, "li").failed_logins == users.FREE_ATTEMPTS
+
+
+def test_password_reset_and_end_sessions_bump_the_session_version(
+    session: Session, site: Site
+) -> None:
+    """A password reset and end_sessions each make the old session token invalid."""
+    user = users.create_user(session, "li", "right-pass", "manager", actor="t")
+    token = users.session_token(users.info(user))
+    assert users.user_for_token(session, token) is user
+    users.update_user(session, "li", password="new-password", actor="admin")
+    assert users.user_for_token(session, token) is None
+    token = users.session_token(users.info(user))
+    assert users.user_for_token(session, token) is user
+    users.end_sessions(session, user.id, actor="admin")
+    assert users.user_for_token(session, token) is None
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "user").order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry is not None and entry.details == {"sessions": "ended"}
+
+
+@pytest.mark.parametrize("token", ["1", "1:", ":1", "x:1", "1:x", "1:²", "²:1", "1:1:1", ""])
+def test_malformed_session_tokens_are_refused(session: Session, site: Site, token: str) -> None:
+    """Only ``<id>:<version>`` in ASCII digits names a user."""
+    users.create_user(session, "li", "right-pass", "manager", actor="t")
+    assert users.user_for_token(session, token) is None
