@@ -3,7 +3,8 @@
 Entry point: :func:`solve_menu`. Pure functions over plain data (stdlib + PuLP).
 """
 
-from solvers.menu.model import (
+from solvers.menu.solve import solve_menu
+from solvers.menu.types import (
     BOUND_KEYS,
     CATEGORIES,
     NUTRIENT_KEYS,
@@ -22,7 +23,6 @@ from solvers.menu.model import (
     PlannedMeal,
     Shortfall,
 )
-from solvers.menu.solve import solve_menu
 from solvers.status import SolveStatus
 
 __all__ = [

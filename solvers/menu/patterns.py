@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solvers.menu import rules
-from solvers.menu.model import (
+from solvers.menu.types import (
     NUTRIENT_KEYS,
     RATIO_SOURCES,
     DietProfile,

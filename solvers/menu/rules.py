@@ -20,7 +20,7 @@ from typing import Any
 
 import pulp
 
-from solvers.menu.model import RATIO_SOURCES, DietProfile, Dish, FoodGroupRule, NutrientBound
+from solvers.menu.types import RATIO_SOURCES, DietProfile, Dish, FoodGroupRule, NutrientBound
 
 # --------------------------------------------------------------------------------------
 # Exclusions: (dish, profile) -> True when the dish may be served to the profile.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from solvers.menu.model import (
+from solvers.menu.types import (
     STANDARD_STRUCTURE,
     DietProfile,
     Dish,

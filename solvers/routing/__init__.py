@@ -4,7 +4,8 @@ Entry point: :func:`solve_routes` (``RoutingProblem`` + ``RoutingParams`` ->
 ``RoutingResult``). Travel matrices come from :mod:`solvers.travel`.
 """
 
-from solvers.routing.model import (
+from solvers.routing.solve import solve_routes
+from solvers.routing.types import (
     DAY_MINUTES,
     DEFAULT_HOLD_LIMITS,
     DropReason,
@@ -25,7 +26,6 @@ from solvers.routing.model import (
     Visit,
     default_hold_limit,
 )
-from solvers.routing.solve import solve_routes
 from solvers.status import SolveStatus
 
 __all__ = [

@@ -40,8 +40,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from solvers.routing.model import DAY_MINUTES
 from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, RoutedTrip, TripSpec
+from solvers.routing.types import DAY_MINUTES
 from solvers.status import SolveStatus
 
 logger = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from solvers.routing.model import RoutingParams
 from solvers.routing.specs import ModelOutput, ModelSpec, RoutedTrip
+from solvers.routing.types import RoutingParams
 from solvers.status import SolveStatus
 
 logger = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ import warnings
 from importlib import metadata
 from typing import Any
 
-from solvers.routing.model import RoutingProblem
 from solvers.routing.specs import ModelSpec
+from solvers.routing.types import RoutingProblem
 
 logger = logging.getLogger(__name__)
 

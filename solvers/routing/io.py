@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from solvers.routing.model import Kitchen, RoutingProblem, Stop, StopKind, TravelMatrix, Vehicle
+from solvers.routing.types import Kitchen, RoutingProblem, Stop, StopKind, TravelMatrix, Vehicle
 
 FORMAT = "mealplan-routing-problem/1"
 

@@ -19,12 +19,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from solvers.routing.model import DropReason, RoutingProblem, Stop, Unserved, Vehicle
+from solvers.clock import hhmm
 from solvers.routing.specs import Chunk
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+from solvers.routing.types import DropReason, RoutingProblem, Stop, Unserved, Vehicle
 
 
 def _even_parts(total: int, parts: int) -> list[int]:
@@ -187,12 +184,12 @@ def precheck(
         if not any(t.fits_window for t in trips):
             if earliest.arrival <= s.window[1]:
                 why = (
-                    f"no vehicle can serve it at {_hhmm(earliest.arrival)} and be back "
+                    f"no vehicle can serve it at {hhmm(earliest.arrival)} and be back "
                     "before its shift ends"
                 )
             else:
                 why = (
-                    f"the earliest possible arrival is {_hhmm(earliest.arrival)} "
+                    f"the earliest possible arrival is {hhmm(earliest.arrival)} "
                     f"(vehicle {earliest.vehicle.id})"
                 )
             unserved.append(
@@ -201,8 +198,8 @@ def precheck(
                     DropReason.TIME_WINDOW,
                     ch.hot,
                     ch.cold,
-                    f"{s.label} must be served between {_hhmm(s.window[0])} and "
-                    f"{_hhmm(s.window[1])}, but {why}",
+                    f"{s.label} must be served between {hhmm(s.window[0])} and "
+                    f"{hhmm(s.window[1])}, but {why}",
                 )
             )
             continue
@@ -213,7 +210,7 @@ def precheck(
                 ch.hot,
                 ch.cold,
                 f"{s.label}: no vehicle both arrives within its window "
-                f"{_hhmm(s.window[0])}-{_hhmm(s.window[1])} and within {s.hold_limit} min of the "
+                f"{hhmm(s.window[0])}-{hhmm(s.window[1])} and within {s.hold_limit} min of the "
                 "food being ready",
             )
         )

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field, replace
 
 from solvers.routing import engine, hgs
 from solvers.routing.construct import Plan, first_plan, improve, plan_cost, plan_from_routes
-from solvers.routing.model import (
+from solvers.routing.prechecks import precheck, split_stops
+from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, TripSpec
+from solvers.routing.types import (
     DropReason,
     Objective,
     RoutingParams,
@@ -37,8 +39,6 @@ from solvers.routing.model import (
     VehicleRoute,
     Visit,
 )
-from solvers.routing.prechecks import precheck, split_stops
-from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, TripSpec
 from solvers.status import SolveStatus
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solvers.routing.model import Stop, TravelMatrix, Vehicle
+from solvers.routing.types import Stop, TravelMatrix, Vehicle
 from solvers.status import SolveStatus
 
 

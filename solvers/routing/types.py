@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from solvers.clock import MINUTES_PER_DAY, hhmm
 from solvers.status import SolveStatus
 
-DAY_MINUTES = 24 * 60
+DAY_MINUTES = MINUTES_PER_DAY
 """Default horizon: one day in minutes."""
 
 
@@ -664,16 +665,12 @@ class RoutingResult:
             lines.append(self.message)
         for r in self.routes:
             for t in r.trips:
-                stops = " ".join(f"{v.stop_id}@{_hhmm(v.arrival)}" for v in t.visits)
+                stops = " ".join(f"{v.stop_id}@{hhmm(v.arrival)}" for v in t.visits)
                 lines.append(
                     f"  {r.vehicle_id} trip {t.index + 1}: {t.kitchen} "
-                    f"{_hhmm(t.depart)} -> {stops} -> {_hhmm(t.return_at)} "
+                    f"{hhmm(t.depart)} -> {stops} -> {hhmm(t.return_at)} "
                     f"({t.hot} hot, {t.metres / 1000:.1f} km)"
                 )
         for u in self.unserved:
             lines.append(f"  unserved {u.stop_id} [{u.reason.value}]: {u.message}")
         return "\n".join(lines)
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"

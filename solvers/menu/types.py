@@ -15,26 +15,6 @@ from datetime import date
 
 from solvers.status import SolveStatus
 
-__all__ = [
-    "BOUND_KEYS",
-    "CATEGORIES",
-    "NUTRIENT_KEYS",
-    "RATIO_KEYS",
-    "SERVICES",
-    "STANDARD_STRUCTURE",
-    "Dish",
-    "DietProfile",
-    "Explanation",
-    "FoodGroupRule",
-    "MealStructure",
-    "MenuParams",
-    "MenuProblem",
-    "MenuResult",
-    "NutrientBound",
-    "PlannedMeal",
-    "Shortfall",
-]
-
 NUTRIENT_KEYS: tuple[str, ...] = (
     "energy_kcal",
     "protein_g",
@@ -380,6 +360,14 @@ class MenuProblem:
                 raise _fail("MenuProblem", "services", service, f"must be in {SERVICES}")
         _check_weight("MenuProblem", "rating_reward_fen", self.rating_reward_fen)
         _check_weight("MenuProblem", "share_reward_fen", self.share_reward_fen)
+
+    def served(self, profile: DietProfile) -> tuple[str, ...]:
+        """Services of the problem the profile is served, in the problem's order."""
+        return tuple(s for s in self.services if s in profile.services)
+
+    def penalty_scale(self, profile: DietProfile) -> float:
+        """Multiplier of a profile's soft penalties: its headcount when counted per diner."""
+        return profile.cost_weight if self.penalty_per_diner else 1.0
 
 
 BACKENDS: tuple[str, ...] = ("highs", "cbc")

@@ -1,0 +1,164 @@
+"""MIP backends: HiGHS (through highspy) and CBC, mapped onto :class:`SolveStatus`."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pulp
+
+from solvers.menu.types import Explanation, MenuParams
+from solvers.status import SolveStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What one MIP solve gave: status, objective and dual bound in fen, notes."""
+
+    status: SolveStatus
+    objective: float | None = None
+    bound: float | None = None
+    notes: list[Explanation] = field(default_factory=list)
+
+
+def pick_backend(wanted: str) -> str:
+    """The backend to use: ``wanted``, or CBC when HiGHS is wanted but highspy is missing."""
+    if wanted == "highs" and not pulp.HiGHS(msg=False).available():
+        log.warning("highspy is not installed: falling back to CBC")
+        return "cbc"
+    return wanted
+
+
+def _cbc_path() -> str:
+    found = shutil.which("cbc")
+    return found if found else str(pulp.PULP_CBC_CMD.pulp_cbc_path)
+
+
+def run(
+    prob: pulp.LpProblem,
+    params: MenuParams,
+    backend: str,
+    time_limit: float,
+    gap: float | None = None,
+) -> Outcome:
+    """Solve ``prob`` with a backend and time limit (and optionally another gap); never raises."""
+    if gap is not None:
+        params = dataclasses.replace(params, mip_rel_gap=gap)
+    try:
+        if backend == "highs":
+            return _run_highs(prob, params, time_limit)
+        return _run_cbc(prob, params, time_limit)
+    except pulp.PulpSolverError as exc:
+        log.error("solver failed: %s", exc)
+        return Outcome(SolveStatus.ERROR, notes=[Explanation("solver", str(exc))])
+
+
+@contextlib.contextmanager
+def _native_stdout_to_stderr() -> Iterator[None]:
+    """HiGHS prints its banner from C on standard output whatever its options say; send
+    native standard output to standard error meanwhile, so that a command's output
+    (JSON, tables) stays clean."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real file descriptor (embedded, some test runners)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Outcome:
+    import highspy
+
+    solver = pulp.HiGHS(
+        msg=params.msg,
+        timeLimit=time_limit,
+        gapRel=params.mip_rel_gap,
+        threads=params.threads,
+        random_seed=params.seed,
+    )
+    with _native_stdout_to_stderr():
+        prob.solve(solver)
+    h = prob.solverModel
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if ms == highspy.HighsModelStatus.kOptimal:
+        status = SolveStatus.OPTIMAL
+    elif ms in (
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return Outcome(SolveStatus.INFEASIBLE)
+    elif has_primal:
+        status = SolveStatus.FEASIBLE
+    elif ms in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
+        return Outcome(SolveStatus.NO_SOLUTION)
+    else:
+        msg = f"HiGHS stopped with {h.modelStatusToString(ms)}"
+        return Outcome(SolveStatus.ERROR, notes=[Explanation("solver", msg)])
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound)
+    if status == SolveStatus.OPTIMAL and not abs(bound) < 1e30:
+        bound = objective
+    return Outcome(status, objective, min(bound, objective))
+
+
+_CBC_FIELDS = {
+    "objective": re.compile(r"^Objective value:\s+(\S+)", re.M),
+    "bound": re.compile(r"^Lower bound:\s+(\S+)", re.M),
+}
+
+
+def _run_cbc(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Outcome:
+    fd, log_path = tempfile.mkstemp(prefix="menu_cbc_", suffix=".log")
+    os.close(fd)
+    try:
+        solver = pulp.COIN_CMD(
+            path=_cbc_path(),
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=params.mip_rel_gap,
+            threads=params.threads,
+            options=[f"randomCbcSeed {params.seed + 1}"],
+            logPath=log_path,
+        )
+        prob.solve(solver)
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    finally:
+        os.unlink(log_path)
+    if params.msg:
+        log.info("CBC log:\n%s", text)
+    if "Result - Problem proven infeasible" in text or prob.sol_status == -1:
+        return Outcome(SolveStatus.INFEASIBLE)
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        if "Stopped on time" in text or "Stopped on" in text:
+            return Outcome(SolveStatus.NO_SOLUTION)
+        return Outcome(SolveStatus.ERROR, notes=[Explanation("solver", "CBC failed")])
+    optimal = "Result - Optimal solution found" in text
+    objective = float(pulp.value(prob.objective) or 0.0)
+    bound: float | None = objective if optimal else None
+    found = _CBC_FIELDS["bound"].search(text)
+    if found and not optimal:
+        try:
+            bound = min(objective, float(found.group(1)))
+        except ValueError:
+            bound = None
+    status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
+    return Outcome(status, objective, bound)
