@@ -83,20 +83,22 @@ def stop_kitchens(
 ) -> tuple[dict[int, str], dict[int, str]]:
     """The kitchen code serving each site and each home client: ``(by site id, by client
     id)``."""
-    sites = dict(
-        session.execute(
+    sites = {
+        site_id: code
+        for site_id, code in session.execute(
             select(Site.id, Kitchen.code)
             .join(Kitchen, Site.kitchen_id == Kitchen.id)
             .where(Site.id.in_(sorted(set(site_ids))))
-        ).tuples()
-    )
-    clients = dict(
-        session.execute(
+        )
+    }
+    clients = {
+        client_id: code
+        for client_id, code in session.execute(
             select(Client.id, Kitchen.code)
             .join(Kitchen, Client.kitchen_id == Kitchen.id)
             .where(Client.id.in_(sorted(set(client_ids))))
-        ).tuples()
-    )
+        )
+    }
     return sites, clients
 
 

@@ -4,7 +4,7 @@ sheets and the panel's trip pages."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -120,12 +120,23 @@ def trip_sheet(session: Session, trip_id: int, planning: PlanningSettings) -> Ro
     )
 
 
+def sheets_of(
+    session: Session,
+    routes: Sequence[Route],
+    date: dt.date,
+    service: str,
+    planning: PlanningSettings,
+) -> list[RouteSheet]:
+    """Every trip's route sheet of ``routes`` (loaded by
+    :func:`~mealplan.planning.routes.stored_routes`), route by route."""
+    codes = {p for r in routes for t in r.trips for s in t.stops for p in meals_of(s.meals)}
+    facts = profile_facts(session, date, service, codes)
+    return [route_sheet(r, t, facts, planning) for r in routes for t in r.trips]
+
+
 def day_sheets(
     session: Session, date: dt.date, service: str, planning: PlanningSettings
 ) -> list[RouteSheet]:
     """Every trip's route sheet of the date and service, by kitchen code, vehicle code and
     trip."""
-    routes = stored_routes(session, date, service)
-    codes = {p for r in routes for t in r.trips for s in t.stops for p in meals_of(s.meals)}
-    facts = profile_facts(session, date, service, codes)
-    return [route_sheet(r, t, facts, planning) for r in routes for t in r.trips]
+    return sheets_of(session, stored_routes(session, date, service), date, service, planning)

@@ -569,11 +569,12 @@ def routes_json(
                 "trips": trips,
             }
         )
-    site_codes = dict(session.execute(select(Site.id, Site.code)).tuples())
+    site_codes = {i: c for i, c in session.execute(select(Site.id, Site.code))}
     client_ids = sorted({u.client_id for u in unserved if u.client_id is not None})
-    client_codes = dict(
-        session.execute(select(Client.id, Client.code).where(Client.id.in_(client_ids))).tuples()
-    )
+    client_codes = {
+        i: c
+        for i, c in session.execute(select(Client.id, Client.code).where(Client.id.in_(client_ids)))
+    }
     out_unserved = [
         {
             "stop": (

@@ -36,6 +36,7 @@ from mealplan.db.models import PlanRun
 from mealplan.db.session import session_factory
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
+from mealplan.planning.daily import FILES
 from mealplan.planning.runs import read_progress
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,7 @@ ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed")
 
 #: Documents of a daily run, in the order the panel lists them (key -> default file).
-DAILY_FILES: dict[str, str] = {
-    "route_sheets": "route_sheets.pdf",
-    "production": "production.pdf",
-    "purchase_pdf": "purchase.pdf",
-    "purchase_xlsx": "purchase.xlsx",
-    "labels": "labels.pdf",
-    "plan_json": "plan.json",
-}
+DAILY_FILES: dict[str, str] = dict(FILES)
 
 #: A queued job that has not started after this long is treated as lost.
 QUEUED_TIMEOUT = dt.timedelta(minutes=10)

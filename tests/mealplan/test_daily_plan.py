@@ -192,7 +192,7 @@ def test_failed_run_leaves_the_previous_plan_intact(kitchen_world: Settings, tmp
     def boom(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("printer on fire")
 
-    monkeypatch.setattr(daily, "html_to_pdf_many", boom)
+    monkeypatch.setattr(daily.stages, "html_to_pdf_many", boom)
     with pytest.raises(RuntimeError):
         run_daily_plan(kitchen_world, DAY, out_dir=out, seed=6)
     assert (out / "plan.json").read_text("utf-8") == before

@@ -1,0 +1,688 @@
+"""The stages of the daily plan, each a function from typed inputs to a frozen result:
+
+    demand -> menus -> production -> routes -> waves -> purchase -> documents -> store
+
+Demand, menus and routes read and write the database (through :mod:`mealplan.planning.
+adapters` for every row they convert); production, waves, purchase and the documents'
+view models are pure; rendering and storing write the files.
+
+What is made per kitchen is made per kitchen: each kitchen with meals to cook gets its own
+production lines, cooking waves (numbered per kitchen), retention samples, purchase list,
+box labels and route sheets, each document headed with its own kitchen. With more than one
+kitchen, each kitchen's documents are separate files named with its code
+(:func:`file_key`, :func:`file_name`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mealplan.config import PlanningSettings, Settings
+from mealplan.documents import (
+    LabelSheet,
+    ProductionSheet,
+    PurchaseListSheet,
+    RouteSheet,
+    labels_for_route,
+    purchase_list_xlsx,
+    render_html,
+)
+from mealplan.documents.render import html_to_pdf_many
+from mealplan.domain import production as prod
+from mealplan.domain.clock import hhmm
+from mealplan.errors import MealplanError
+from mealplan.planning.adapters import (
+    KitchenFacts,
+    ProfileFacts,
+    departures_by_kitchen,
+    load_kitchens,
+    load_production_dishes,
+    profile_facts,
+    stop_kitchens,
+)
+from mealplan.planning.demand import DayDemand, day_demand, store_forecasts
+from mealplan.planning.menus import plan_menus, stored_meals
+from mealplan.planning.route_sheets import sheets_of
+from mealplan.planning.routes import (
+    RoutesObjective,
+    RoutesPlan,
+    plan_routes,
+    routes_json,
+    routes_objective,
+    stored_routes,
+    stored_unserved,
+)
+
+log = logging.getLogger(__name__)
+
+#: The documents of a daily plan (key -> file name); with more than one kitchen each
+#: kitchen's documents are named by :func:`file_key` and :func:`file_name`.
+FILES = {
+    "route_sheets": "route_sheets.pdf",
+    "production": "production.pdf",
+    "purchase_pdf": "purchase.pdf",
+    "purchase_xlsx": "purchase.xlsx",
+    "labels": "labels.pdf",
+    "plan_json": "plan.json",
+}
+
+#: When no wave cooks a dish (its meals could not be routed) and the kitchen has no stop
+#: window either, its batch is timed to finish at this minute.
+DEFAULT_FINISH_MIN = 11 * 60 - 30
+
+
+def file_key(key: str, kitchen: str | None) -> str:
+    """The ``files`` key of a document: ``production``, or ``production@K02`` for kitchen
+    K02's when the plan has several kitchens."""
+    return key if kitchen is None else f"{key}@{kitchen}"
+
+
+def file_name(key: str, kitchen: str | None) -> str:
+    """The file of a document: ``production.pdf``, or ``production-K02.pdf`` (the code
+    reduced to letters, digits, ``_`` and ``-``)."""
+    name = FILES[key]
+    if kitchen is None:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}-{re.sub(r'[^A-Za-z0-9_-]', '_', kitchen)}{dot}{suffix}"
+
+
+def wave_label(kitchen: str, number: int, several: bool) -> str:
+    """A cooking wave as warnings name it: ``2``, or ``K02-2`` with several kitchens."""
+    return f"{kitchen}-{number}" if several else str(number)
+
+
+@dataclass(frozen=True)
+class DayRequest:
+    """What the daily plan was asked for."""
+
+    date: dt.date
+    service: str
+    seed: int | None = None
+    lang: str = "zh"
+    routing_time_limit_s: float | None = None
+
+
+# --------------------------------------------------------------------------- 1. demand
+
+
+@dataclass(frozen=True)
+class KitchenDemand:
+    """The meals one kitchen cooks: per profile, over its sites and home clients."""
+
+    kitchen: KitchenFacts
+    meals: Mapping[str, int]
+    forecast_sites: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.meals.values())
+
+
+@dataclass(frozen=True)
+class DemandStage:
+    """The day's headcounts (reported, forecast, subscribed) and their kitchens."""
+
+    demand: DayDemand
+    kitchens: tuple[KitchenDemand, ...]
+    kitchen_of_site: Mapping[int, str]
+    kitchen_of_client: Mapping[int, str]
+    warnings: tuple[str, ...] = ()  # as the demand left them (routing adds its own later)
+
+    @property
+    def meals_by_profile(self) -> dict[str, int]:
+        return self.demand.meals_by_profile()
+
+
+def split_by_kitchen(
+    demand: DayDemand,
+    kitchens: Mapping[str, KitchenFacts],
+    kitchen_of_site: Mapping[int, str],
+    kitchen_of_client: Mapping[int, str],
+) -> tuple[KitchenDemand, ...]:
+    """The day's meals per kitchen (kitchens with at least one meal, by code)."""
+    meals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    forecast: dict[str, list[str]] = defaultdict(list)
+    for site in demand.sites:
+        code = kitchen_of_site[site.site_id]
+        for profile, n in site.meals.items():
+            meals[code][profile] += n
+        if site.source == "forecast":
+            forecast[code].append(site.site_code)
+    for home in demand.homes:
+        meals[kitchen_of_client[home.client_id]][home.profile] += 1
+    return tuple(
+        KitchenDemand(
+            kitchens[code],
+            {p: n for p, n in sorted(meals[code].items()) if n},
+            tuple(forecast[code]),
+        )
+        for code in sorted(meals)
+        if any(meals[code].values())
+    )
+
+
+def demand_stage(session: Session, request: DayRequest, planning: PlanningSettings) -> DemandStage:
+    """Headcounts of the day, missing reports forecast and stored, split by kitchen.
+
+    Raises:
+        MealplanError: no meals are ordered or forecast.
+    """
+    demand = day_demand(
+        session, request.date, request.service, forecast_weeks=planning.forecast_weeks
+    )
+    store_forecasts(session, demand)
+    if not demand.meals_by_profile():
+        raise MealplanError(
+            f"no meals are ordered or forecast for {request.date} {request.service}"
+        )
+    by_site, by_client = stop_kitchens(
+        session, (s.site_id for s in demand.sites), (h.client_id for h in demand.homes)
+    )
+    kitchens = split_by_kitchen(demand, load_kitchens(session), by_site, by_client)
+    return DemandStage(demand, kitchens, by_site, by_client, tuple(demand.warnings))
+
+
+# --------------------------------------------------------------------------- 2. menus
+
+
+@dataclass(frozen=True)
+class MenusStage:
+    """The day's menu per diet profile, the profiles' and dishes' facts."""
+
+    menus: Mapping[str, tuple[str, ...]]  # profile -> dish codes
+    profiles: Mapping[str, ProfileFacts]
+    dishes: Mapping[str, prod.ProductionDish]
+    unplanned: tuple[str, ...]  # profiles with meals and no menu
+    warnings: tuple[str, ...] = ()
+
+
+def menus_stage(
+    session: Session, request: DayRequest, planning: PlanningSettings, demand: DemandStage
+) -> MenusStage:
+    """The stored menus of the day; the week is planned first for profiles without one."""
+    date, service = request.date, request.service
+    meals = demand.meals_by_profile
+    warnings: list[str] = []
+    have = {m.profile for m in stored_meals(session, date, 1, [service])}
+    missing = sorted(set(meals) - have)
+    if missing:
+        week_start = date - dt.timedelta(days=date.weekday())
+        log.info("planning the week of %s for %s", week_start, ", ".join(missing))
+        menu_plan = plan_menus(session, week_start, 7, [service], planning, profiles=missing)
+        warnings.extend(menu_plan.warnings)
+    menus = {m.profile: m.dishes for m in stored_meals(session, date, 1, [service])}
+    unplanned = tuple(sorted(set(meals) - set(menus)))
+    warnings += [
+        f"profile {code}: no menu for {date} ({meals[code]} meals): see the menu plan's explanation"
+        for code in unplanned
+    ]
+    return MenusStage(
+        menus=dict(sorted(menus.items())),
+        profiles=profile_facts(session, date, service, menus),
+        dishes=load_production_dishes(session, (c for d in menus.values() for c in d)),
+        unplanned=unplanned,
+        warnings=tuple(warnings),
+    )
+
+
+# --------------------------------------------------------------------------- 3. production
+
+
+@dataclass(frozen=True)
+class KitchenProduction:
+    """What one kitchen cooks: its meals per profile and its production lines."""
+
+    kitchen: KitchenFacts
+    meals: tuple[prod.ProfileMeal, ...]
+    lines: tuple[prod.ProductionLine, ...]
+    forecast_sites: tuple[str, ...] = ()
+
+    @property
+    def portions(self) -> int:
+        return sum(line.portions for line in self.lines)
+
+
+@dataclass(frozen=True)
+class ProductionStage:
+    """The day's production lines, and each kitchen's (which add up to the day's)."""
+
+    meals: tuple[prod.ProfileMeal, ...]
+    lines: tuple[prod.ProductionLine, ...]
+    kitchens: tuple[KitchenProduction, ...]
+    dishes: Mapping[str, prod.ProductionDish]
+
+    @property
+    def several(self) -> bool:
+        """More than one kitchen cooks today."""
+        return len(self.kitchens) > 1
+
+
+def profile_meals(
+    service: str, meals: Mapping[str, int], menus: MenusStage
+) -> tuple[prod.ProfileMeal, ...]:
+    """The meals per profile with a menu, as production counts them."""
+    out = []
+    for code in sorted(menus.menus):
+        if not meals.get(code):
+            continue
+        facts = menus.profiles.get(code) or ProfileFacts.unknown(code)
+        out.append(
+            prod.ProfileMeal(
+                service=service,
+                profile=code,
+                dishes=menus.menus[code],
+                portions=meals[code],
+                halal=facts.halal,
+                name_zh=facts.name_zh,
+                name_en=facts.name_en,
+            )
+        )
+    return tuple(out)
+
+
+def production_stage(service: str, demand: DemandStage, menus: MenusStage) -> ProductionStage:
+    """Portions per dish and variant for the day and for each kitchen."""
+    day_meals = profile_meals(service, demand.meals_by_profile, menus)
+    kitchens = []
+    for kd in demand.kitchens:
+        meals = profile_meals(service, kd.meals, menus)
+        lines = prod.production_lines(meals, menus.dishes)
+        kitchens.append(KitchenProduction(kd.kitchen, meals, tuple(lines), kd.forecast_sites))
+    return ProductionStage(
+        day_meals,
+        tuple(prod.production_lines(day_meals, menus.dishes)),
+        tuple(kitchens),
+        menus.dishes,
+    )
+
+
+# --------------------------------------------------------------------------- 4. routes
+
+
+@dataclass(frozen=True)
+class RoutesStage:
+    """The stored routes: their figures, JSON, departures and route sheets per kitchen."""
+
+    plan: RoutesPlan
+    objective: RoutesObjective
+    document: Mapping[str, Any]  # the routes JSON (plan.json's routing keys)
+    departures: Mapping[str, tuple[prod.Departure, ...]]  # per kitchen code
+    earliest_window_min: Mapping[str, int]  # per kitchen code
+    sheets: tuple[RouteSheet, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Every kitchen was routed and at least one meal is delivered."""
+        return self.plan.has_plan and self.objective.meals_delivered > 0
+
+
+def routes_stage(
+    session: Session, settings: Settings, request: DayRequest, demand: DemandStage
+) -> RoutesStage:
+    """Plan and store the routes, then read them back as departures and route sheets."""
+    date, service = request.date, request.service
+    plan = plan_routes(
+        session,
+        date,
+        service,
+        settings,
+        demand=demand.demand,
+        time_limit_s=request.routing_time_limit_s,
+        seed=request.seed,
+    )
+    routes = stored_routes(session, date, service)
+    unserved = stored_unserved(session, date, service)
+    earliest = {
+        kp.kitchen.code: min(s.window[0] for s in kp.stops.values())
+        for kp, _ in plan.results
+        if kp.stops
+    }
+    return RoutesStage(
+        plan=plan,
+        objective=routes_objective(routes, unserved),
+        document=routes_json(
+            session, date, service, settings.planning, routes=routes, unserved=unserved
+        ),
+        departures=departures_by_kitchen(routes),
+        earliest_window_min=earliest,
+        sheets=tuple(sheets_of(session, routes, date, service, settings.planning)),
+        warnings=tuple(plan.warnings),
+    )
+
+
+# --------------------------------------------------------------------------- 5. waves
+
+
+@dataclass(frozen=True)
+class KitchenWaves:
+    """One kitchen's cooking waves (numbered from 1) and retention samples."""
+
+    kitchen: str
+    waves: tuple[prod.CookingWave, ...]
+    samples: tuple[prod.RetentionSample, ...]
+
+
+@dataclass(frozen=True)
+class WavesStage:
+    kitchens: tuple[KitchenWaves, ...]
+    warnings: tuple[str, ...] = ()
+
+    def of(self, kitchen: str) -> KitchenWaves:
+        return next(k for k in self.kitchens if k.kitchen == kitchen)
+
+    @property
+    def count(self) -> int:
+        return sum(len(k.waves) for k in self.kitchens)
+
+
+def waves_stage(
+    service: str,
+    hold_limit_minutes: int,
+    production: ProductionStage,
+    departures: Mapping[str, Sequence[prod.Departure]],
+    earliest_window_min: Mapping[str, int],
+) -> WavesStage:
+    """Each kitchen's cooking waves timed to its own vehicles' departures, and its
+    retention samples. Dishes no wave cooks (their meals could not be routed) are still
+    cooked and sampled: timed to the kitchen's first wave, or half an hour before its
+    earliest delivery window. Meals of profiles without a menu are left out of the waves
+    (the menus stage has warned about them)."""
+    out = []
+    warnings = []
+    for kp in production.kitchens:
+        k = kp.kitchen
+        with_menu = {m.profile for m in kp.meals}
+        deps = [
+            prod.Departure(
+                d.trip,
+                d.vehicle,
+                d.depart_min,
+                {p: n for p, n in d.meals.items() if p in with_menu},
+                d.last_arrival_min,
+            )
+            for d in departures.get(k.code, ())
+        ]
+        waves = prod.cooking_waves(
+            deps,
+            kp.meals,
+            production.dishes,
+            cooking_minutes=k.cooking_minutes,
+            packing_minutes=k.packing_minutes,
+            loading_minutes=k.loading_minutes,
+            hold_limit_minutes=hold_limit_minutes,
+            service=service,
+        )
+        for wave in waves:
+            if not wave.within_hold:
+                label = wave_label(k.code, wave.number, production.several)
+                warnings.append(f"cooking wave {label}: the last arrival is after the eat-by time")
+        earliest = earliest_window_min.get(k.code, DEFAULT_FINISH_MIN + 30)
+        finish = min((w.finish_min for w in waves), default=earliest - 30)
+        samples = prod.retention_samples(kp.lines, waves=waves, finish_min=finish)
+        out.append(KitchenWaves(k.code, tuple(waves), tuple(samples)))
+    return WavesStage(tuple(out), tuple(warnings))
+
+
+# --------------------------------------------------------------------------- 6. purchase
+
+
+@dataclass(frozen=True)
+class KitchenPurchase:
+    """What one kitchen buys for its production lines."""
+
+    kitchen: str
+    lines: tuple[prod.PurchaseLine, ...]
+
+    @property
+    def cost_fen(self) -> int:
+        return sum(p.cost_fen for p in self.lines)
+
+
+@dataclass(frozen=True)
+class PurchaseStage:
+    kitchens: tuple[KitchenPurchase, ...]
+    waste_allowance: float
+
+    def of(self, kitchen: str) -> KitchenPurchase:
+        return next(k for k in self.kitchens if k.kitchen == kitchen)
+
+    @property
+    def cost_fen(self) -> int:
+        """What the day's purchases cost: the sum of the kitchens' lists."""
+        return sum(k.cost_fen for k in self.kitchens)
+
+
+def ingredient_codes(production: ProductionStage) -> set[str]:
+    """The ingredients of the day's dishes (what purchasing needs to know about)."""
+    return {code for d in production.dishes.values() for code, _ in d.recipe}
+
+
+def purchase_stage(
+    production: ProductionStage,
+    ingredients: Mapping[str, prod.IngredientInfo],
+    waste_allowance: float,
+) -> PurchaseStage:
+    """Each kitchen's purchase list for its own production lines."""
+    recipes = prod.recipes_of(production.dishes.values())
+    return PurchaseStage(
+        tuple(
+            KitchenPurchase(
+                kp.kitchen.code,
+                tuple(prod.purchase_list(kp.lines, recipes, ingredients, waste_allowance)),
+            )
+            for kp in production.kitchens
+        ),
+        waste_allowance,
+    )
+
+
+# --------------------------------------------------------------------------- 7. documents
+
+
+@dataclass(frozen=True)
+class KitchenDocuments:
+    """One kitchen's printed documents as view models, each headed with the kitchen."""
+
+    kitchen: KitchenFacts
+    production: ProductionSheet
+    purchase: PurchaseListSheet
+    route_sheets: tuple[RouteSheet, ...]
+    labels: LabelSheet | None  # None: no trip, no label
+
+
+def kitchen_documents(
+    request: DayRequest,
+    production: ProductionStage,
+    waves: WavesStage,
+    purchase: PurchaseStage,
+    sheets: Sequence[RouteSheet],
+) -> tuple[KitchenDocuments, ...]:
+    """The view models of every kitchen's documents (pure)."""
+    date, service = request.date, request.service
+    out = []
+    for kp in production.kitchens:
+        info = kp.kitchen.info
+        kw = waves.of(kp.kitchen.code)
+        own = tuple(s for s in sheets if s.kitchen.code == info.code)
+        labels = [
+            label for sheet in own for label in labels_for_route(sheet, cooked_min=sheet.ready_min)
+        ]
+        out.append(
+            KitchenDocuments(
+                kitchen=kp.kitchen,
+                production=ProductionSheet(
+                    date=date,
+                    kitchen=info,
+                    lines=kp.lines,
+                    waves=kw.waves,
+                    samples=kw.samples,
+                    profile_totals=tuple(prod.profile_totals(kp.meals)),
+                    service=service,
+                    notes=tuple(f"预测 forecast: {code}" for code in kp.forecast_sites),
+                ),
+                purchase=PurchaseListSheet(
+                    date=date,
+                    kitchen=info,
+                    lines=purchase.of(kp.kitchen.code).lines,
+                    waste_allowance=purchase.waste_allowance,
+                    service=service,
+                ),
+                route_sheets=own,
+                labels=(
+                    LabelSheet(date=date, service=service, kitchen=info, labels=tuple(labels))
+                    if own
+                    else None
+                ),
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A rendered document: its ``files`` key, file name and bytes."""
+
+    key: str
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class DocumentsStage:
+    kitchens: tuple[KitchenDocuments, ...]
+    files: tuple[OutputFile, ...]
+
+
+def documents_stage(
+    docs: Sequence[KitchenDocuments], lang: str, workers: int, generated_at: dt.datetime
+) -> DocumentsStage:
+    """Render every kitchen's documents: the HTML here, the PDFs side by side in
+    ``workers`` processes (the slow part), the purchase XLSX. One kitchen: the files of
+    :data:`FILES`; several: each kitchen's own files (:func:`file_name`)."""
+    several = len(docs) > 1
+    pages: list[tuple[str, str, str]] = []  # key, name, html
+    xlsx: list[OutputFile] = []
+
+    def add(key: str, code: str | None, html: str) -> None:
+        pages.append((file_key(key, code), file_name(key, code), html))
+
+    for kd in docs:
+        code = kd.kitchen.code if several else None
+        if kd.route_sheets:
+            add("route_sheets", code, render_html(kd.route_sheets, lang=lang,
+                                                  generated_at=generated_at))  # fmt: skip
+        if kd.labels is not None:
+            add("labels", code, render_html(kd.labels, lang=lang, generated_at=generated_at))
+        add("production", code, render_html(kd.production, lang=lang, generated_at=generated_at))
+        add("purchase_pdf", code, render_html(kd.purchase, lang=lang, generated_at=generated_at))
+        xlsx.append(
+            OutputFile(
+                file_key("purchase_xlsx", code),
+                file_name("purchase_xlsx", code),
+                purchase_list_xlsx(kd.purchase, lang=lang, generated_at=generated_at),
+            )
+        )
+    pdfs = html_to_pdf_many([html for _, _, html in pages], workers)
+    files = [OutputFile(k, n, pdf) for (k, n, _), pdf in zip(pages, pdfs, strict=True)]
+    return DocumentsStage(tuple(docs), tuple(files + xlsx))
+
+
+# --------------------------------------------------------------------------- 8. store
+
+
+@dataclass(frozen=True)
+class StoreStage:
+    """The files written (``files`` key -> file name) and the plan as written."""
+
+    files: Mapping[str, str]
+    plan: Mapping[str, Any]
+
+
+def plan_document(
+    request: DayRequest,
+    demand: DemandStage,
+    menus: MenusStage,
+    production: ProductionStage,
+    routes: RoutesStage,
+    waves: WavesStage,
+    purchase: PurchaseStage,
+    files: Mapping[str, str],
+    warnings: Sequence[str],
+) -> dict[str, Any]:
+    """plan.json: the routes JSON, then demand, menus, production, purchase and waves;
+    each production, purchase and wave entry names its kitchen, and ``kitchens`` sums up
+    each kitchen with its files."""
+    plan = dict(routes.document)
+    site_kitchen, client_kitchen = demand.kitchen_of_site, demand.kitchen_of_client
+    plan["demand"] = [
+        {"stop": s.site_code, "kind": s.kind, "meals": s.meals, "source": s.source,
+         "flags": list(s.flags), "kitchen": site_kitchen.get(s.site_id)}
+        for s in demand.demand.sites
+    ] + [
+        {"stop": h.client_code, "kind": "home", "meals": {h.profile: 1}, "source": "subscription",
+         "flags": [], "kitchen": client_kitchen.get(h.client_id)}
+        for h in demand.demand.homes
+    ]  # fmt: skip
+    plan["menus"] = {code: list(dishes) for code, dishes in menus.menus.items()}
+    plan["production"] = [
+        {"dish": ln.dish, "variant": ln.variant, "portions": ln.portions,
+         "profiles": list(ln.profiles), "kitchen": kp.kitchen.code}
+        for kp in production.kitchens
+        for ln in kp.lines
+    ]  # fmt: skip
+    plan["purchase"] = [
+        {"ingredient": p.ingredient, "kg": p.kg, "cost_fen": p.cost_fen,
+         "supplier_category": p.supplier_category, "kitchen": kb.kitchen}
+        for kb in purchase.kitchens
+        for p in kb.lines
+    ]  # fmt: skip
+    plan["purchase_waste_allowance"] = purchase.waste_allowance
+    plan["waves"] = [
+        {"wave": w.number, "start": hhmm(w.start_min), "finish": hhmm(w.finish_min),
+         "trips": [d.trip for d in w.departures], "kitchen": kw.kitchen}
+        for kw in waves.kitchens
+        for w in kw.waves
+    ]  # fmt: skip
+    plan["kitchens"] = [
+        {
+            "kitchen": kp.kitchen.code,
+            "name": kp.kitchen.info.name,
+            "meals": sum(m.portions for m in kp.meals),
+            "portions": kp.portions,
+            "waves": len(waves.of(kp.kitchen.code).waves),
+            "purchase_cost_fen": purchase.of(kp.kitchen.code).cost_fen,
+            "files": {
+                key: name
+                for key, name in files.items()
+                if not production.several or key.endswith(f"@{kp.kitchen.code}")
+            },
+        }
+        for kp in production.kitchens
+    ]
+    plan["warnings"] = list(warnings)
+    return plan
+
+
+def store_stage(out: Path, documents: DocumentsStage, plan: Mapping[str, Any]) -> StoreStage:
+    """Write the documents and plan.json into ``out``."""
+    files: dict[str, str] = {}
+    for f in documents.files:
+        (out / f.name).write_bytes(f.data)
+        files[f.key] = f.name
+    (out / FILES["plan_json"]).write_text(
+        json.dumps(plan, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    files["plan_json"] = FILES["plan_json"]
+    return StoreStage(files, plan)
