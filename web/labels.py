@@ -1,10 +1,17 @@
-"""Translatable labels for record fields, vocabulary codes and statuses."""
+"""Translatable labels for record fields, vocabulary codes and statuses.
+
+The labels of record fields come from the record schemas (``mealplan.domain.schemas``,
+which also make the Chinese labels import headers); the others are listed here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from mealplan.domain.schemas import SCHEMAS
+from mealplan.services.records import PANEL_KINDS
 
 KIND_LABELS = {
     "kitchens": _l("Kitchens"),
@@ -14,83 +21,26 @@ KIND_LABELS = {
     "ingredients": _l("Ingredients"),
     "vehicles": _l("Vehicles"),
     "drivers": _l("Drivers"),
-    "profiles": _l("Diet profiles"),
+    "diet-profiles": _l("Diet profiles"),
+    "nutrition-groups": _l("Nutrition groups"),
+    "headcounts": _l("Headcounts"),
 }
 
-FIELD_LABELS: dict[str, Any] = {
-    "code": _l("Code"),
-    "name": _l("Name"),
-    "name_zh": _l("Chinese name"),
-    "name_en": _l("English name"),
-    "address": _l("Address"),
-    "lat": _l("Latitude"),
-    "lon": _l("Longitude"),
-    "capacity_lunch": _l("Lunch capacity (meals)"),
-    "capacity_dinner": _l("Dinner capacity (meals)"),
-    "cooking_lead_minutes": _l("Cooking lead time (min)"),
-    "packing_minutes": _l("Packing time (min)"),
-    "loading_minutes": _l("Loading time (min)"),
-    "contact_name": _l("Contact person"),
-    "contact_phone": _l("Contact phone"),
-    "kind": _l("Type"),
-    "seats": _l("Seats"),
-    "lunch_window_start_min": _l("Lunch delivery from"),
-    "lunch_window_end_min": _l("Lunch delivery until"),
-    "dinner_window_start_min": _l("Dinner delivery from"),
-    "dinner_window_end_min": _l("Dinner delivery until"),
-    "unloading_minutes": _l("Unloading time (min)"),
-    "kitchen": _l("Kitchen"),
-    "active": _l("Active"),
-    "notes": _l("Notes"),
-    "phone": _l("Phone"),
-    "emergency_contact_name": _l("Emergency contact"),
-    "emergency_contact_phone": _l("Emergency contact phone"),
-    "diet_profile": _l("Diet profile"),
-    "category": _l("Category"),
-    "lunch_days": _l("Lunch days"),
-    "dinner_days": _l("Dinner days"),
-    "window_start_min": _l("Delivery from"),
-    "window_end_min": _l("Delivery until"),
-    "driver_notes": _l("Notes for the driver"),
-    "source": _l("Source table"),
-    "source_id": _l("Source ID"),
-    "source_name": _l("Source name"),
-    "edible_fraction": _l("Edible fraction (0-1)"),
-    "energy_kcal": _l("Energy (kcal)"),
-    "protein_g": _l("Protein (g)"),
-    "fat_g": _l("Fat (g)"),
-    "carbohydrate_g": _l("Carbohydrate (g)"),
-    "fibre_g": _l("Fibre (g)"),
-    "sodium_mg": _l("Sodium (mg)"),
-    "potassium_mg": _l("Potassium (mg)"),
-    "calcium_mg": _l("Calcium (mg)"),
-    "phosphorus_mg": _l("Phosphorus (mg)"),
+#: labels of record fields by panel key, from the schemas of the kinds the panel edits
+SCHEMA_LABELS: dict[str, Any] = {
+    f.key: _l(f.label) for kind in PANEL_KINDS for f in SCHEMAS[kind].fields if f.label and f.panel
+}
+
+#: ratio targets of nutrition groups (edited with the group's targets)
+_TARGET_LABELS: dict[str, Any] = {
     "fat_pct_energy": _l("Fat, percent of energy"),
     "carbohydrate_pct_energy": _l("Carbohydrate, percent of energy"),
     "protein_pct_energy": _l("Protein, percent of energy"),
-    "price_fen_per_kg": _l("Price (fen per kg)"),
-    "food_group": _l("Food group"),
-    "allergens": _l("Allergens"),
-    "halal": _l("Halal"),
-    "vegetarian": _l("Vegetarian"),
-    "iddsi_level": _l("IDDSI level"),
-    "cooking_method": _l("Cooking method"),
-    "tags": _l("Tags (comma-separated)"),
-    "base_dish_code": _l("Base dish code"),
-    "capacity_boxes": _l("Capacity (boxes)"),
-    "speed_kmh": _l("Speed (km/h)"),
-    "shift_start_min": _l("Shift start"),
-    "shift_end_min": _l("Shift end"),
-    "fixed_cost_fen": _l("Fixed cost per day (fen)"),
-    "cost_fen_per_km": _l("Cost per km (fen)"),
-    "plate": _l("Number plate"),
-    "vehicle": _l("Vehicle"),
-    "group": _l("Nutrition group"),
-    "max_iddsi": _l("Highest IDDSI level"),
-    "exclude_allergens": _l("Excluded allergens"),
-    "budget_fen": _l("Budget per meal (fen)"),
-    "budget_hard": _l("Budget is a hard limit"),
-    "no_repeat_days": _l("Days before a dish repeats"),
+}
+
+FIELD_LABELS: dict[str, Any] = {
+    **SCHEMA_LABELS,
+    **_TARGET_LABELS,
     "recipe": _l("Recipe"),
     "status": _l("Status"),
     "reason": _l("Reason"),

@@ -13,7 +13,7 @@ import click
 from mealplan.config import load_settings
 from mealplan.db.session import unit_of_work
 
-# Kept in sync with mealplan.io.kinds.KIND_NAMES (a test checks it); listed here so that
+# Kept in sync with mealplan.domain.schemas.KIND_NAMES (a test checks it); listed here so that
 # ``mealplan --help`` does not import pandas.
 KIND_CHOICES = (
     "kitchens",
@@ -42,8 +42,17 @@ def import_cmd(kind: str, file: Path, sheet: str | None) -> None:
     """
     from mealplan.io.importing import import_table
 
-    with unit_of_work(load_settings()) as session:
-        report = import_table(session, kind, file, filename=file.name, actor="cli", sheet=sheet)
+    settings = load_settings()
+    with unit_of_work(settings) as session:
+        report = import_table(
+            session,
+            kind,
+            file,
+            filename=file.name,
+            actor="cli",
+            sheet=sheet,
+            planning=settings.planning,
+        )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary())

@@ -16,8 +16,8 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from mealplan.domain.values import format_cell, format_text
 from mealplan.errors import MealplanError
-from mealplan.io.fields import format_cell, format_text
 from mealplan.io.kinds import KIND_NAMES, KINDS
 
 log = logging.getLogger(__name__)

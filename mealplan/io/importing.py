@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mealplan.config import PlanningSettings
 from mealplan.db.models import AuditEntry
+from mealplan.domain.values import normalise_header
 from mealplan.errors import ImportValidationError, MealplanError, RowError
-from mealplan.io.fields import normalise_header
 from mealplan.io.kinds import KIND_NAMES, KINDS
 from mealplan.io.reading import (
     RawTable,
@@ -80,6 +81,7 @@ def import_table(
     filename: str | None = None,
     actor: str = "cli",
     sheet: str | None = None,
+    planning: PlanningSettings | None = None,
 ) -> ImportReport:
     """Validate a file of ``kind`` and upsert it into ``session`` (not committed).
 
@@ -91,6 +93,8 @@ def import_table(
             ``.xlsx``, ``.json``); defaults to the path's name, required for bytes.
         actor: who imports (a username, or ``cli``), recorded in the audit log.
         sheet: the XLSX sheet to read (default: the first).
+        planning: the ``[planning]`` settings that supply configured defaults (a new
+            diet profile's budget); the built-in defaults when None.
 
     Raises:
         ImportValidationError: listing every problem in the file; nothing is written.
@@ -108,7 +112,7 @@ def import_table(
             raise MealplanError(f"cannot read {path}: {exc}") from exc
         filename = filename or path.name
     table = read_raw(kind, data, filename, sheet)
-    return _import(session, kind, table, actor=actor)
+    return _import(session, kind, table, actor=actor, planning=planning)
 
 
 def import_rows(
@@ -118,6 +122,7 @@ def import_rows(
     *,
     source: str,
     actor: str = "cli",
+    planning: PlanningSettings | None = None,
 ) -> ImportReport:
     """Import records given as dicts in the import format (canonical column names, typed
     or text values) through the same validation and upsert as files. ``source`` names
@@ -145,11 +150,18 @@ def import_rows(
         for name in headers:
             cells.setdefault(name, None)
     table = RawTable(source, 1, headers, raw_rows)
-    return _import(session, kind, table, actor=actor)
+    return _import(session, kind, table, actor=actor, planning=planning)
 
 
-def _import(session: Session, kind: str, table: RawTable, *, actor: str) -> ImportReport:
-    parsed = validate(session, kind, table)
+def _import(
+    session: Session,
+    kind: str,
+    table: RawTable,
+    *,
+    actor: str,
+    planning: PlanningSettings | None = None,
+) -> ImportReport:
+    parsed = validate(session, kind, table, planning)
     counts = KINDS[kind].upsert(session, parsed)
     report = ImportReport(
         kind=kind,

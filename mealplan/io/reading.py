@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mealplan.domain.schemas import Field
+from mealplan.domain.values import is_blank, normalise_header
 from mealplan.errors import ImportValidationError, RowError
-from mealplan.io.fields import Field, is_blank, normalise_header
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def header_map(fields: Sequence[Field]) -> dict[str, str]:
     """Normalised header spelling -> canonical column name."""
     table: dict[str, str] = {}
     for f in fields:
-        for spelling in (f.name, *f.aliases):
+        for spelling in f.headers:
             table.setdefault(normalise_header(spelling), f.name)
     return table
 

@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mealplan.db.models import NutrientTarget, NutritionGroup
-from mealplan.domain.vocab import NUTRIENT_KEYS, RATIO_KEYS, Service
+from mealplan.db.models import NutritionGroup
+from mealplan.domain.schemas import NUTRITION_GROUPS, TARGET_KEYS
+from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
+from mealplan.io.kinds.nutrition import GROUP_COLUMNS
+from mealplan.io.store import Refs, Target, write_record, write_targets
 
 log = logging.getLogger(__name__)
-
-TARGET_KEYS = frozenset(NUTRIENT_KEYS) | frozenset(RATIO_KEYS)
-_GROUP_FIELDS = {"name_zh", "name_en", "source", "excluded_tags", "required_staple_tags"}
 
 
 def default_nutrition_groups() -> dict[str, Any]:
@@ -27,32 +27,30 @@ def default_nutrition_groups() -> dict[str, Any]:
 
 
 def upsert_nutrition_groups(session: Session, data: dict[str, Any], *, replace: bool) -> int:
-    """Create or update groups and their targets from ``data`` (the TOML shape).
+    """Create or update groups and their targets from ``data`` (the TOML shape), through
+    the same record writer and target writer as imports and the panel.
 
     With ``replace=False`` an existing group keeps the targets the kitchen edited; only
     missing groups are created. Returns the number of groups written.
     """
     written = 0
+    refs = Refs(session)
     for code, spec in data.items():
         group = session.scalar(select(NutritionGroup).where(NutritionGroup.code == code))
         if group is not None and not replace:
             continue
-        if group is None:
-            group = NutritionGroup(code=code, name_zh=spec["name_zh"], name_en=spec["name_en"])
-            session.add(group)
-        for key in _GROUP_FIELDS:
-            if key in spec:
-                setattr(group, key, spec[key])
-        group.targets.clear()
-        session.flush()
+        values: dict[str, Any] = {"group": code}
+        values.update({k: spec[k] for k in GROUP_COLUMNS if k in spec})
+        record = write_record(session, NUTRITION_GROUPS, group, values, refs=refs)
+        targets: list[Target] = []
         for service in Service:
             for nutrient, bound in (spec.get(service.value) or {}).items():
                 if nutrient not in TARGET_KEYS:
                     raise MealplanError(
                         f"nutrition group {code!r}, {service.value}: unknown nutrient {nutrient!r}"
                     )
-                group.targets.append(
-                    NutrientTarget(
+                targets.append(
+                    Target(
                         service=service.value,
                         nutrient=nutrient,
                         min_value=bound.get("min"),
@@ -61,6 +59,7 @@ def upsert_nutrition_groups(session: Session, data: dict[str, Any], *, replace: 
                         secondary_source=bool(bound.get("secondary_source", True)),
                     )
                 )
+        write_targets(session, record.obj, targets, replace=True)
         written += 1
     session.flush()
     log.info("nutrition groups written: %d", written)

@@ -106,7 +106,7 @@ def test_corrupted_latitude_is_rejected_and_nothing_changes(
     result = runner.invoke(main, ["import", "sites", str(out)])
     assert result.exit_code != 0
     assert "row 3" in result.output and "'lat'" in result.output
-    assert "latitude must be between -90 and 90" in result.output
+    assert "must be between -90 and 90" in result.output
     assert snapshot(settings) == before
 
 

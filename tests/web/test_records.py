@@ -151,7 +151,16 @@ def test_edit_site(client: FlaskClient, auth: Any, world: Any, session: Session)
 
 @pytest.mark.parametrize(
     "kind",
-    ["kitchens", "sites", "clients", "dishes", "ingredients", "vehicles", "drivers", "profiles"],
+    [
+        "kitchens",
+        "sites",
+        "clients",
+        "dishes",
+        "ingredients",
+        "vehicles",
+        "drivers",
+        "diet-profiles",
+    ],
 )
 def test_every_kind_has_list_and_new_pages(
     client: FlaskClient, auth: Any, world: Any, kind: str
@@ -245,7 +254,7 @@ def test_profile_targets_editing(
 ) -> None:
     """The profile page edits its group's targets (set, change, remove)."""
     auth.login_as("manager")
-    html = client.get("/data/profiles/low_sodium/edit").get_data(as_text=True)
+    html = client.get("/data/diet-profiles/low_sodium/edit").get_data(as_text=True)
     assert 'id="targets"' in html and "t-lunch-sodium_mg-max" in html
     response = client.post(
         "/data/groups/low_sodium/targets",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import flash, render_template
+from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,21 +8,16 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from mealplan.domain.schemas import KIND_NAMES
 from mealplan.errors import ImportValidationError, MealplanError
 from mealplan.io.importing import import_table
-from mealplan.io.kinds import KIND_NAMES
 from web.access import actor, requires
 from web.db import get_db
 from web.forms import choices
 from web.imports import bp
 from web.labels import KIND_LABELS
 
-IMPORT_LABELS = {
-    **KIND_LABELS,
-    "diet-profiles": KIND_LABELS["profiles"],
-    "nutrition-groups": _l("Nutrition groups"),
-    "headcounts": _l("Headcounts"),
-}
+IMPORT_LABELS = KIND_LABELS
 
 
 class ImportForm(FlaskForm):
@@ -57,6 +52,7 @@ def index() -> tuple[str, int]:
                 filename=filename,
                 actor=actor(),
                 sheet=form.sheet.data or None,
+                planning=current_app.extensions["mealplan.settings"].planning,
             )
         except ImportValidationError as exc:
             db.rollback()

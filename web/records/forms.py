@@ -1,6 +1,7 @@
-"""Forms built from the services' field tables, so that the form and the service agree on
-every field. The form checks types and required values; the service checks the rest
-(references, uniqueness, cross-field rules) and its issues are put back on the form."""
+"""Forms built from the record schemas (``mealplan.domain.schemas``), so that the form, the
+records service and the importer agree on every field. The form checks that required
+values are given; the service parses and checks every value with the schema's parser (the
+importer's) and its issues are put back on the form."""
 
 from __future__ import annotations
 
@@ -14,26 +15,26 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
-    FloatField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from mealplan.domain.schemas import Field as SchemaField
+from mealplan.domain.values import FieldType, format_text, number_text
 from mealplan.services.records import (
-    FieldSpec,
     Issue,
     RecipeInput,
     TargetInput,
-    minutes_to_hhmm,
     spec_for,
 )
 from web.forms import choices as select_choices
 from web.labels import WEEKDAYS, choice_label, field_label
+
+T = FieldType
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -41,47 +42,60 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _field(spec: FieldSpec, ref_choices: Mapping[str, Sequence[tuple[str, str]]]) -> Field:
-    label = field_label(spec.name)
+def _hints(spec: SchemaField) -> dict[str, Any]:
+    """Browser hints from the schema (the service checks the values)."""
+    kw: dict[str, Any] = {}
+    if spec.type in (T.INT, T.FLOAT):
+        kw["inputmode"] = "numeric" if spec.type is T.INT else "decimal"
+        if spec.min_value is not None:
+            kw["data-min"] = number_text(spec.min_value)
+        if spec.max_value is not None:
+            kw["data-max"] = number_text(spec.max_value)
+    if spec.type is T.TIME:
+        kw.update(placeholder="HH:MM", inputmode="numeric")
+    if spec.max_length is not None and spec.type in (T.TEXT, T.LONGTEXT):
+        kw["maxlength"] = spec.max_length
+    if spec.unit:
+        kw["data-unit"] = spec.unit
+    return kw
+
+
+def _field(spec: SchemaField, ref_choices: Mapping[str, Sequence[tuple[str, str]]]) -> Field:
+    """A form input for a schema field. The form checks only that required values are
+    given; the records service parses and checks every value with the schema's parser (the
+    importer's), and its issues are put back on the form."""
+    label = field_label(spec.key)
     need = [InputRequired()] if spec.required else [Optional()]
-    bounds = []
-    if spec.min_value is not None or spec.max_value is not None:
-        bounds.append(NumberRange(min=spec.min_value, max=spec.max_value))
-    if spec.kind == "str":
-        return StringField(label, validators=[*need, Length(max=spec.max_length or 250)])
-    if spec.kind == "text":
-        return TextAreaField(label, validators=[Optional(), Length(max=5000)])
-    if spec.kind == "int":
-        return IntegerField(label, validators=[*need, *bounds])
-    if spec.kind == "float":
-        return FloatField(label, validators=[*need, *bounds])
-    if spec.kind == "bool":
-        return BooleanField(label)
-    if spec.kind == "choice":
-        pairs = [(c, choice_label(c)) for c in spec.choices]
+    description = spec.help
+    if spec.type is T.BOOL:
+        return BooleanField(label, description=description)
+    if spec.type is T.CODE:
+        pairs = [(c, choice_label(c)) for c in spec.codes]
         if not spec.required:
             pairs.insert(0, ("", "—"))
-        return SelectField(label, choices=select_choices(pairs), validators=need)
-    if spec.kind == "codes":
-        if spec.choices:
-            return MultiCheckboxField(
-                label, choices=select_choices((c, choice_label(c)) for c in spec.choices)
-            )
-        return StringField(label, validators=[Optional(), Length(max=500)])
-    if spec.kind == "weekdays":
-        return MultiCheckboxField(label, choices=select_choices(WEEKDAYS))
-    if spec.kind == "time":
-        return StringField(
+        return SelectField(label, choices=select_choices(pairs), validators=need,
+                           validate_choice=False, description=description)  # fmt: skip
+    if spec.type is T.LIST and spec.choices is not None:
+        return MultiCheckboxField(
             label,
-            validators=[*need, Regexp(r"^\d{1,2}:\d{2}$", message=_l("Use HH:MM, e.g. 11:30"))],
-            render_kw={"placeholder": "HH:MM", "inputmode": "numeric"},
+            choices=select_choices((c, choice_label(c)) for c in spec.codes),
+            validate_choice=False,
+            description=description,
         )
-    if spec.kind == "ref":
-        options = [(code, f"{code} {name}") for code, name in ref_choices.get(spec.name, ())]
+    if spec.type is T.WEEKDAYS:
+        return MultiCheckboxField(
+            label, choices=select_choices(WEEKDAYS), validate_choice=False, description=description
+        )
+    if spec.type is T.LONGTEXT:
+        return TextAreaField(label, validators=[Optional()], render_kw=_hints(spec),
+                             description=description)  # fmt: skip
+    if spec.ref is not None:
+        options = [(code, f"{code} {name}") for code, name in ref_choices.get(spec.key, ())]
         if not spec.required:
             options.insert(0, ("", "—"))
-        return SelectField(label, choices=select_choices(options), validators=need)
-    raise AssertionError(spec.kind)  # pragma: no cover
+        return SelectField(label, choices=select_choices(options), validators=need,
+                           validate_choice=False, description=description)  # fmt: skip
+    return StringField(label, validators=need, render_kw=_hints(spec), description=description)
 
 
 def record_form(
@@ -91,14 +105,17 @@ def record_form(
     values: Mapping[str, Any] | None = None,
     editing: bool = False,
     from_request: bool = True,
+    planning: Any = None,
 ) -> FlaskForm:
-    """A form for ``kind``; ``values`` (stored values) fill it when it is not submitted.
-    ``from_request=False``: never read the request's form (a POST meant for another form
-    of the page, e.g. a client's pauses)."""
+    """A form for ``kind`` built from its record schema; ``values`` (stored values by panel
+    key) fill it when it is not submitted. ``from_request=False``: never read the request's
+    form (a POST meant for another form of the page, e.g. a client's pauses)."""
     spec = spec_for(kind)
-    attrs = {fs.name: _field(fs, ref_choices) for fs in spec.fields}
-    form_class = type(f"{kind.title()}Form", (FlaskForm,), attrs)
-    data = _to_form(spec.fields, values) if values is not None else _defaults(spec.fields)
+    attrs = {fs.key: _field(fs, ref_choices) for fs in spec.fields}
+    form_class = type(f"{spec.kind.title().replace('-', '')}Form", (FlaskForm,), attrs)
+    if values is None:
+        values = {fs.key: fs.default_value(planning) for fs in spec.fields}
+    data = _to_form(spec.fields, values)
     form: FlaskForm = (
         form_class(data=data) if from_request else form_class(formdata=None, data=data)
     )
@@ -107,36 +124,37 @@ def record_form(
     return form
 
 
-def _defaults(fields: Sequence[FieldSpec]) -> dict[str, Any]:
-    return _to_form(fields, {fs.name: fs.default for fs in fields if fs.default is not None})
-
-
-def _to_form(fields: Sequence[FieldSpec], values: Mapping[str, Any]) -> dict[str, Any]:
+def _to_form(fields: Sequence[SchemaField], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored values as the form's inputs show them (the schema's formats)."""
     out: dict[str, Any] = {}
     for fs in fields:
-        if fs.name not in values:
+        if fs.key not in values:
             continue
-        value = values[fs.name]
-        if fs.kind == "time":
-            value = minutes_to_hhmm(value) if value is not None else ""
-        elif fs.kind == "weekdays":
-            value = list(value or "")
-        elif fs.kind == "codes":
-            value = list(value or ()) if fs.choices else ", ".join(value or ())
-        out[fs.name] = value
+        value = values[fs.key]
+        if value is None:
+            value = [] if fs.type in (T.LIST, T.WEEKDAYS) else ""
+        elif fs.type is T.WEEKDAYS:
+            value = list(value)
+        elif fs.type is T.LIST:
+            value = list(value) if fs.choices is not None else ", ".join(value)
+        elif fs.type in (T.INT, T.TIME, T.TEXT, T.LONGTEXT):
+            value = format_text(fs, value)
+        elif fs.type is T.FLOAT:
+            value = format_text(fs, value).removesuffix(".0")
+        out[fs.key] = value
     return out
 
 
 def submitted_values(kind: str, form: FlaskForm) -> dict[str, Any]:
-    """The form's data in the shape the records service takes."""
+    """The form's data in the shape the records service takes (raw, by panel key)."""
     out: dict[str, Any] = {}
     for fs in spec_for(kind).fields:
-        value = form[fs.name].data
-        if fs.kind == "weekdays":
+        value = form[fs.key].data
+        if fs.type is T.WEEKDAYS:
             value = "".join(value or [])
-        elif fs.kind in ("ref", "choice") and value == "":
+        elif (fs.ref is not None or fs.type is T.CODE) and value == "":
             value = None
-        out[fs.name] = value
+        out[fs.key] = value
     return out
 
 
@@ -176,8 +194,9 @@ def recipe_rows(
 ) -> tuple[list[RecipeInput], list[Issue], list[dict[str, str]]]:
     """Recipe lines from ``recipe-N-ingredient`` / ``recipe-N-grams`` inputs, in N order.
 
-    Returns the parsed lines, problems (a line with an ingredient but no valid grams),
-    and the raw rows to show the form again."""
+    Returns the lines as typed (the records service checks them with the dish schema, as
+    the importer does), problems found here (none: kept for the callers), and the raw rows
+    to show the form again."""
     indexes = sorted(
         {
             int(key.split("-")[1])
@@ -186,50 +205,31 @@ def recipe_rows(
         }
     )
     lines: list[RecipeInput] = []
-    issues: list[Issue] = []
     raw: list[dict[str, str]] = []
-    for number, i in enumerate(indexes, start=1):
+    for i in indexes:
         code = formdata.get(f"recipe-{i}-ingredient", "").strip()
         grams_text = formdata.get(f"recipe-{i}-grams", "").strip()
         if not code and not grams_text:
             continue
         raw.append({"ingredient": code, "grams": grams_text})
-        try:
-            grams = float(grams_text)
-        except ValueError:
-            issues.append(
-                Issue("recipe", "line %(line)s: grams must be between 0 and 2000", {"line": number})
-            )
-            continue
-        lines.append(RecipeInput(code, grams))
-    return lines, issues, raw
+        lines.append(RecipeInput(code, grams_text))
+    return lines, [], raw
 
 
 def target_rows(
     formdata: MultiDict[str, str], services: Sequence[str], keys: Sequence[str]
 ) -> tuple[list[TargetInput], list[Issue]]:
-    """Targets from ``t-<service>-<key>-min`` / ``-max`` / ``-hard`` inputs."""
+    """Targets from ``t-<service>-<key>-min`` / ``-max`` / ``-hard`` inputs, as typed (the
+    records service checks them with the nutrition-group schema)."""
     targets: list[TargetInput] = []
-    issues: list[Issue] = []
     for service in services:
         for key in keys:
             prefix = f"t-{service}-{key}"
             if f"{prefix}-min" not in formdata and f"{prefix}-max" not in formdata:
                 continue
-            bounds: list[float | None] = []
-            for end in ("min", "max"):
-                text = formdata.get(f"{prefix}-{end}", "").strip()
-                if not text:
-                    bounds.append(None)
-                    continue
-                try:
-                    bounds.append(float(text))
-                except ValueError:
-                    issues.append(Issue(f"{service}.{key}", "must be a number"))
-                    bounds.append(None)
+            lo = formdata.get(f"{prefix}-min", "").strip() or None
+            hi = formdata.get(f"{prefix}-max", "").strip() or None
             targets.append(
-                TargetInput(
-                    service, key, bounds[0], bounds[1], hard=bool(formdata.get(f"{prefix}-hard"))
-                )
+                TargetInput(service, key, lo, hi, hard=bool(formdata.get(f"{prefix}-hard")))
             )
-    return targets, issues
+    return targets, []

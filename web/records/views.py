@@ -3,14 +3,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from mealplan.config import PlanningSettings
 from mealplan.domain.vocab import NUTRIENT_KEYS, Service
 from mealplan.services import pauses, records
-from mealplan.services.records import ENTITIES, TARGET_KEYS, RecordValidationError
+from mealplan.services.records import (
+    ENTITIES,
+    KIND_ALIASES,
+    PANEL_KINDS,
+    TARGET_KEYS,
+    RecordValidationError,
+)
 from web.access import actor, can, requires
 from web.db import get_db
 from web.forms import apply_issues, issue_text
@@ -27,7 +34,7 @@ from web.records.forms import (
 )
 
 #: the order of the data menu
-KINDS = ("sites", "clients", "dishes", "ingredients", "profiles", "vehicles", "drivers", "kitchens")
+KINDS = PANEL_KINDS
 
 #: columns shown in each list, after the code
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -38,29 +45,34 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "ingredients": ("name_zh", "name_en", "food_group", "energy_kcal", "price_fen_per_kg"),
     "vehicles": ("name", "kind", "capacity_boxes", "plate", "active"),
     "drivers": ("name", "phone", "active"),
-    "profiles": ("name_zh", "name_en", "max_iddsi", "budget_fen"),
+    "diet-profiles": ("name_zh", "name_en", "max_iddsi", "budget_fen"),
 }
-
-#: for each reference field, the record kind that lists its codes
-_REF_KIND = {"kitchen": "kitchens", "diet_profile": "profiles", "vehicle": "vehicles"}
 
 
 def _kind_or_404(kind: str) -> str:
+    """The record kind of a URL; old names (``profiles``) still work."""
+    kind = KIND_ALIASES.get(kind, kind)
     if kind not in ENTITIES:
         abort(404)
     return kind
+
+
+def _planning() -> PlanningSettings | None:
+    """The configured ``[planning]`` settings (they supply defaults such as the budget)."""
+    settings = current_app.extensions.get("mealplan.settings")
+    return None if settings is None else settings.planning
 
 
 def _ref_choices(kind: str) -> dict[str, list[tuple[str, str]]]:
     db = get_db()
     out: dict[str, list[tuple[str, str]]] = {}
     for fs in ENTITIES[kind].fields:
-        if fs.kind != "ref":
+        if fs.ref is None:
             continue
-        if fs.name == "group":
-            out[fs.name] = records.nutrition_group_codes(db)
+        if fs.ref == "nutrition-groups":
+            out[fs.key] = records.nutrition_group_codes(db)
         else:
-            out[fs.name] = records.all_codes(db, _REF_KIND[fs.name])
+            out[fs.key] = records.all_codes(db, fs.ref)
     return out
 
 
@@ -116,7 +128,7 @@ def _profile_context(profile: Any) -> dict[str, Any]:
 def create(kind: str) -> Response | str | tuple[str, int]:
     kind = _kind_or_404(kind)
     db = get_db()
-    form = record_form(kind, ref_choices=_ref_choices(kind))
+    form = record_form(kind, ref_choices=_ref_choices(kind), planning=_planning())
     extra: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -129,7 +141,9 @@ def create(kind: str) -> Response | str | tuple[str, int]:
                 if kind == "dishes":
                     obj = records.create_dish(db, values, recipe, actor=actor())
                 else:
-                    obj = records.create_record(db, kind, values, actor=actor())
+                    obj = records.create_record(
+                        db, kind, values, actor=actor(), planning=_planning()
+                    )
             except RecordValidationError as exc:
                 db.rollback()
                 apply_issues(form, exc)
@@ -218,7 +232,7 @@ def _edit_page(
     extra: dict[str, Any] = {}
     if kind == "dishes":
         extra = _dish_context(recipe or [], code)
-    if kind == "profiles":
+    if kind == "diet-profiles":
         extra = _profile_context(obj)
     if kind == "clients":
         extra = _pauses_context(code, pauses_form)
@@ -238,7 +252,7 @@ def _edit_page(
 def group_targets(code: str) -> Response:
     db = get_db()
     services = [s.value for s in Service]
-    targets, issues = target_rows(request.form, services, TARGET_KEYS)
+    targets, issues = target_rows(request.form, services, list(TARGET_KEYS))
     back = request.form.get("profile") or ""
     if issues:
         for issue in issues:
@@ -253,8 +267,8 @@ def group_targets(code: str) -> Response:
             db.commit()
             flash(_("Saved the targets of %(code)s.", code=code), "success")
     if back:
-        return redirect(url_for("records.edit", kind="profiles", code=back) + "#targets")
-    return redirect(url_for("records.listing", kind="profiles"))
+        return redirect(url_for("records.edit", kind="diet-profiles", code=back) + "#targets")
+    return redirect(url_for("records.listing", kind="diet-profiles"))
 
 
 # --------------------------------------------------------------------------- client pauses

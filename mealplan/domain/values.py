@@ -1,11 +1,13 @@
-"""Columns of imported and exported tables: types, parsers and formatters.
+"""Values of record fields: the one parser and validator shared by the panel and the importer.
 
-A :class:`Field` is one column of an import format. Parsing turns a raw cell (a string
-from CSV, a Python value from XLSX or JSON) into a typed value or raises ``ValueError``
-with a message a kitchen manager understands. Formatting goes the other way for CSV,
-XLSX and JSON exports, so that export -> import round-trips exactly.
+:func:`parse_value` turns a raw value (a string from a CSV cell or a form, a Python value
+from XLSX or JSON, or an already typed value) into the stored value, checking type,
+vocabulary, bounds, length and pattern; it raises :class:`ValueProblem` whose message is
+an English template with ``%(name)s`` placeholders (marked with :func:`N_` so that the
+panel's catalogue translates it; the importer shows it formatted). Formatting goes the
+other way for forms and exports, so that export -> import round-trips exactly.
 
-Pure functions: nothing here touches the database.
+Pure functions: nothing here touches the database or the web.
 """
 
 from __future__ import annotations
@@ -15,18 +17,29 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from mealplan.domain.clock import hhmm, parse_hhmm_or_none
+
+if TYPE_CHECKING:
+    from mealplan.config import PlanningSettings
+    from mealplan.domain.schemas import Field
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it here (babel keyword ``N_``)."""
+    return message
 
 
 class FieldType(StrEnum):
-    TEXT = "text"
+    TEXT = "text"  # one line
+    LONGTEXT = "longtext"  # notes: several lines
     CODE = "code"  # one value of a vocabulary (``choices``)
     INT = "int"
     FLOAT = "float"
     BOOL = "bool"
-    TIME = "time"  # HH:MM in files, integer minutes since midnight in memory
+    TIME = "time"  # HH:MM in files and forms, integer minutes since midnight in memory
     DATE = "date"
     DATETIME = "datetime"
     LIST = "list"  # ``;``-separated in CSV, a JSON array in JSON
@@ -37,28 +50,13 @@ class FieldType(StrEnum):
 Pause = tuple[dt.date, dt.date, str]
 
 
-@dataclass(frozen=True)
-class Field:
-    """One column of an import format.
+class ValueProblem(ValueError):
+    """A value a field refuses: ``message`` is a translatable template, ``params`` fill it."""
 
-    ``name`` is the canonical (English) header used by exports; ``aliases`` are other
-    headers accepted on import (Chinese ones first of all). ``choices`` maps accepted
-    spellings of a vocabulary value to its code. ``attr`` names the model attribute the
-    column is stored in, ``ref`` the kind whose ``code`` the column references.
-    ``checks`` are pandera checks applied to the parsed, non-null values.
-    """
-
-    name: str
-    type: FieldType = FieldType.TEXT
-    required: bool = False
-    default: Any = None
-    aliases: tuple[str, ...] = ()
-    choices: Mapping[str, str] | None = None
-    checks: tuple[Any, ...] = ()
-    attr: str | None = None
-    ref: str | None = None
-    export: bool = True
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    def __init__(self, message: str, **params: object) -> None:
+        self.message = message
+        self.params: dict[str, object] = params
+        super().__init__(message % params if params else message)
 
 
 # --------------------------------------------------------------------------- normalising
@@ -96,10 +94,15 @@ def is_blank(raw: object) -> bool:
     return isinstance(raw, (list, tuple)) and len(raw) == 0
 
 
+def number_text(value: float) -> str:
+    """A bound as people write it: ``0``, ``0.01``, ``100000``."""
+    return f"{value:g}" if not float(value).is_integer() else str(int(value))
+
+
 # --------------------------------------------------------------------------- parsing
 
-_TRUE = {"true", "t", "yes", "y", "1", "是", "√", "✓", "对", "有", "启用"}
-_FALSE = {"false", "f", "no", "n", "0", "否", "×", "✗", "无", "停用"}
+_TRUE = {"true", "t", "yes", "y", "1", "on", "是", "√", "✓", "对", "有", "启用"}
+_FALSE = {"false", "f", "no", "n", "0", "off", "否", "×", "✗", "无", "停用"}
 _LIST_SPLIT = re.compile(r"[;；,，、|]")
 _CN_WEEKDAY = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "日": "7",
                "天": "7", "七": "7"}  # fmt: skip
@@ -115,35 +118,19 @@ def _text(raw: object) -> str:
     return str(raw).strip()
 
 
-def _int(raw: object) -> int:
+def _number(raw: object, whole: bool) -> float:
+    problem = N_("must be a whole number") if whole else N_("must be a number")
     if isinstance(raw, bool):
-        raise ValueError("expected a whole number")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float):
-        value = raw
-    else:
-        try:
-            value = float(unicodedata.normalize("NFKC", str(raw)).strip().replace(",", ""))
-        except ValueError:
-            raise ValueError("expected a whole number") from None
-    if not math.isfinite(value) or not value.is_integer():
-        raise ValueError("expected a whole number")
-    return int(value)
-
-
-def _float(raw: object) -> float:
-    if isinstance(raw, bool):
-        raise ValueError("expected a number")
+        raise ValueProblem(problem)
     if isinstance(raw, (int, float)):
         value = float(raw)
     else:
         try:
             value = float(unicodedata.normalize("NFKC", str(raw)).strip().replace(",", ""))
         except ValueError:
-            raise ValueError("expected a number") from None
-    if not math.isfinite(value):
-        raise ValueError("expected a finite number")
+            raise ValueProblem(problem) from None
+    if not math.isfinite(value) or (whole and not value.is_integer()):
+        raise ValueProblem(problem)
     return value
 
 
@@ -157,7 +144,7 @@ def _bool(raw: object) -> bool:
         return True
     if s in _FALSE:
         return False
-    raise ValueError("expected true/false (是/否)")
+    raise ValueProblem(N_("expected true/false (是/否)"))
 
 
 def _time(raw: object) -> int:
@@ -165,16 +152,15 @@ def _time(raw: object) -> int:
         raw = raw.time()
     if isinstance(raw, dt.time):
         return raw.hour * 60 + raw.minute
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= 24 * 60:
+        return raw  # already minutes since midnight (a typed value)
     if isinstance(raw, float) and 0 <= raw < 1:  # Excel time as a fraction of a day
         return round(raw * 1440)
-    s = unicodedata.normalize("NFKC", str(raw)).strip()
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", s)
-    if not m:
-        raise ValueError("expected a time of day as HH:MM")
-    hours, minutes = int(m.group(1)), int(m.group(2))
-    if hours > 24 or minutes > 59 or (hours == 24 and minutes > 0):
-        raise ValueError("expected a time of day between 00:00 and 24:00")
-    return hours * 60 + minutes
+    minutes = parse_hhmm_or_none(unicodedata.normalize("NFKC", str(raw)).strip(),
+                                 allow_seconds=True)  # fmt: skip
+    if minutes is None:
+        raise ValueProblem(N_("must be a time of day like 11:30"))
+    return minutes
 
 
 def _date(raw: object) -> dt.date:
@@ -187,11 +173,11 @@ def _date(raw: object) -> dt.date:
     if not m:
         m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
     if not m:
-        raise ValueError("expected a date as YYYY-MM-DD")
+        raise ValueProblem(N_("expected a date as YYYY-MM-DD"))
     try:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise ValueError(f"not a valid date ({exc})") from None
+        raise ValueProblem(N_("not a valid date (%(reason)s)"), reason=str(exc)) from None
 
 
 def _datetime(raw: object) -> dt.datetime:
@@ -203,30 +189,42 @@ def _datetime(raw: object) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(s).replace(microsecond=0, tzinfo=None)
     except ValueError:
-        raise ValueError("expected a date and time as YYYY-MM-DD HH:MM") from None
+        raise ValueProblem(N_("expected a date and time as YYYY-MM-DD HH:MM")) from None
+
+
+def _expected(choices: Mapping[str, str]) -> str:
+    return ", ".join(sorted(set(choices.values())))
 
 
 def _list(raw: object, choices: Mapping[str, str] | None) -> list[str]:
-    if isinstance(raw, (list, tuple)):
+    if isinstance(raw, (list, tuple, set, frozenset)):
         items = [_text(x) for x in raw]
     else:
         items = [x.strip() for x in _LIST_SPLIT.split(_text(raw))]
     out: set[str] = set()
+    bad: list[str] = []
     for item in items:
         if not item:
             continue
         if choices is not None:
             code = choices.get(normalise_choice(item))
             if code is None:
-                raise ValueError(f"unknown value {item!r}; expected {_expected(choices)}")
+                bad.append(item)
+                continue
             item = code
         out.add(item)
+    if bad and choices is not None:
+        raise ValueProblem(
+            N_("not a valid choice: %(value)s; expected %(expected)s"),
+            value=", ".join(bad),
+            expected=_expected(choices),
+        )
     return sorted(out)
 
 
 def _weekdays(raw: object) -> str:
     if isinstance(raw, (list, tuple)):
-        raw = "".join(str(_int(x)) for x in raw)
+        raw = "".join(str(x).strip() for x in raw)
     s = unicodedata.normalize("NFKC", _text(raw)).strip().lower()
     if s in _ALL_WEEK:
         return "1234567"
@@ -236,19 +234,20 @@ def _weekdays(raw: object) -> str:
         s = s.replace(f"星期{cn}", digit).replace(f"周{cn}", digit).replace(cn, digit)
     s = s.replace("星期", "").replace("周", "")
     days: set[int] = set()
+    problem = N_("use the digits 1-7 for Monday-Sunday, e.g. 12345")
     for a, b in re.findall(r"(\d)\s*[-~至到]\s*(\d)", s):
         lo, hi = int(a), int(b)
         if lo > hi:
-            raise ValueError("weekday range goes backwards")
+            raise ValueProblem(problem)
         days.update(range(lo, hi + 1))
     s = re.sub(r"(\d)\s*[-~至到]\s*(\d)", "", s)
     for ch in s:
         if ch.isdigit():
             days.add(int(ch))
         elif ch not in " ,，、;；/":
-            raise ValueError("expected ISO weekdays as digits 1-7, e.g. 12345 (Mon-Fri)")
+            raise ValueProblem(problem)
     if any(d < 1 or d > 7 for d in days):
-        raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+        raise ValueProblem(problem)
     return "".join(str(d) for d in sorted(days))
 
 
@@ -256,8 +255,11 @@ def _pauses(raw: object) -> list[Pause]:
     pauses: list[Pause] = []
     if isinstance(raw, (list, tuple)):
         for item in raw:
+            if isinstance(item, tuple) and len(item) == 3:
+                pauses.append((_date(item[0]), _date(item[1]), str(item[2] or "").strip()))
+                continue
             if not isinstance(item, Mapping) or "start" not in item or "end" not in item:
-                raise ValueError('expected a list of {"start", "end", "reason"}')
+                raise ValueProblem(N_('expected a list of {"start", "end", "reason"}'))
             pauses.append(
                 (_date(item["start"]), _date(item["end"]), str(item.get("reason") or "").strip())
             )
@@ -268,45 +270,42 @@ def _pauses(raw: object) -> list[Pause]:
                 continue
             m = re.fullmatch(r"(\S+?)\s*(?:\.\.|~|至|到)\s*(\S+?)(?:\s+(.*))?", part)
             if not m:
-                raise ValueError("expected pauses as YYYY-MM-DD..YYYY-MM-DD reason; ...")
+                raise ValueProblem(N_("expected pauses as YYYY-MM-DD..YYYY-MM-DD reason; ..."))
             pauses.append((_date(m.group(1)), _date(m.group(2)), (m.group(3) or "").strip()))
     for start, end, _reason in pauses:
         if end < start:
-            raise ValueError(f"pause ends ({end}) before it starts ({start})")
+            raise ValueProblem(
+                N_("pause ends (%(end)s) before it starts (%(start)s)"), end=end, start=start
+            )
     pauses.sort()
     for (s1, e1, _), (s2, e2, _) in zip(pauses, pauses[1:], strict=False):
         if s2 <= e1:  # a client's pauses do not overlap (as the panel enforces)
-            raise ValueError(f"pauses overlap: {s1}..{e1} and {s2}..{e2}")
+            raise ValueProblem(
+                N_("pauses overlap: %(first)s and %(second)s"),
+                first=f"{s1}..{e1}",
+                second=f"{s2}..{e2}",
+            )
     return pauses
 
 
-def _expected(choices: Mapping[str, str]) -> str:
-    return ", ".join(sorted(set(choices.values())))
-
-
-def parse_value(f: Field, raw: object) -> Any:
-    """The typed value of one cell; ``ValueError`` with a message when it is invalid.
-
-    A blank cell gives the field's default (a fresh copy for lists); a blank cell in a
-    required column is an error.
-    """
-    if is_blank(raw):
-        if f.required:
-            raise ValueError("a value is required")
-        return list(f.default) if isinstance(f.default, list) else f.default
+def _typed(f: Field, raw: object) -> Any:
     match f.type:
-        case FieldType.TEXT:
+        case FieldType.TEXT | FieldType.LONGTEXT:
             return _text(raw)
         case FieldType.CODE:
             assert f.choices is not None
             code = f.choices.get(normalise_choice(_text(raw)))
             if code is None:
-                raise ValueError(f"unknown value; expected one of {_expected(f.choices)}")
+                raise ValueProblem(
+                    N_("not a valid choice: %(value)s; expected %(expected)s"),
+                    value=_text(raw),
+                    expected=_expected(f.choices),
+                )
             return code
         case FieldType.INT:
-            return _int(raw)
+            return int(_number(raw, whole=True))
         case FieldType.FLOAT:
-            return _float(raw)
+            return _number(raw, whole=False)
         case FieldType.BOOL:
             return _bool(raw)
         case FieldType.TIME:
@@ -324,11 +323,54 @@ def parse_value(f: Field, raw: object) -> Any:
     raise AssertionError(f.type)  # pragma: no cover
 
 
+def check_value(f: Field, value: Any) -> None:
+    """Bounds, length and pattern of a typed, non-null value; :class:`ValueProblem` if not."""
+    if f.type in (FieldType.INT, FieldType.FLOAT):
+        lo, hi = f.min_value, f.max_value
+        if lo is not None and hi is not None and not f.min_exclusive and not lo <= value <= hi:
+            raise ValueProblem(
+                N_("must be between %(min)s and %(max)s"), min=number_text(lo), max=number_text(hi)
+            )
+        if f.min_value is not None:
+            if f.min_exclusive and value <= f.min_value:
+                raise ValueProblem(N_("must be greater than %(min)s"), min=number_text(f.min_value))
+            if value < f.min_value:
+                raise ValueProblem(N_("must be at least %(min)s"), min=number_text(f.min_value))
+        if f.max_value is not None and value > f.max_value:
+            raise ValueProblem(N_("must be at most %(max)s"), max=number_text(f.max_value))
+        if f.allowed is not None and value not in f.allowed:
+            raise ValueProblem(
+                N_("not a valid choice: %(value)s; expected %(expected)s"),
+                value=number_text(value),
+                expected=", ".join(str(a) for a in sorted(f.allowed)),
+            )
+    if f.type in (FieldType.TEXT, FieldType.LONGTEXT):
+        if f.max_length is not None and len(value) > f.max_length:
+            raise ValueProblem(N_("at most %(n)s characters"), n=f.max_length)
+        if f.pattern is not None and value and not re.fullmatch(f.pattern, value):
+            raise ValueProblem(N_("use letters, digits, '-', '_' or '.' only"))
+    if f.type is FieldType.LIST and f.max_length is not None:
+        for item in value:
+            if len(item) > f.max_length:
+                raise ValueProblem(N_("at most %(n)s characters"), n=f.max_length)
+
+
+def parse_value(f: Field, raw: object, planning: PlanningSettings | None = None) -> Any:
+    """The typed, checked value of one raw value; :class:`ValueProblem` when it is invalid.
+
+    A blank value gives the field's default (a fresh copy for lists; ``planning`` supplies
+    configured defaults); a blank value of a required field is a problem.
+    """
+    if is_blank(raw):
+        if f.required:
+            raise ValueProblem(N_("this field is required"))
+        return f.default_value(planning)
+    value = _typed(f, raw)
+    check_value(f, value)
+    return value
+
+
 # --------------------------------------------------------------------------- formatting
-
-
-def hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def format_json(f: Field, value: Any) -> Any:
@@ -352,7 +394,7 @@ def format_json(f: Field, value: Any) -> Any:
 
 
 def format_text(f: Field, value: Any) -> str:
-    """A typed value as it appears in a CSV cell."""
+    """A typed value as it appears in a CSV cell or a form's text input."""
     if value is None:
         return ""
     match f.type:
