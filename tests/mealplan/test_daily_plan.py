@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,13 +27,16 @@ from mealplan.db.models import (
     PlanRun,
     Route,
     Site,
+    Trip,
     Vehicle,
 )
 from mealplan.db.session import session_factory, unit_of_work
+from mealplan.documents import RouteSheet
 from mealplan.errors import PlanLockedError
 from mealplan.planning import daily
 from mealplan.planning.daily import run_daily_plan
 from mealplan.planning.runs import plan_lock
+from mealplan.services import routes
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
@@ -260,3 +264,80 @@ def test_routes_keep_capacity_windows_shift_and_hold_limits(kitchen_world: Setti
     plan = json.loads(result.output)
     assert plan["routes"] and not plan["unserved"]
     check_routes(plan)
+
+
+@pytest.fixture
+def two_kitchens(kitchen_world: Settings) -> Settings:
+    """The kitchen world plus a second kitchen K2 (西湖区) with a dining point reporting 10
+    regular meals and a van of its own."""
+    with unit_of_work(kitchen_world) as s:
+        k2 = Kitchen(code="K2", name="西湖区中央厨房", address="文三路 9 号", lat=30.2800,
+                     lon=120.1200, cooking_lead_minutes=45, packing_minutes=10)  # fmt: skip
+        s.add(k2)
+        s.flush()
+        site = Site(code="P2", kind="dining_point", name="古荡社区助餐点", address="古荡路 2 号",
+                    lat=30.2850, lon=120.1150, kitchen_id=k2.id, seats=20,
+                    lunch_window_start_min=630, lunch_window_end_min=700)  # fmt: skip
+        s.add(site)
+        s.add(Vehicle(code="V9", name="送餐车9号", kind="van", capacity_boxes=60, speed_kmh=30,
+                      shift_start_min=570, shift_end_min=840, kitchen_id=k2.id))  # fmt: skip
+        s.flush()
+        regular = s.scalar(select(DietProfile.id).where(DietProfile.code == "regular"))
+        assert regular is not None
+        s.add(Headcount(date=DAY, service="lunch", site_id=site.id, diet_profile_id=regular,
+                        count=10))  # fmt: skip
+    return kitchen_world
+
+
+def test_two_kitchens_get_their_own_documents(
+    two_kitchens: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two kitchens each gets its own production sheet, waves, purchase list, labels
+    and route sheets, headed with its own name; their portions and purchases add up to the
+    day's; the panel's sheet of each trip is the one the daily plan printed."""
+    printed: list[RouteSheet] = []
+    documents = daily.stages.kitchen_documents
+
+    def spy(*args: Any) -> Any:
+        printed.extend(args[-1])
+        return documents(*args)
+
+    monkeypatch.setattr(daily.stages, "kitchen_documents", spy)
+    out = tmp_path / "out"
+    result = run_daily_plan(two_kitchens, DAY, out_dir=out, seed=5, routing_time_limit_s=4)
+    assert result.ok and result.figures["kitchens"] == 2
+    for key in ("route_sheets", "labels", "production", "purchase_pdf", "purchase_xlsx"):
+        for code in ("K1", "K2"):
+            assert (out / result.files[f"{key}@{code}"]).stat().st_size > 1000
+        assert key not in result.files
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    check_routes(plan)
+    k1, k2 = plan["kitchens"]
+    assert (k1["kitchen"], k2["kitchen"], k2["meals"]) == ("K1", "K2", 10)
+    assert k1["meals"] + k2["meals"] == result.figures["meals"]
+    assert k1["portions"] + k2["portions"] == result.figures["portions"]
+    assert k1["purchase_cost_fen"] + k2["purchase_cost_fen"] == sum(
+        p["cost_fen"] for p in plan["purchase"]
+    )
+    assert (
+        round((k1["purchase_cost_fen"] + k2["purchase_cost_fen"]) / 100, 2)
+        == (result.figures["purchase_cost_yuan"])
+    )
+    assert {w["kitchen"] for w in plan["waves"]} == {"K1", "K2"}
+    assert min(w["wave"] for w in plan["waves"] if w["kitchen"] == "K2") == 1
+    k2_trips = {t for w in plan["waves"] if w["kitchen"] == "K2" for t in w["trips"]}
+    assert k2_trips and all(t.startswith("V9-") for t in k2_trips)
+    assert {(e["kitchen"], e["dish"]) for e in plan["production"] if e["kitchen"] == "K2"}
+    # each kitchen's sheets name it and not the other
+    for code, own, other in (("K1", "拱墅区中央厨房", "西湖区中央厨房"),
+                             ("K2", "西湖区中央厨房", "拱墅区中央厨房")):  # fmt: skip
+        for key in ("production", "purchase_pdf", "route_sheets", "labels"):
+            text = _pdftotext(out / result.files[f"{key}@{code}"])
+            assert own in text and other not in text, (key, code)
+    assert "古荡社区助餐点" in _pdftotext(out / result.files["route_sheets@K2"])
+    # one builder: the panel's sheet of every stored trip is the sheet the plan printed
+    with unit_of_work(two_kitchens) as s:
+        trip_ids = s.scalars(select(Trip.id).join(Route).order_by(Trip.id)).all()
+        panel = [routes.trip_sheet(s, i, two_kitchens.planning) for i in trip_ids]
+    assert len(panel) == len(printed) > 1
+    assert sorted(panel, key=repr) == sorted(printed, key=repr)

@@ -15,8 +15,12 @@ import pytest
 from openpyxl import load_workbook
 
 from mealplan.documents import (
+    PALETTE,
     KitchenInfo,
     LabelSheet,
+    MapPoint,
+    MapRoute,
+    MapTrip,
     MenuEntry,
     MenuProfile,
     NutrientReport,
@@ -34,6 +38,7 @@ from mealplan.documents import (
     render_html,
     render_pdf,
     route_map_svg,
+    routes_svg,
 )
 from mealplan.documents.i18n import CODES, TEXTS
 from mealplan.documents.render import css_string
@@ -430,3 +435,35 @@ def test_pdfs_side_by_side_keep_their_order(tmp_path: Path) -> None:
         assert len(pdfs) == 2 and all(p.startswith(b"%PDF") for p in pdfs)
         assert "厨房生产单" in _pdf_text(pdfs[0], tmp_path)
         assert "采购单" in _pdf_text(pdfs[1], tmp_path)
+
+
+def test_routes_svg_draws_many_routes_in_their_colours() -> None:
+    """One renderer for every map: two routes from one kitchen draw one kitchen square,
+    a line per trip in the route's colour (later trips dashed), numbered stops with their
+    titles; a route sheet's map is the same drawing of one trip; no routes, a frame."""
+    kitchen = MapPoint(39.90, 116.40, title="厨房 <K1>")
+    stop = MapPoint(39.92, 116.42, "1", "#1.1 食堂")
+    routes = [
+        MapRoute(kitchen, (MapTrip((stop,)), MapTrip((stop, stop), dashed=True)), PALETTE[0]),
+        MapRoute(kitchen, (MapTrip((MapPoint(39.88, 116.38, "1"),)),), PALETTE[1], key="7"),
+    ]
+    svg = routes_svg(routes, 600, 400, css_class="routes-map", fluid=True)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = [e for e in root.iter(f"{ns}polyline") if e.get("class") == "trip"]
+    assert [e.get("stroke") for e in lines] == [PALETTE[0], PALETTE[0], PALETTE[1]]
+    assert [e.get("stroke-dasharray") for e in lines] == [None, "6 3", None]
+    assert lines[2].get("data-route") == "7"
+    assert len([e for e in root.iter(f"{ns}rect") if e.get("class") == "kitchen"]) == 1
+    assert len(list(root.iter(f"{ns}circle"))) == 4
+    assert "厨房 &lt;K1&gt;" in svg and root.get("width") == "100%"
+    single = route_map_svg([(39.90, 116.40), (39.92, 116.42)], 300, 200)
+    assert single == routes_svg(
+        [MapRoute(MapPoint(39.90, 116.40), (MapTrip((MapPoint(39.92, 116.42, "1"),)),),
+                  "#000000")],
+        300,
+        200,
+    )  # fmt: skip
+    assert "<circle" not in routes_svg([], 300, 200)
+    with pytest.raises(ValueError):
+        routes_svg(routes, 30, 30)

@@ -413,3 +413,13 @@ def test_settings_replace_keeps_instance(settings: Settings) -> None:
     other = replace(settings, instance_path=settings.instance_path / "sub")
     assert jobs.log_path(other, 3) == settings.instance_path / "sub" / "jobs" / "3.log"
     assert jobs.output_dir(other, 3) == settings.instance_path / "sub" / "runs" / "3"
+
+
+def test_a_kitchens_own_document_is_labelled_with_its_code(app: Flask) -> None:
+    """With several kitchens a run's files are per kitchen (``production@K2``); the status
+    page labels them like the day's file, followed by the kitchen's code."""
+    from web.plans.common import file_label
+
+    with app.test_request_context("/"):
+        assert file_label("production@K2") == file_label("production") + " · K2"
+        assert file_label("something") == "something"

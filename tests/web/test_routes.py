@@ -11,7 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mealplan.config import PlanningSettings
 from mealplan.db.models import Client, Driver, Route, RouteStop, UnservedStop
+from mealplan.documents.render import route_map_for
+from mealplan.planning import route_sheets
 from mealplan.services import routes
 
 pytestmark = pytest.mark.db
@@ -148,3 +151,29 @@ def test_all_sheets_of_the_day(client: FlaskClient, auth: Any, day_routes: Any) 
     html = client.get(f"/routes/sheets?date={DAY.isoformat()}").get_data(as_text=True)
     assert "东湖助餐点" in html
     assert client.get("/routes/sheets?date=2025-03-04").status_code == 404
+
+
+def test_panel_map_and_sheet_map_are_one_renderer(session: Session, day_routes: Any) -> None:
+    """The panel's day map and the printed sheet's trip map are both drawn by
+    documents.svg.routes_svg: the same kitchen square, trip line and stop circles."""
+    day = routes.day_routes(session, DAY, "lunch")
+    panel = routes.routes_map_svg(day)
+    sheet = routes.trip_sheet(session, day_routes[0].trip_id, PlanningSettings())
+    printed = route_map_for(sheet)
+    for svg in (panel, printed):
+        assert svg.count('<rect class="kitchen"') == 1
+        assert svg.count('<polyline class="trip"') == 1
+        assert svg.count('<circle class="stop"') == 3
+    assert f'stroke="{routes.PALETTE[0]}"' in panel and 'width="100%"' in panel
+    assert 'width="300" height="220"' in printed
+
+
+def test_panel_trip_sheet_is_the_planners_sheet(session: Session, day_routes: Any) -> None:
+    """The panel's trip sheet and the daily plan's sheets come from one builder: the
+    trip's sheet is the day's only sheet, with the menu-less profiles named by the
+    profile records."""
+    planning = PlanningSettings()
+    sheet = routes.trip_sheet(session, day_routes[0].trip_id, planning)
+    assert route_sheets.day_sheets(session, DAY, "lunch", planning) == [sheet]
+    assert [m.profile_name for m in sheet.stops[0].meals] == ["低盐", "普通"]
+    assert sheet.stops[2].notes == "" and sheet.kitchen.code == "K1"

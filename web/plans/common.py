@@ -76,7 +76,11 @@ def stage_label(code: str) -> str:
 
 
 def file_label(key: str) -> str:
-    return str(FILE_LABELS.get(key, key))
+    """A document's label; a kitchen's own document (``production@K02``, plans with
+    several kitchens) is labelled with the kitchen's code."""
+    base, _, kitchen = key.partition("@")
+    label = str(FILE_LABELS.get(base, base))
+    return f"{label} · {kitchen}" if kitchen else label
 
 
 def kind_label(code: str) -> str:
