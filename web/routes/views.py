@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 from markupsafe import Markup
 
-from mealplan.documents import render_html, route_sheets_pdf
+from mealplan.documents import RouteSheet, render_html, route_sheets_pdf
 from mealplan.errors import NotFoundError
 from mealplan.services import routes
 from web.access import requires
@@ -37,15 +37,19 @@ def index() -> str:
     )
 
 
+def _trip_sheet(trip_id: int) -> RouteSheet:
+    """The trip's route sheet, or 404."""
+    try:
+        return routes.trip_sheet(get_db(), trip_id, settings().planning)
+    except NotFoundError:
+        abort(404)
+
+
 @bp.get("/trips/<int:trip_id>")
 @requires("routes.view")
 def trip(trip_id: int) -> str:
     """One trip for the driver's phone: stops in order with times, meals and phone links."""
-    try:
-        sheet = routes.trip_sheet(get_db(), trip_id, settings().planning)
-    except NotFoundError:
-        abort(404)
-    return render_template("routes/trip.html", sheet=sheet, trip_id=trip_id)
+    return render_template("routes/trip.html", sheet=_trip_sheet(trip_id), trip_id=trip_id)
 
 
 def _sheet_response(html: str, pdf: bytes | None, name: str) -> Response:
@@ -62,10 +66,7 @@ def _sheet_response(html: str, pdf: bytes | None, name: str) -> Response:
 @requires("routes.view")
 def trip_sheet(trip_id: int) -> Response:
     """The printed route sheet of one trip (HTML to print, or ``format=pdf``)."""
-    try:
-        sheet = routes.trip_sheet(get_db(), trip_id, settings().planning)
-    except NotFoundError:
-        abort(404)
+    sheet = _trip_sheet(trip_id)
     if request.args.get("format") == "pdf":
         return _sheet_response("", route_sheets_pdf(sheet, lang=_lang()), f"trip-{trip_id}.pdf")
     return _sheet_response(render_html(sheet, lang=_lang()), None, "")
