@@ -134,3 +134,32 @@ def test_viewer_cannot_resolve(
     auth.login_as("viewer")
     assert client.get("/alerts/").status_code == 200
     assert client.post(f"/alerts/{d.id}/resolve", data={"note": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "back",
+    ["//evil.example", "/\\evil.example", "https://evil.example/", "javascript:alert(1)",
+     "/\t/evil.example", "\\\\evil.example"],
+)  # fmt: skip
+def test_back_cannot_leave_the_site(
+    client: FlaskClient, auth: Any, stops: list[Any], back: str
+) -> None:
+    """``back=`` after recording goes to a path on this site only (no open redirect)."""
+    auth.login_as("dispatcher")
+    response = client.post(
+        f"/deliveries/{stops[0].id}",
+        data={"status": "delivered", "date": TODAY.isoformat(), "back": back},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/deliveries/"
+
+
+def test_back_to_a_local_page_is_kept(client: FlaskClient, auth: Any, stops: list[Any]) -> None:
+    """A same-site path with its query string is where the form sends the user back."""
+    auth.login_as("dispatcher")
+    back = f"/deliveries/?date={TODAY}&vehicle=V1"
+    response = client.post(
+        f"/deliveries/{stops[0].id}",
+        data={"status": "delivered", "date": TODAY.isoformat(), "back": back},
+    )
+    assert response.headers["Location"] == back

@@ -16,6 +16,7 @@ from web.db import get_db
 from web.deliveries import bp
 from web.deliveries.forms import DeliveryForm, ResolveForm
 from web.forms import issue_text, parse_date
+from web.urls import safe_local_path
 
 
 @bp.get("/deliveries/")
@@ -100,9 +101,8 @@ def record(stop_id: int) -> Response:
 
 
 def _safe_back(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("deliveries.index")
+    """``back`` if it is a path on this site, else the deliveries page (no open redirect)."""
+    return safe_local_path(target) or url_for("deliveries.index")
 
 
 @bp.get("/alerts/")
