@@ -77,6 +77,24 @@ def is_open(date: dt.date, *, now: dt.datetime | None = None, cutoff: str | None
     return now < cutoff_at(date, cutoff)
 
 
+def _whole_number(raw: object) -> int | None:
+    """``raw`` as a whole number: an int (not a bool), an integral float, or decimal
+    digits in a string (``"１２"`` too; not ``"²"``, which ``isdigit`` accepts but ``int``
+    refuses); else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("-") and text[1:].isdecimal():
+            return -int(text[1:])
+        return int(text) if text.isdecimal() and len(text) <= 9 else None
+    return None
+
+
 def _site(session: Session, site_code: str) -> Site:
     site = session.scalar(select(Site).where(Site.code == site_code))
     if site is None:
@@ -125,9 +143,8 @@ def record_headcounts(
         if code not in by_code:
             issues.append(Issue(code, N_("unknown code: %(value)s"), {"value": code}))
             continue
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
+        value = _whole_number(raw)
+        if value is None:
             issues.append(Issue(code, N_("must be a whole number")))
             continue
         if not 0 <= value <= MAX_COUNT:

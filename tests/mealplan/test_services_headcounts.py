@@ -205,3 +205,42 @@ def test_day_status_reads_all_sites_in_four_queries(
     days = headcounts.day_status(session, MONDAY, "lunch")
     assert len(statements) <= 4
     assert [d.status for d in days] == ["forecast"] * 12
+
+
+@pytest.mark.parametrize("raw", ["²", True, 1.5, "1.5", "", None, "12345678901"])
+def test_odd_counts_are_field_errors(session: Session, site: Site, raw: object) -> None:
+    """``²``, a bool, a fraction or nothing is a field error naming the profile, never
+    truncated or stored (int(True) == 1 and int(1.5) == 1 would be)."""
+    now = dt.datetime.combine(MONDAY, dt.time(7, 0))
+    with pytest.raises(RecordValidationError) as caught:
+        headcounts.record_headcounts(
+            session,
+            "S1",
+            MONDAY,
+            "lunch",
+            {"reg": raw},
+            "li",
+            now=now,
+            cutoff="09:00",  # type: ignore[dict-item]
+        )
+    assert caught.value.issues[0].field == "reg"
+    assert headcounts.site_counts(session, "S1", MONDAY, "lunch") == {}
+
+
+@pytest.mark.parametrize(("raw", "value"), [("１２", 12), (" 7 ", 7), (3.0, 3), ("0", 0)])
+def test_whole_numbers_in_other_spellings(
+    session: Session, site: Site, raw: object, value: int
+) -> None:
+    """Full-width digits, padded text and integral floats are the whole number they spell."""
+    now = dt.datetime.combine(MONDAY, dt.time(7, 0))
+    result = headcounts.record_headcounts(
+        session,
+        "S1",
+        MONDAY,
+        "lunch",
+        {"reg": raw},
+        "li",
+        now=now,
+        cutoff="09:00",  # type: ignore[dict-item]
+    )
+    assert result.counts["reg"] == value

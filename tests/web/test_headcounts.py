@@ -125,3 +125,32 @@ def test_dashboard_shows_reported_and_missing(
     assert 'id="meals-total">11<' in html
     assert 'id="home-total">1<' in html
     assert "已上报" in html and "未上报" in html
+
+
+@pytest.mark.parametrize("value", ["²", "٣x", "1.5", "-3", "1e3", "12345678901"])
+def test_odd_digits_are_a_field_error_not_500(
+    client: FlaskClient, auth: Any, world: Any, value: str
+) -> None:
+    """``²`` passes ``str.isdigit`` but not ``int``: it is refused as a field error (422)."""
+    auth.login_as("site_staff", site="S1")
+    response = client.post(f"/headcounts/S1?date={TOMORROW}", data={"c-lunch-regular": value})
+    assert response.status_code == 422
+    assert "人数必须是整数" in response.get_data(as_text=True)
+
+
+def test_full_width_digits_are_counts(
+    client: FlaskClient, auth: Any, world: Any, session: Session
+) -> None:
+    """Full-width digits from a Chinese phone keyboard are read as the number."""
+    auth.login_as("site_staff", site="S1")
+    response = client.post(f"/headcounts/S1?date={TOMORROW}", data={"c-lunch-regular": "１２"})
+    assert response.status_code == 302
+    assert headcounts.site_counts(session, "S1", TOMORROW, "lunch")["regular"] == 12
+
+
+def test_date_picker_has_no_inline_handler(client: FlaskClient, auth: Any, world: Any) -> None:
+    """The date picker submits through panel.js (the CSP forbids inline handlers)."""
+    auth.login_as("site_staff", site="S1")
+    html = client.get(f"/headcounts/S1?date={TOMORROW}").get_data(as_text=True)
+    assert "onchange" not in html and "data-autosubmit" in html
+    assert "panel.js" in html

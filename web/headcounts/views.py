@@ -80,6 +80,15 @@ def site(site_code: str) -> Response | str | tuple[str, int]:
     ), status
 
 
+def parse_count(text: str) -> int | None:
+    """A count typed on a phone: decimal digits (full-width ones too), else None.
+
+    Not ``str.isdigit``: it accepts ``²`` and other digits ``int`` refuses."""
+    if not text.isdecimal() or len(text) > 9:
+        return None
+    return int(text)
+
+
 def _save(site_code: str, date: dt.date, services: list[str], profile_codes: list[str]) -> int:
     """Store the submitted grid; 302 when saved, else the status to show the form with."""
     db = get_db()
@@ -89,10 +98,11 @@ def _save(site_code: str, date: dt.date, services: list[str], profile_codes: lis
             text = request.form.get(f"c-{service}-{code}", "").strip()
             if not text:
                 continue
-            if not text.isdigit():
+            count = parse_count(text)
+            if count is None:
                 flash(_("Counts are whole numbers (%(value)s).", value=text), "error")
                 return 422
-            submitted.setdefault(service, {})[code] = int(text)
+            submitted.setdefault(service, {})[code] = count
     if not submitted:
         flash(_("Enter at least one count."), "error")
         return 422
