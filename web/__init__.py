@@ -70,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         PER_PAGE=25,
+        # failed logins per client address and window (seconds), besides the per-user lock
+        LOGIN_ADDRESS_LIMIT=(20, 15 * 60),
         CACHE_SECONDS=60,  # web.cache: monthly report and other slow aggregates
         # static files: a week in the browser's cache; their URLs carry ?v=<mtime>, so a
         # changed file gets a new URL (see _static_version)
@@ -80,8 +82,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.extensions["mealplan.settings"] = settings
 
-    from web import access, cache, db, errors, i18n, nav
+    from web import access, cache, db, errors, i18n, nav, security
 
+    security.init_app(app)
     CSRFProtect(app)
     db.init_app(app, settings)
     cache.init_app(app, app.extensions["mealplan.sessions"])

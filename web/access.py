@@ -71,7 +71,9 @@ class PanelUser(UserMixin):  # type: ignore[misc]
         self.language = info.language
 
     def get_id(self) -> str:
-        return str(self.id)
+        """``"<id>:<session version>"``: what the session and the remember-me cookie keep;
+        a password reset or a logout bumps the version, ending every older session."""
+        return users.session_token(self.info)
 
     @property
     def is_active(self) -> bool:
@@ -98,14 +100,10 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> PanelUser | None:
-    try:
-        user = users.get_user(get_db(), int(user_id))
-    except ValueError:
-        return None
-    if user is None or not user.active:
-        return None
-    return PanelUser(users.info(user))
+def _load_user(token: str) -> PanelUser | None:
+    """The user a session or remember-me cookie names, if that session is still valid."""
+    user = users.user_for_token(get_db(), token)
+    return PanelUser(users.info(user)) if user is not None else None
 
 
 def init_app(app: Flask) -> None:

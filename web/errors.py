@@ -1,4 +1,4 @@
-"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 413, 500 (rolls back)."""
+"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 405, 413, 500 (rolls back)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(exc: HTTPException) -> tuple[str, int]:
         return _page(404, _("Not found"))
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
+        body, code = _page(405, _("This address does not accept this kind of request"))
+        allowed = getattr(exc, "valid_methods", None) or []
+        return body, code, {"Allow": ", ".join(allowed)}
 
     @app.errorhandler(NotFoundError)
     def record_not_found(exc: NotFoundError) -> tuple[str, int]:

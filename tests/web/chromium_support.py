@@ -60,5 +60,5 @@ def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the header's language or logout button
     page.wait_for_load_state("domcontentloaded")
