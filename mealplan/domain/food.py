@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 from mealplan.domain.vocab import NUTRIENT_KEYS
 
+# The %-energy ratio of a macronutrient: one Atwater table, the solvers' (re-exported here).
+from solvers.energy import percent_energy as percent_energy
+
 
 @dataclass(frozen=True)
 class IngredientFacts:
@@ -95,12 +98,3 @@ def sum_nutrients(parts: Iterable[Mapping[str, float]]) -> dict[str, float]:
         for key in NUTRIENT_KEYS:
             totals[key] += float(part.get(key, 0.0))
     return {k: round(v, 3) for k, v in totals.items()}
-
-
-def percent_energy(nutrients: Mapping[str, float], macro: str) -> float:
-    """Share of energy (percent) from ``macro`` (protein_g, fat_g or carbohydrate_g)."""
-    factor = {"protein_g": 4.0, "fat_g": 9.0, "carbohydrate_g": 4.0}[macro]
-    energy = float(nutrients.get("energy_kcal", 0.0))
-    if energy <= 0:
-        return 0.0
-    return 100.0 * factor * float(nutrients.get(macro, 0.0)) / energy

@@ -28,9 +28,6 @@ NUTRIENT_KEYS: tuple[str, ...] = tuple(n.value for n in Nutrient)
 #: Derived, ratio-type target keys (share of energy from a macronutrient, in percent).
 RATIO_KEYS: tuple[str, ...] = ("fat_pct_energy", "carbohydrate_pct_energy", "protein_pct_energy")
 
-#: kcal per gram used for the %-energy ratios (Atwater general factors).
-ATWATER_KCAL_PER_G = {"protein_g": 4.0, "fat_g": 9.0, "carbohydrate_g": 4.0}
-
 
 class Allergen(StrEnum):
     """Allergens named by China's prepackaged-food labelling standard (GB 7718), plus sesame

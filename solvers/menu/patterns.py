@@ -31,10 +31,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from solvers.energy import RATIO_SOURCES
 from solvers.menu import rules
 from solvers.menu.types import (
     NUTRIENT_KEYS,
-    RATIO_SOURCES,
     DietProfile,
     Dish,
     MealStructure,

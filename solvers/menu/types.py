@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from solvers.energy import RATIO_SOURCES
 from solvers.status import SolveStatus
 
 NUTRIENT_KEYS: tuple[str, ...] = (
@@ -26,18 +27,20 @@ NUTRIENT_KEYS: tuple[str, ...] = (
     "calcium_mg",
     "phosphorus_mg",
 )
-#: Share of energy from a macronutrient, in percent (Atwater factors below).
-RATIO_KEYS: tuple[str, ...] = ("fat_pct_energy", "carbohydrate_pct_energy", "protein_pct_energy")
-#: Nutrient behind each ratio key and its kcal per gram.
-RATIO_SOURCES: dict[str, tuple[str, float]] = {
-    "fat_pct_energy": ("fat_g", 9.0),
-    "carbohydrate_pct_energy": ("carbohydrate_g", 4.0),
-    "protein_pct_energy": ("protein_g", 4.0),
-}
+#: Share of energy from a macronutrient, in percent (Atwater factors: :mod:`solvers.energy`).
+RATIO_KEYS: tuple[str, ...] = tuple(RATIO_SOURCES)
 BOUND_KEYS: tuple[str, ...] = NUTRIENT_KEYS + RATIO_KEYS
 CATEGORIES: tuple[str, ...] = ("staple", "main", "side", "vegetable", "soup", "fruit")
 SERVICES: tuple[str, ...] = ("lunch", "dinner")
 IDDSI_LEVELS: tuple[int, ...] = (3, 4, 5, 6, 7)
+
+
+def key_stem(key: str) -> str:
+    """A bound key without its unit, the stem of its rule ids (``sodium_mg`` -> ``sodium``)."""
+    for unit in ("_kcal", "_mg", "_g"):
+        if key.endswith(unit):
+            return key[: -len(unit)]
+    return key
 
 
 def _fail(owner: str, name: str, value: object, why: str) -> ValueError:
@@ -174,10 +177,7 @@ class NutrientBound:
     @property
     def stem(self) -> str:
         """Rule stem: the key without its unit (``sodium_mg`` -> ``sodium``)."""
-        for unit in ("_kcal", "_mg", "_g"):
-            if self.key.endswith(unit):
-                return self.key[: -len(unit)]
-        return self.key
+        return key_stem(self.key)
 
 
 @dataclass(frozen=True)
