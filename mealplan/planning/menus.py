@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from mealplan.config import PlanningSettings
 from mealplan.db.mappers import facts_of, load_dishes
 from mealplan.db.models import DietProfile, Dish, Menu, MenuItem, NutritionGroup, Rating
+from mealplan.domain import menu_rules
 from mealplan.domain.food import percent_energy
 from mealplan.domain.vocab import Service
 from mealplan.planning.demand import day_demand
@@ -112,50 +113,36 @@ def solver_profile(
     planning: PlanningSettings,
     headcount: int | None,
 ) -> ms.DietProfile:
+    """The solver's view of a diet profile: its fields, and the rules of
+    :mod:`mealplan.domain.menu_rules` applied to it (this function only converts)."""
     group: NutritionGroup = profile.group
-    bounds = tuple(
-        ms.NutrientBound(
-            key=t.nutrient,
-            min=t.min_value,
-            max=t.max_value,
-            hard=t.hard,
-            service=t.service,
-            weight=planning.soft_bound_weight_fen,
+    allergens = frozenset(profile.exclude_allergens or ())
+    food_group_rules = tuple(
+        rule
+        for rule in (
+            menu_rules.fish_weekly_min(
+                planning.fish_meals_per_week_min, profile.vegetarian, allergens
+            ),
+            menu_rules.pork_weekly_max(planning.pork_meals_per_week_max),
         )
-        for t in group.targets
-        if t.service in services and (t.min_value is not None or t.max_value is not None)
+        if rule is not None
     )
-    rules = []
-    eats_fish = not profile.vegetarian and "fish" not in (profile.exclude_allergens or ())
-    if planning.fish_meals_per_week_min > 0 and eats_fish:
-        rules.append(ms.FoodGroupRule("fish", min=planning.fish_meals_per_week_min, hard=False))
-    if planning.pork_meals_per_week_max >= 0:
-        rules.append(ms.FoodGroupRule("pork", max=planning.pork_meals_per_week_max, hard=False))
-    required = (
-        {"staple": frozenset(group.required_staple_tags)} if group.required_staple_tags else {}
-    )
-    # Minced and pureed dishes are all steamed, boiled or braised: mixing cooking methods
-    # within a meal means nothing for them and would starve their menus.
-    texture_modified = profile.max_iddsi <= 5
     return ms.DietProfile(
         code=profile.code,
-        bounds=bounds,
-        excluded_allergens=frozenset(profile.exclude_allergens or ()),
+        bounds=menu_rules.nutrient_targets(group.targets, services, planning.soft_bound_weight_fen),
+        excluded_allergens=allergens,
         halal=profile.halal,
         vegetarian=profile.vegetarian,
         max_iddsi=profile.max_iddsi,
-        excluded_tags=frozenset(group.excluded_tags or ())
-        # Minced and pureed versions are for those who need them, not a cheap filler.
-        | (frozenset({"texture_modified"}) if profile.max_iddsi >= 6 else frozenset()),
-        required_tags=required,
-        budget_fen=profile.budget_fen,
+        excluded_tags=menu_rules.group_excluded_tags(group.excluded_tags or ())
+        | menu_rules.no_texture_modified(profile.max_iddsi),
+        required_tags=menu_rules.staple_required_tags(group.required_staple_tags or ()),
+        budget_fen=menu_rules.meal_budget(profile.budget_fen, planning.default_budget_fen),
         budget_hard=profile.budget_hard,
         no_repeat_days=profile.no_repeat_days,
-        food_group_rules=tuple(rules),
+        food_group_rules=food_group_rules,
         headcount=headcount,
-        distinct_method_categories=(
-            frozenset() if texture_modified else frozenset({"main", "side", "vegetable"})
-        ),
+        distinct_method_categories=menu_rules.distinct_cooking_methods(profile.max_iddsi),
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mealplan.config import Settings
+from mealplan.config import PlanningSettings, Settings
 from mealplan.db.models import (
     DietProfile,
     Headcount,
@@ -33,10 +33,11 @@ from mealplan.db.models import (
     Site,
 )
 from mealplan.documents.models import MenuEntry, MenuProfile, PriceNote, WeeklyMenu
-from mealplan.domain.food import percent_energy
+from mealplan.domain import menu_rules
 from mealplan.domain.vocab import NUTRIENT_KEYS, RATIO_KEYS
 from mealplan.errors import NotFoundError
 from mealplan.planning.menu_documents import ELDER_LABELS, kitchen_info
+from solvers.menu import rules
 
 OK, SOFT, HARD = "ok", "soft", "hard"
 _RANK = {OK: 0, SOFT: 1, HARD: 2}
@@ -48,38 +49,11 @@ UNITS: dict[str, str] = {
     **dict.fromkeys(RATIO_KEYS, "%"),
     "budget": "fen",
 }
-_RATIO_MACRO = {
-    "fat_pct_energy": "fat_g",
-    "carbohydrate_pct_energy": "carbohydrate_g",
-    "protein_pct_energy": "protein_g",
-}
-
-
-def _stem(key: str) -> str:
-    for unit in ("_kcal", "_mg", "_g"):
-        if key.endswith(unit):
-            return key[: -len(unit)]
-    return key
-
-
-#: rule id (``sodium_max``) -> (target key, side)
-RULE_KEYS: dict[str, tuple[str, str]] = {
-    f"{_stem(k)}_{side}": (k, side) for k in TARGET_KEYS for side in ("min", "max")
-}
-RULE_KEYS["budget"] = ("budget", "max")
 
 
 def week_start(day: dt.date) -> dt.date:
     """The Monday of ``day``'s week."""
     return day - dt.timedelta(days=day.weekday())
-
-
-def target_value(key: str, nutrients: dict[str, float]) -> float:
-    """A meal's value for a target key (a nutrient, or a %-energy ratio)."""
-    macro = _RATIO_MACRO.get(key)
-    if macro is not None:
-        return percent_energy(nutrients, macro)
-    return float(nutrients.get(key, 0.0))
 
 
 @dataclass(frozen=True)
@@ -151,58 +125,41 @@ class WeekGrid:
         return sum(1 for c in self.cells.values() if c.level == level)
 
 
+#: Amounts within this of a bound are met (the stored nutrients are rounded to 3 decimals).
+TOLERANCE = 1e-6
+
+
 def evaluate_meal(
     nutrients: dict[str, float],
     cost_fen: int,
     targets: Iterable[NutrientTarget],
     profile: DietProfile,
     recorded: Iterable[dict[str, object]] = (),
+    *,
+    planning: PlanningSettings | None = None,
 ) -> tuple[Reason, ...]:
-    """Every rule the meal misses: its group's targets for the service, the budget, and
-    shortfalls the planner recorded for rules not checked here."""
-    reasons: list[Reason] = []
-    for t in targets:
-        if t.nutrient not in UNITS:
-            continue
-        value = target_value(t.nutrient, nutrients)
-        stem = _stem(t.nutrient)
-        if t.min_value is not None and value < t.min_value - 1e-6:
-            reasons.append(
-                Reason(
-                    f"{stem}_min",
-                    t.nutrient,
-                    "min",
-                    t.min_value - value,
-                    t.hard,
-                    value,
-                    t.min_value,
-                )
-            )
-        if t.max_value is not None and value > t.max_value + 1e-6:
-            reasons.append(
-                Reason(
-                    f"{stem}_max",
-                    t.nutrient,
-                    "max",
-                    value - t.max_value,
-                    t.hard,
-                    value,
-                    t.max_value,
-                )
-            )
-    budget = profile.budget_fen
-    if budget and cost_fen > budget:
-        reasons.append(
-            Reason(
-                "budget", "budget", "max", cost_fen - budget, profile.budget_hard, cost_fen, budget
-            )
+    """Every rule the meal misses: its group's targets for the service and the budget (the
+    menu solver's own rule functions, :func:`solvers.menu.rules.meal_violations`, over the
+    bounds the planner builds), and shortfalls the planner recorded for rules not checked
+    here."""
+    planning = planning or PlanningSettings()
+    targets = list(targets)
+    bounds = menu_rules.nutrient_targets(
+        targets, {t.service for t in targets}, planning.soft_bound_weight_fen
+    )
+    budget = menu_rules.meal_budget(profile.budget_fen, planning.default_budget_fen)
+    reasons = [
+        Reason(v.rule, v.key, v.side, v.amount, v.hard, v.value, v.bound)
+        for v in rules.meal_violations(
+            nutrients, cost_fen, bounds, budget, profile.budget_hard, tolerance=TOLERANCE
         )
+    ]
     checked = {r.rule for r in reasons}
     for item in recorded:
         rule = str(item.get("rule", ""))
-        if not rule or rule in checked or rule not in RULE_KEYS:
+        if not rule or rule in checked or rule not in rules.MEAL_RULES:
             continue
-        key, side = RULE_KEYS[rule]
+        key, side = rules.MEAL_RULES[rule]
         amount = item.get("amount", 0.0)
         reasons.append(
             Reason(
@@ -232,8 +189,16 @@ def _menus(session: Session, start: dt.date, days: int, service: str) -> list[Me
     return list(session.scalars(stmt))
 
 
-def week_grid(session: Session, start: dt.date, service: str, *, days: int = 7) -> WeekGrid:
-    """The stored menus of ``days`` days from ``start`` for ``service``, evaluated."""
+def week_grid(
+    session: Session,
+    start: dt.date,
+    service: str,
+    *,
+    days: int = 7,
+    planning: PlanningSettings | None = None,
+) -> WeekGrid:
+    """The stored menus of ``days`` days from ``start`` for ``service``, evaluated against
+    the current targets and budgets (``planning``: the settings the planner uses)."""
     grid = WeekGrid(start, service, tuple(start + dt.timedelta(days=i) for i in range(days)))
     columns: dict[str, ProfileColumn] = {}
     for menu in _menus(session, start, days, service):
@@ -258,6 +223,7 @@ def week_grid(session: Session, start: dt.date, service: str, *, days: int = 7) 
                 targets,
                 profile,
                 [s for s in (menu.shortfalls or []) if isinstance(s, dict)],
+                planning=planning,
             ),
         )
     grid.profiles = sorted(columns.values(), key=lambda c: c.code)

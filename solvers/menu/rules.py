@@ -13,14 +13,22 @@ Two kinds of rule:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pulp
 
-from solvers.menu.types import RATIO_SOURCES, DietProfile, Dish, FoodGroupRule, NutrientBound
+from solvers.energy import RATIO_SOURCES, percent_energy
+from solvers.menu.types import (
+    BOUND_KEYS,
+    DietProfile,
+    Dish,
+    FoodGroupRule,
+    NutrientBound,
+    key_stem,
+)
 
 # --------------------------------------------------------------------------------------
 # Exclusions: (dish, profile) -> True when the dish may be served to the profile.
@@ -108,14 +116,12 @@ def same_cooking_method(dishes: Sequence[Dish], profile: DietProfile) -> bool:
     return len(methods) == len(set(methods))
 
 
-def bound_value(key: str, sums: dict[str, float]) -> float:
+def bound_value(key: str, sums: Mapping[str, float]) -> float:
     """Value of a bound key for a meal: a nutrient sum or a percent of energy."""
     source = RATIO_SOURCES.get(key)
     if source is None:
         return sums.get(key, 0.0)
-    nutrient, kcal_per_g = source
-    energy = sums.get("energy_kcal", 0.0)
-    return 0.0 if energy <= 0 else 100.0 * kcal_per_g * sums.get(nutrient, 0.0) / energy
+    return percent_energy(sums, source[0])
 
 
 def nutrient_min(bound: NutrientBound, value: float) -> float:
@@ -136,6 +142,65 @@ def budget(cost_fen: int, budget_fen: int | None) -> int:
 def bound_rule_id(bound: NutrientBound, side: str) -> str:
     """Rule id of one side of a bound: ``sodium_max``, ``fat_pct_energy_min``."""
     return f"{bound.stem}_{side}"
+
+
+#: Every per-meal rule id -> (bound key, side): ``sodium_max`` -> (``sodium_mg``, ``max``);
+#: the budget is ``budget`` -> (``budget``, ``max``).
+MEAL_RULES: Mapping[str, tuple[str, str]] = {
+    **{f"{key_stem(k)}_{side}": (k, side) for k in BOUND_KEYS for side in ("min", "max")},
+    "budget": ("budget", "max"),
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A per-meal rule a meal misses: ``amount`` beyond ``bound`` (``value`` reached), in
+    the rule's unit (fen for the budget); ``key`` is the bound key or ``budget``."""
+
+    rule: str
+    key: str
+    side: str  # "min" | "max"
+    amount: float
+    value: float
+    bound: float
+    hard: bool
+
+
+def meal_violations(
+    sums: Mapping[str, float],
+    cost_fen: int,
+    bounds: Iterable[NutrientBound],
+    budget_fen: int | None = None,
+    budget_hard: bool = False,
+    tolerance: float = 1e-9,
+) -> list[Violation]:
+    """Every bound (``nutrient_min``/``nutrient_max`` of ``bound_value``) and the ``budget``
+    a meal with these nutrient sums and cost misses by more than ``tolerance``, in order."""
+    out: list[Violation] = []
+    for b in bounds:
+        value = bound_value(b.key, sums)
+        for side, limit, amount in (
+            ("min", b.min, nutrient_min(b, value)),
+            ("max", b.max, nutrient_max(b, value)),
+        ):
+            if limit is not None and amount > tolerance:
+                out.append(
+                    Violation(bound_rule_id(b, side), b.key, side, amount, value, limit, b.hard)
+                )
+    over = budget(cost_fen, budget_fen)
+    if over > tolerance and budget_fen is not None:
+        out.append(
+            Violation(
+                "budget",
+                "budget",
+                "max",
+                float(over),
+                float(cost_fen),
+                float(budget_fen),
+                budget_hard,
+            )
+        )
+    return out
 
 
 def soft_penalty(amount: float, reference: float | None, weight: float) -> float:

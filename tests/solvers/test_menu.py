@@ -20,6 +20,7 @@ from solvers.menu import (
     SolveStatus,
     solve_menu,
 )
+from solvers.menu import rules
 from solvers.menu.synthetic import synthetic_problem
 
 D0 = date(2026, 12, 1)
@@ -403,3 +404,25 @@ def test_synthetic_demo_is_feasible() -> None:
     r = solve_menu(synthetic_problem(n_days=3, services=("lunch",)), PARAMS)
     assert r.is_feasible()
     assert len(r.meals) == 8 * 3
+
+
+def test_meal_violations_hand_computed() -> None:
+    """meal_violations reports each missed bound side and the budget with rule ids.
+
+    Meal: energy 600 kcal, fat 30 g (9 x 30 / 600 = 45 %E), sodium 950 mg, cost 760 fen.
+    Bounds: sodium <= 800 (hard: 150 over), fat 20-30 %E (15 over), energy >= 550 (met);
+    budget 700 fen (60 over)."""
+    bounds = (
+        NutrientBound("sodium_mg", max=800, hard=True),
+        NutrientBound("fat_pct_energy", min=20, max=30),
+        NutrientBound("energy_kcal", min=550),
+    )
+    sums = {"energy_kcal": 600.0, "fat_g": 30.0, "sodium_mg": 950.0}
+    got = rules.meal_violations(sums, 760, bounds, 700, budget_hard=False)
+    assert [(v.rule, v.key, v.side, round(v.amount, 6), v.hard) for v in got] == [
+        ("sodium_max", "sodium_mg", "max", 150.0, True),
+        ("fat_pct_energy_max", "fat_pct_energy", "max", 15.0, False),
+        ("budget", "budget", "max", 60.0, False),
+    ]
+    assert rules.MEAL_RULES["sodium_max"] == ("sodium_mg", "max")
+    assert rules.meal_violations(sums, 600, bounds[2:], 700) == []

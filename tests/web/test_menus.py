@@ -14,9 +14,22 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mealplan.config import Settings
-from mealplan.db.models import DietProfile, Dish, Headcount, Menu, MenuItem, PlanRun
+from mealplan.config import PlanningSettings, Settings
+from mealplan.db.models import (
+    DietProfile,
+    Dish,
+    Headcount,
+    Menu,
+    MenuItem,
+    NutrientTarget,
+    NutritionGroup,
+    PlanRun,
+)
+from mealplan.planning.menus import solver_profile
 from mealplan.services import menus
+from solvers import menu as ms
+from solvers.menu import rules as ms_rules
+from solvers.menu.patterns import MealEvaluator
 from web import create_app
 
 pytestmark = pytest.mark.db
@@ -253,3 +266,80 @@ def test_viewer_has_no_replan_button(client: FlaskClient, auth: Any, week: Any) 
     _login(client, auth, role="viewer")
     html = client.get(f"/menus/?week={MONDAY.isoformat()}").get_data(as_text=True)
     assert 'id="replan-form"' not in html and 'id="menu-grid"' in html
+
+
+# --------------------------------------------------------------------------- one rule set
+
+# A lunch group with hard sodium <= 800 mg, soft fibre >= 7 g, soft fat 20-30 %E, soft
+# energy 550-750 kcal; a profile with a hard 700-fen budget (all built in memory).
+_TARGETS = (
+    ("sodium_mg", None, 800.0, True),
+    ("fibre_g", 7.0, None, False),
+    ("fat_pct_energy", 20.0, 30.0, False),
+    ("energy_kcal", 550.0, 750.0, False),
+)
+
+
+def _orm_profile(budget_hard: bool) -> DietProfile:
+    group = NutritionGroup(
+        code="g", name_zh="组", name_en="g", excluded_tags=[], required_staple_tags=[]
+    )
+    group.targets = [
+        NutrientTarget(service="lunch", nutrient=k, min_value=lo, max_value=hi, hard=hard)
+        for k, lo, hi, hard in _TARGETS
+    ]
+    return DietProfile(
+        code="p",
+        name_zh="p",
+        name_en="p",
+        group=group,
+        max_iddsi=7,
+        exclude_allergens=[],
+        halal=False,
+        vegetarian=False,
+        budget_fen=700,
+        budget_hard=budget_hard,
+        no_repeat_days=7,
+    )
+
+
+@pytest.mark.parametrize(
+    ("nutrients", "cost_fen", "budget_hard"),
+    [
+        # within every target: 9 x 20 / 650 = 27.7 %E fat
+        ({"energy_kcal": 650, "fat_g": 20, "fibre_g": 8, "sodium_mg": 700}, 650, True),
+        # sodium 950 (hard, 150 over), fibre 5 (2 short), fat 9 x 30 / 600 = 45 %E (15 over)
+        ({"energy_kcal": 600, "fat_g": 30, "fibre_g": 5, "sodium_mg": 950}, 650, True),
+        # energy 400 (150 short), no fat: 0 %E (20 short), 760 fen (60 over a hard budget)
+        ({"energy_kcal": 400, "fibre_g": 9, "sodium_mg": 300}, 760, True),
+        # the same cost against a soft budget
+        ({"energy_kcal": 700, "fat_g": 20, "fibre_g": 7, "sodium_mg": 800}, 760, False),
+    ],
+)
+def test_panel_reasons_equal_the_solver_rules(
+    nutrients: dict[str, float], cost_fen: int, budget_hard: bool
+) -> None:
+    """The panel's reasons for a meal are exactly what the menu solver's meal evaluator
+    (the enumeration's per-meal rules, over the planner's view of the profile) reports."""
+    orm = _orm_profile(budget_hard)
+    planning = PlanningSettings()
+    panel = menus.evaluate_meal(
+        {k: float(v) for k, v in nutrients.items()},
+        cost_fen,
+        orm.group.targets,
+        orm,
+        planning=planning,
+    )
+    profile = solver_profile(orm, ["lunch"], planning, None)
+    # one solver dish carrying the meal's sums and cost, in a one-slot structure
+    dish = ms.Dish("meal", "main", cost_fen, {k: float(v) for k, v in nutrients.items()})
+    evaluator = MealEvaluator(
+        profile, profile.bounds_for("lunch"), profile.budget_fen, 0.0, elastic=True
+    )
+    pattern = evaluator.evaluate("one", (0,), [dish])
+    assert pattern is not None
+    solver = {(m.rule, round(m.amount, 6), True) for m in pattern.violations} | {
+        (m.rule, round(m.amount, 6), False) for m in pattern.shortfalls
+    }
+    assert {(r.rule, round(r.amount, 6), r.hard) for r in panel} == solver
+    assert all(r.rule in ms_rules.MEAL_RULES for r in panel)

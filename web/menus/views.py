@@ -92,7 +92,7 @@ def index() -> str:
     start = _week()
     service = service_arg(request.args.get("service"))
     db = get_db()
-    grid = menus.week_grid(db, start, service)
+    grid = menus.week_grid(db, start, service, planning=settings().planning)
     return render_template(
         "menus/index.html",
         grid=grid,
