@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mealplan.catalogue import load_catalogue
+from mealplan.config import PlanningSettings
 from mealplan.db.models import (
     Client,
     ClientPause,
@@ -44,6 +45,7 @@ from mealplan.db.models import (
     Site,
     Vehicle,
 )
+from mealplan.domain.clock import hhmm
 from mealplan.errors import MealplanError
 from mealplan.io.importing import ImportReport, import_rows
 
@@ -189,7 +191,6 @@ PROFILES: tuple[tuple[str, str, str, str, int, tuple[str, ...], bool, bool, floa
     ("no_seafood", "忌海鲜", "No fish or seafood", "regular", 7, ("crustacean", "fish", "mollusc"),
      False, False, 0.5, 1.0),
 )  # fmt: skip
-BUDGET_FEN = 700
 NO_REPEAT_DAYS = 7
 
 # --------------------------------------------------------------------------- presets
@@ -264,10 +265,6 @@ def _person(rng: random.Random) -> str:
     pool = GIVEN_FEMALE if rng.random() < 0.58 else GIVEN_MALE
     size = 2 if rng.random() < 0.85 else 1
     return rng.choice(SURNAMES) + "".join(rng.choice(pool) for _ in range(size))
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass
@@ -447,8 +444,8 @@ class _Network:
                     "emergency_contact_phone": _phone(rng),
                     "lunch_days": lunch_days,
                     "dinner_days": dinner_days,
-                    "window_start": _hhmm(start),
-                    "window_end": _hhmm(end),
+                    "window_start": hhmm(start),
+                    "window_end": hhmm(end),
                     "dinner_window_start": "16:30" if dinner_days else None,
                     "dinner_window_end": "17:30" if dinner_days else None,
                     "driver_notes": rng.choice(DRIVER_NOTES) if rng.random() < 0.15 else "",
@@ -546,7 +543,8 @@ class _Network:
         return rows
 
 
-def profile_rows() -> list[dict[str, Any]]:
+def profile_rows(budget_fen: int) -> list[dict[str, Any]]:
+    """The demo's diet profiles, each with ``budget_fen`` per meal (a hard budget)."""
     return [
         {
             "code": code,
@@ -557,7 +555,7 @@ def profile_rows() -> list[dict[str, Any]]:
             "exclude_allergens": list(allergens),
             "halal": halal,
             "vegetarian": vegetarian,
-            "budget_fen": BUDGET_FEN,
+            "budget_fen": budget_fen,
             "budget_hard": True,
             "no_repeat_days": NO_REPEAT_DAYS,
         }
@@ -631,6 +629,7 @@ def load_demo(
     date: dt.date,
     seed: int = 1,
     progress: Callable[[str], None] | None = None,
+    planning: PlanningSettings | None = None,
 ) -> DemoSummary:
     """Load the catalogue and the ``preset`` network into ``session`` (the caller commits).
 
@@ -641,6 +640,7 @@ def load_demo(
         date: the last day of the two weeks of headcounts (usually today).
         seed: the random seed; the same seed and date give identical data.
         progress: called with the name of each step as it starts (see ``DEMO_STEPS``).
+        planning: the settings; every demo profile gets ``default_budget_fen`` per meal.
     """
     if preset not in PRESETS:
         raise MealplanError(f"unknown demo preset {preset!r}; expected one of {PRESETS}")
@@ -663,7 +663,7 @@ def load_demo(
     step("kitchens")
     load("kitchens", net.kitchens)
     step("diet profiles")
-    load("diet-profiles", profile_rows())
+    load("diet-profiles", profile_rows((planning or PlanningSettings()).default_budget_fen))
     step("sites")
     load("sites", net.site_rows())
     step("fleet")

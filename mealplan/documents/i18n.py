@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mealplan.domain.clock import hhmm_days
+
 LANGS: tuple[str, ...] = ("zh", "en")
 
 #: key -> (zh, en)
@@ -271,11 +273,7 @@ class Translator:
 
 def hhmm(minute: int | None) -> str:
     """``690`` -> ``11:30``; ``None`` -> ``-``; past midnight -> ``+1d 00:30``."""
-    if minute is None:
-        return "-"
-    days, rest = divmod(int(minute), 1440)
-    text = f"{rest // 60:02d}:{rest % 60:02d}"
-    return f"+{days}d {text}" if days else text
+    return "-" if minute is None else hhmm_days(minute)
 
 
 def date_minute(day: dt.date, minute: int) -> str:
