@@ -195,6 +195,48 @@ def test_create_client_with_weekdays(
     assert stored.lunch_days == "135"
 
 
+def test_client_form_edits_the_dinner_window(
+    client: FlaskClient, auth: Any, world: Any, session: Session
+) -> None:
+    """The client form has the dinner window (it lacked it) and refuses one that ends
+    before it starts, in Chinese, on the field."""
+    auth.login_as("manager")
+    data = {
+        "code": "C2",
+        "name": "李爷爷",
+        "lat": "30.0",
+        "lon": "120.0",
+        "diet_profile": "regular",
+        "category": "age_80",
+        "dinner_days": ["1", "2"],
+        "window_start_min": "11:00",
+        "window_end_min": "12:00",
+        "dinner_window_start_min": "16:40",
+        "dinner_window_end_min": "17:20",
+        "kitchen": "K1",
+        "active": "y",
+    }
+    html = client.get("/data/clients/new").get_data(as_text=True)
+    assert 'name="dinner_window_start_min"' in html and 'name="dinner_window_end_min"' in html
+    response = client.post("/data/clients/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    stored = records.get_record(session, "clients", "C2")
+    assert (stored.dinner_window_start_min, stored.dinner_window_end_min) == (1000, 1040)
+    response = client.post("/data/clients/C2/edit", data={**data, "dinner_window_end_min": "16:00"})
+    assert response.status_code == 422
+    assert "必须晚于开始时间" in response.get_data(as_text=True)
+
+
+def test_diet_profiles_kind_and_old_url(client: FlaskClient, auth: Any, world: Any) -> None:
+    """Diet profiles are /data/diet-profiles/ (the importer's name); /data/profiles/ still
+    serves them."""
+    auth.login_as("manager")
+    assert client.get("/data/diet-profiles/regular/edit").status_code == 200
+    assert client.get("/data/profiles/regular/edit").status_code == 200
+    html = client.get("/data/sites/").get_data(as_text=True)
+    assert "/data/diet-profiles/" in html
+
+
 def test_dish_recipe_editor_and_recomputed_facts(
     client: FlaskClient, auth: Any, world: Any, session: Session
 ) -> None:

@@ -71,7 +71,8 @@ class NutritionGroups(Kind):
             if (service is None) != (nutrient is None):
                 missing = "service" if service is None else "nutrient"
                 p.error(number, missing, None, "a target needs both a service and a nutrient")
-            if nutrient is not None and lo is None and hi is None:
+            unparsed = {(number, "min"), (number, "max")} & p.failed
+            if nutrient is not None and lo is None and hi is None and not unparsed:
                 p.error(number, "min", None, "a target needs a min, a max or both")
             if lo is not None and hi is not None and lo > hi:
                 p.error(number, "max", hi, f"max is below min {lo:g}")
