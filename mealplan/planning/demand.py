@@ -20,9 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, delete, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from mealplan.db.models import Client, DietProfile, Headcount, Site
+from mealplan.db.subscriptions import is_subscribed, subscribed_clients
 from mealplan.domain.vocab import HeadcountSource, Service
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,13 @@ def site_serves(site: Site, service: str) -> bool:
 
 
 def client_subscribed(client: Client, date: dt.date, service: str) -> bool:
-    """True when the client gets ``service`` on ``date``: subscribed weekday, not paused."""
-    days = client.dinner_days if service == Service.DINNER else client.lunch_days
-    if str(date.isoweekday()) not in (days or ""):
-        return False
-    return not any(p.start_date <= date <= p.end_date for p in client.pauses)
+    """True when the client gets ``service`` on ``date`` (the rule of
+    :mod:`mealplan.db.subscriptions`: active, subscribed weekday, not paused); the client
+    must be in a session."""
+    session = object_session(client)
+    if session is None:
+        raise ValueError(f"client {client.code!r} is not in a session")
+    return is_subscribed(session, client.id, date, service)
 
 
 History = dict[dt.date, dict[str, int]]
@@ -218,17 +221,11 @@ def day_demand(
         demand.sites.append(
             SiteDemand(site.code, site.id, site.kind, meals, source.value, tuple(flags))
         )
-    client_stmt = (
-        select(Client)
-        .where(Client.active.is_(True))
-        .options(selectinload(Client.pauses), selectinload(Client.diet_profile))
-        .order_by(Client.code)
-    )
+    client_stmt = subscribed_clients(date, service).options(selectinload(Client.diet_profile))
     if kitchen_ids is not None:
         client_stmt = client_stmt.where(Client.kitchen_id.in_(kitchen_ids))
     for client in session.scalars(client_stmt):
-        if client_subscribed(client, date, service):
-            demand.homes.append(HomeDemand(client.code, client.id, client.diet_profile.code))
+        demand.homes.append(HomeDemand(client.code, client.id, client.diet_profile.code))
     return demand
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from mealplan.db.models import (
     Client,
-    ClientPause,
     Delivery,
     Driver,
     Route,
@@ -26,6 +25,7 @@ from mealplan.db.models import (
     Trip,
     Vehicle,
 )
+from mealplan.db.subscriptions import subscribed_clients
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import audit
@@ -457,16 +457,6 @@ def _alert_view(d: Delivery) -> AlertView:
 
 def home_subscriptions(session: Session, date: dt.date, service: str) -> list[Client]:
     """Active home clients subscribed to ``service`` on the weekday of ``date`` and not
-    paused that day, ordered by code."""
-    weekday = str(date.isoweekday())
-    column = Client.dinner_days if service == "dinner" else Client.lunch_days
-    paused = select(ClientPause.client_id).where(
-        ClientPause.start_date <= date, ClientPause.end_date >= date
-    )
-    stmt = (
-        select(Client)
-        .where(Client.active.is_(True), column.contains(weekday), Client.id.not_in(paused))
-        .options(selectinload(Client.diet_profile))
-        .order_by(Client.code)
-    )
+    paused that day (:func:`mealplan.db.subscriptions.subscribed_clause`), ordered by code."""
+    stmt = subscribed_clients(date, service).options(selectinload(Client.diet_profile))
     return list(session.scalars(stmt))

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from mealplan.db.models import (
     Client,
-    ClientPause,
     Delivery,
     DietProfile,
     Dish,
@@ -37,6 +36,7 @@ from mealplan.db.models import (
     Site,
     Trip,
 )
+from mealplan.db.subscriptions import subscribed_clause
 from mealplan.domain.vocab import HeadcountSource, Service, StopKind
 from mealplan.planning.demand import forecast_counts
 from mealplan.services import deliveries, headcounts
@@ -169,18 +169,10 @@ def _site_demand(
 def _home_meals(session: Session, date: dt.date, service: str) -> dict[str, int]:
     """Home deliveries per profile code: active clients subscribed for the weekday of
     ``date`` and not paused that day (day_demand's homes, counted in the database)."""
-    column = Client.dinner_days if service == Service.DINNER.value else Client.lunch_days
-    paused = select(ClientPause.client_id).where(
-        ClientPause.start_date <= date, ClientPause.end_date >= date
-    )
     rows = session.execute(
         select(DietProfile.code, func.count(Client.id))
         .join(DietProfile, Client.diet_profile_id == DietProfile.id)
-        .where(
-            Client.active.is_(True),
-            column.contains(str(date.isoweekday()), autoescape=True),
-            Client.id.not_in(paused),
-        )
+        .where(subscribed_clause(date, service))
         .group_by(DietProfile.code)
     )
     return {code: int(n) for code, n in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,13 @@ from mealplan.db.models import (
     NutritionGroup,
     Site,
 )
-from mealplan.planning.demand import day_demand, forecast_counts, store_forecasts
+from mealplan.planning.demand import (
+    client_subscribed,
+    day_demand,
+    forecast_counts,
+    store_forecasts,
+)
+from mealplan.services import deliveries, reports
 
 pytestmark = pytest.mark.db
 
@@ -156,3 +163,47 @@ def test_store_forecasts_never_touches_reported_rows(session: Session) -> None:
         .order_by(Site.code)
     ).all()
     assert [tuple(r) for r in rows] == [("S1", 40, "reported"), ("S2", 18, "forecast")]
+
+
+def test_subscription_rule_is_the_same_everywhere(session: Session) -> None:
+    """The planner's homes, the deliveries' subscription list, the dashboard's home counts
+    and client_subscribed agree for every day of a week and both services (weekday sets,
+    pauses ending or starting around the day, an inactive client)."""
+    a, b, reg, low = _world(session)
+    common = dict(lat=30.3, lon=120.1, category="age_80", kitchen_id=a.kitchen_id)
+    clients = [
+        Client(code="C1", name="甲", lunch_days="135", diet_profile_id=low.id, **common),
+        Client(code="C2", name="乙", lunch_days="12", dinner_days="3", diet_profile_id=reg.id,
+               **common),
+        Client(code="C3", name="丙", lunch_days="1234567", diet_profile_id=low.id, **common),
+        Client(code="C4", name="丁", lunch_days="1234567", diet_profile_id=reg.id, **common),
+        Client(code="C5", name="戊", lunch_days="1234567", dinner_days="1234567",
+               diet_profile_id=reg.id, active=False, **common),
+        Client(code="C6", name="己", lunch_days="", dinner_days="35", diet_profile_id=low.id,
+               **common),
+    ]  # fmt: skip
+    session.add_all(clients)
+    session.flush()
+    one = dt.timedelta(days=1)
+    session.add_all(
+        [
+            ClientPause(client_id=clients[2].id, start_date=DAY, end_date=DAY, reason="住院"),
+            ClientPause(client_id=clients[3].id, start_date=DAY - 3 * one, end_date=DAY - one,
+                        reason="探亲"),
+            ClientPause(client_id=clients[5].id, start_date=DAY + one, end_date=DAY + 9 * one,
+                        reason="探亲"),
+        ]
+    )  # fmt: skip
+    session.flush()
+    # Wednesday lunch by hand: C1 (135), C4 (pause ended Tuesday); not C2 (12), C3 (paused),
+    # C5 (inactive), C6 (no lunch)
+    assert [h.client_code for h in day_demand(session, DAY, "lunch").homes] == ["C1", "C4"]
+    for day in (DAY + k * one for k in range(-3, 4)):
+        for service in ("lunch", "dinner"):
+            homes = day_demand(session, day, service).homes
+            planner = [h.client_code for h in homes]
+            assert [c.code for c in deliveries.home_subscriptions(session, day, service)] == planner
+            assert reports._home_meals(session, day, service) == dict(
+                Counter(h.profile for h in homes)
+            )
+            assert [c.code for c in clients if client_subscribed(c, day, service)] == planner

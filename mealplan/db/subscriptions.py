@@ -1,0 +1,47 @@
+"""Who gets a home meal: the one subscription rule, as SQL.
+
+A home client gets ``service`` on ``date`` when the client is active, ``date``'s ISO
+weekday is among the client's days for the service (``lunch_days`` / ``dinner_days``,
+e.g. ``"12345"``) and no pause of the client covers ``date`` (both ends included).
+
+:func:`subscribed_clause` is that rule as a SQL condition on :class:`Client`; the planner's
+demand, the deliveries' subscription list and the dashboard's counts all filter with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy.orm import Session
+
+from mealplan.db.models import Client, ClientPause
+from mealplan.domain.vocab import Service
+
+
+def subscribed_clause(date: dt.date, service: str) -> ColumnElement[bool]:
+    """SQL condition on ``Client``: active, subscribed to ``service`` on ``date``'s
+    weekday, and not paused that day."""
+    days = Client.dinner_days if service == Service.DINNER else Client.lunch_days
+    paused = exists().where(
+        ClientPause.client_id == Client.id,
+        ClientPause.start_date <= date,
+        ClientPause.end_date >= date,
+    )
+    return and_(
+        Client.active.is_(True),
+        days.contains(str(date.isoweekday()), autoescape=True),
+        ~paused,
+    )
+
+
+def subscribed_clients(date: dt.date, service: str) -> Select[Client]:
+    """The clients who get ``service`` on ``date``, ordered by code (add options or
+    filters to the statement as needed)."""
+    return select(Client).where(subscribed_clause(date, service)).order_by(Client.code)
+
+
+def is_subscribed(session: Session, client_id: int, date: dt.date, service: str) -> bool:
+    """True when the client gets ``service`` on ``date`` (the same rule, for one client)."""
+    stmt = select(exists().where(Client.id == client_id, subscribed_clause(date, service)))
+    return bool(session.scalar(stmt))
