@@ -1,16 +1,21 @@
 """Language: Simplified Chinese by default, English on request.
 
 Source strings are English; ``web/translations/zh_Hans_CN/LC_MESSAGES/messages.po`` holds
-the Chinese. ``pybabel compile -d web/translations`` makes the ``.mo`` the app reads;
-without it the panel shows the English source strings (and logs a warning once).
+the Chinese. The package build compiles it into the ``.mo`` the app reads (``setup.py``;
+``make translations`` or ``pybabel compile -d web/translations`` by hand). Should a
+directory have the ``.po`` but no ``.mo`` (a source tree never built), the app compiles
+it at start into ``<instance>/translations``; with neither, the panel shows the English
+source strings (and logs a warning once).
 
-The language is chosen by the ``/lang/<code>`` link (kept in the session and on the user),
-else the user's stored language, else Chinese.
+The language is chosen by the header's switch (``POST /lang/<code>`` with the CSRF token;
+kept in the session and on the user), else the user's stored language, else Chinese.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +54,49 @@ def local_name(obj: Any) -> str:
     return str(getattr(obj, "name_zh", None) or getattr(obj, "name", ""))
 
 
+def _compile_into(po: Path, mo: Path) -> bool:
+    """Compile ``po`` into ``mo`` (written whole, then renamed); False if that fails."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    try:
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            write_mo(out, catalog)
+        os.replace(tmp, mo)
+    except (OSError, ValueError) as exc:
+        log.warning("cannot compile %s into %s: %s", po, mo, exc)
+        return False
+    return True
+
+
+def catalogue_directories(configured: str, instance_path: str) -> str:
+    """The translation directories to use: each configured one that has its compiled
+    catalogue; one that has only the ``.po`` is compiled into ``<instance>/translations``
+    and that folder is used instead."""
+    out = []
+    for directory in configured.split(";"):
+        messages = Path(directory) / DEFAULT_LANGUAGE / "LC_MESSAGES"
+        if (messages / "messages.mo").exists() or not (messages / "messages.po").exists():
+            out.append(directory)
+            continue
+        compiled = Path(instance_path) / "translations"
+        target = compiled / DEFAULT_LANGUAGE / "LC_MESSAGES" / "messages.mo"
+        if _compile_into(messages / "messages.po", target):
+            log.info("compiled the %s catalogue into %s", DEFAULT_LANGUAGE, target)
+            out.append(str(compiled))
+        else:
+            out.append(directory)
+    return ";".join(out)
+
+
 def init_app(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = catalogue_directories(
+        str(app.config["BABEL_TRANSLATION_DIRECTORIES"]), app.instance_path
+    )
     Babel(app, locale_selector=select_locale)
     for directory in str(app.config["BABEL_TRANSLATION_DIRECTORIES"]).split(";"):
         mo = Path(directory) / DEFAULT_LANGUAGE / "LC_MESSAGES" / "messages.mo"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,19 @@ def test_flask_run_entry_point() -> None:
     import web
 
     assert callable(web.create_app)
+
+
+def test_uncompiled_catalogue_is_compiled_at_start(
+    settings: Settings, app_config: dict[str, Any], tmp_path: Path, auth: Any, world: Any
+) -> None:
+    """A translations folder with the .po but no .mo (a source tree never built): the app
+    compiles it into the instance folder at start and speaks Chinese."""
+    source = tmp_path / "translations"
+    shutil.copytree(web.TRANSLATIONS, source, ignore=shutil.ignore_patterns("*.mo"))
+    assert not list(source.rglob("*.mo"))
+    app = create_app(
+        {**app_config, "MEALPLAN_SETTINGS": settings, "BABEL_TRANSLATION_DIRECTORIES": str(source)}
+    )
+    assert (settings.instance_path / "translations").is_dir()
+    assert not list(source.rglob("*.mo"))  # the source tree is left alone
+    assert "登录" in app.test_client().get("/login").get_data(as_text=True)
