@@ -74,3 +74,14 @@ def create_cmd(
     click.echo(f"created user {username} ({role}{', site ' + site_code if site_code else ''})")
     if generate_password:
         click.echo(f"password (shown once, change it in the panel): {password}")
+
+
+@user.command("end-sessions")
+@click.option("--username", required=True, help="Login name.")
+def end_sessions_cmd(username: str) -> None:
+    """Log the user out on every device (e.g. a lost phone): every session and
+    remember-me cookie stops working; the password stays as it is."""
+    with unit_of_work() as session:
+        account = users.get_by_username(session, username)
+        users.end_sessions(session, account.id, actor="cli")
+    click.echo(f"ended every session of {username}")
