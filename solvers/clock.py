@@ -10,16 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = [
-    "MINUTES_PER_DAY",
-    "day_offset",
-    "hhmm",
-    "hhmm_days",
-    "parse_hhmm",
-    "parse_hhmm_or_none",
-    "parse_window",
-]
-
 MINUTES_PER_DAY = 24 * 60
 
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")

@@ -5,11 +5,9 @@ The parts live next door: :mod:`~solvers.menu.prechecks` (cheap infeasibility pr
 extraction), :mod:`~solvers.menu.backends` (HiGHS, CBC), :mod:`~solvers.menu.explain`
 (messages for the kitchen manager), :mod:`~solvers.menu.rules` (one function per rule).
 
-Formulation (see docs/menu-model.md): one binary per (date, service, profile, pattern);
-``structure`` rows pick one pattern per meal; ``no_repeat`` and ``food_group_min/max``
-rows link a profile's meals over the horizon; with a sharing reward, continuous
-``cook`` variables and ``share`` rows link profiles on the same date and service.
-Without a sharing reward the profiles are independent and solved one by one.
+Without a sharing reward the profiles are independent and each gets its own MIP; with
+one, a Lagrangian split by profile gives the bound and best-response rounds the plan
+(see :func:`_solve_shared` and docs/menu-model.md).
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from solvers.menu import (
     MenuProblem,
     NutrientBound,
     SolveStatus,
+    rules,
     solve_menu,
 )
-from solvers.menu import rules
 from solvers.menu.synthetic import synthetic_problem
 
 D0 = date(2026, 12, 1)
