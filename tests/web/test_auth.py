@@ -216,7 +216,11 @@ def _login_remembered(client: FlaskClient, username: str) -> None:
         "/login", data={"username": username, "password": PASSWORD, "remember": "y"}
     )
     assert response.status_code == 302
-    assert client.get_cookie("remember_token") is not None
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None and cookie.expires is not None
+    # "stay logged in" lasts 30 days (Flask-Login's default would be a year)
+    lifetime = cookie.expires - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(days=29) < lifetime <= dt.timedelta(days=30)
 
 
 def _replay(app: Flask, cookies: dict[str, str]) -> FlaskClient:
