@@ -1,6 +1,6 @@
 """``mealplan import`` and ``mealplan export``: reference tables in and out.
 
-Heavy modules (pandas, pandera, openpyxl) are imported inside the commands so that the
+Heavy modules (pandas, openpyxl) are imported inside the commands so that the
 other subcommands start fast.
 """
 

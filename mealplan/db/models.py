@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from mealplan.config import PlanningSettings
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -144,7 +146,9 @@ class DietProfile(Base):
     exclude_allergens: Mapped[list[str]] = mapped_column(default=list)
     halal: Mapped[bool] = mapped_column(Boolean, default=False)
     vegetarian: Mapped[bool] = mapped_column(Boolean, default=False)
-    budget_fen: Mapped[int] = mapped_column(Integer, default=700)
+    # rows built in code get the configuration's default; imports and the panel set it from
+    # [planning] default_budget_fen (mealplan.domain.schemas)
+    budget_fen: Mapped[int] = mapped_column(Integer, default=PlanningSettings.default_budget_fen)
     budget_hard: Mapped[bool] = mapped_column(Boolean, default=True)
     no_repeat_days: Mapped[int] = mapped_column(Integer, default=7)
 

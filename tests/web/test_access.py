@@ -28,7 +28,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/data/sites/new", dict.fromkeys(EDITORS, 200)),
     ("GET", "/data/sites/S1/edit", dict.fromkeys(OFFICE, 200)),
     ("POST", "/data/sites/S1/edit", dict.fromkeys(EDITORS, 302)),
-    ("GET", "/data/profiles/regular/edit", dict.fromkeys(OFFICE, 200)),
+    ("GET", "/data/diet-profiles/regular/edit", dict.fromkeys(OFFICE, 200)),
     ("POST", "/data/groups/regular/targets", dict.fromkeys(EDITORS, 302)),
     ("GET", "/headcounts/", {**dict.fromkeys(OFFICE, 200), "site_staff": 302}),
     ("GET", "/headcounts/S1", dict.fromkeys(ALL, 200)),
