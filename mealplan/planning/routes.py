@@ -214,7 +214,9 @@ def build_kitchen_problems(
                 ),
                 kind=rs.StopKind(s.kind),
                 hold_limit=limits[s.kind],
-                name=s.name,
+                # an elder's name never goes into solver messages, warnings or logs: the
+                # solver labels a home stop by its client code
+                name="" if s.kind == StopKind.HOME else s.name,
                 lat=s.lat,
                 lon=s.lon,
             )

@@ -76,6 +76,15 @@ def test_out_of_range_score_ignored(
     assert session.scalars(select(Rating)).all() == []
 
 
+def test_superscript_score_is_refused_not_500(
+    client: FlaskClient, auth: Any, menu: list[str], session: Session
+) -> None:
+    """A score of '²' (a digit to isdigit, not to int) is refused like an empty form."""
+    auth.login_as("site_staff", site="S1")
+    assert client.post("/ratings/S1", data={"service-score": "²"}).status_code == 422
+    assert session.scalars(select(Rating)).all() == []
+
+
 def test_other_site_ratings_forbidden(client: FlaskClient, auth: Any, menu: list[str]) -> None:
     """Site staff of S1 cannot rate for S2."""
     auth.login_as("site_staff", site="S1")

@@ -33,7 +33,7 @@ def index() -> Response | str:
 
 
 def _score(text: str | None) -> int | None:
-    if text and text.isdigit() and int(text) in ratings.SCORES:
+    if text and text.isascii() and text.isdigit() and int(text) in ratings.SCORES:
         return int(text)
     return None
 
