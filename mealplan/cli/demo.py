@@ -34,9 +34,10 @@ def demo(preset: str, date_: dt.datetime | None, seed: int) -> None:
     from mealplan.demo import DEMO_STEPS, load_demo
 
     day = date_.date() if date_ is not None else dt.date.today()
+    settings = load_settings()
     with (
         click.progressbar(length=len(DEMO_STEPS), label="loading demo", file=None) as bar,
-        unit_of_work(load_settings()) as session,
+        unit_of_work(settings) as session,
     ):
         started: list[str] = []
 
@@ -46,6 +47,8 @@ def demo(preset: str, date_: dt.datetime | None, seed: int) -> None:
             started.append(step)
             bar.label = f"demo: {step}"
 
-        summary = load_demo(session, preset, date=day, seed=seed, progress=progress)
+        summary = load_demo(
+            session, preset, date=day, seed=seed, progress=progress, planning=settings.planning
+        )
         bar.update(1)
     click.echo(summary.summary())

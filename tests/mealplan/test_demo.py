@@ -148,3 +148,17 @@ def test_city_preset(session: Session) -> None:
     assert {s.kitchen_id for s in sites} == {k.id for k in kitchens}
     assert all(session.scalars(select(Vehicle).where(Vehicle.kitchen_id == k.id)).first()
                for k in kitchens)  # fmt: skip
+
+
+@pytest.mark.db
+def test_demo_command_uses_the_configured_budget(
+    settings: Settings, session: Session, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mealplan demo` gives its diet profiles the configured [planning] default_budget_fen."""
+    config = tmp_path / "mealplan.toml"
+    config.write_text("[planning]\ndefault_budget_fen = 650\n", encoding="utf-8")
+    monkeypatch.setenv("MEALPLAN_CONFIG", str(config))
+    result = CliRunner().invoke(main, ["demo", "--preset", "district", "--date", "2026-11-20"])
+    assert result.exit_code == 0, result.output
+    budgets = set(session.scalars(select(DietProfile.budget_fen)))
+    assert budgets == {650}
