@@ -22,6 +22,8 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from mealplan.domain.vocab import NUTRIENT_KEYS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE_DIR = REPO_ROOT.parent / "shared" / "data" / "nutrition"
 DEFAULT_SELECTION = REPO_ROOT / "scripts" / "ingredient_selection.csv"
@@ -40,15 +42,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "source_id",
     "source_name",
     "edible_fraction",
-    "energy_kcal",
-    "protein_g",
-    "fat_g",
-    "carbohydrate_g",
-    "fibre_g",
-    "sodium_mg",
-    "potassium_mg",
-    "calcium_mg",
-    "phosphorus_mg",
+    *NUTRIENT_KEYS,
     "price_fen_per_kg",
     "food_group",
     "allergens",

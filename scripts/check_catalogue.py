@@ -25,20 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mealplan.domain.vocab import NUTRIENT_KEYS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "mealplan" / "data"
 
-NUTRIENTS: tuple[str, ...] = (
-    "energy_kcal",
-    "protein_g",
-    "fat_g",
-    "carbohydrate_g",
-    "fibre_g",
-    "sodium_mg",
-    "potassium_mg",
-    "calcium_mg",
-    "phosphorus_mg",
-)
+NUTRIENTS: tuple[str, ...] = NUTRIENT_KEYS
 SEAFOOD = {"fish", "crustacean", "mollusc"}
 CATEGORIES = ("staple", "main", "side", "vegetable", "soup", "fruit")
 BUDGET_FEN = 800
