@@ -113,6 +113,8 @@ class _State:
         self.late = [c.stop.window[1] for c in spec.chunks]
         self.service = [c.stop.service_minutes for c in spec.chunks]
         self.hold = [c.stop.hold_limit for c in spec.chunks]
+        self.allowed = [frozenset(c.stop.vehicles) for c in spec.chunks]
+        """Vehicle ids allowed per chunk (empty: any; ``Stop.vehicles``)."""
         self.dmax: dict[int, int] = {}
         self.return_cap: dict[int, int] = {}
         """Optional latest return per trip (construction only: short early waves)."""
@@ -205,9 +207,12 @@ class _State:
         return p is None or bool(self.seqs[p])
 
     def fits_load(self, t: int, c: int) -> bool:
+        """Chunk ``c`` fits trip ``t``'s load and may ride that vehicle (``Stop.vehicles``)."""
         ts, ch = self.trips[t], self.chunks[c]
+        allowed = self.allowed[c]
         return (
-            self.hot[t] + ch.hot <= ts.vehicle.hot_capacity
+            (not allowed or ts.vehicle.id in allowed)
+            and self.hot[t] + ch.hot <= ts.vehicle.hot_capacity
             and self.cold[t] + ch.cold <= ts.vehicle.cold_capacity
         )
 
@@ -733,6 +738,8 @@ def plan_from_routes(
             cold = sum(spec.chunks[c].cold for c in seq)
             v = spec.trips[t].vehicle
             if hot > v.hot_capacity or cold > v.cold_capacity or not st.open(t):
+                return None
+            if any(st.allowed[c] and v.id not in st.allowed[c] for c in seq):
                 return None
             sch = st.schedule(t, seq, st.earliest(t))
             if sch is None:

@@ -200,6 +200,19 @@ def _step_trip_chaining(b: _Built) -> None:
         solver.Add(routing.ActiveVehicleVar(v) <= prev_used)
 
 
+def _step_allowed_vehicles(b: _Built) -> None:
+    """A stop with ``Stop.vehicles`` rides only their trips (none in this model: unserved).
+
+    Through the node's vehicle variable (-1: not performed): 9.15's Python binding of
+    ``SetAllowedVehiclesForIndex`` rejects a list."""
+    for i, c in enumerate(b.spec.chunks):
+        if not c.stop.vehicles:
+            continue
+        idx = b.manager.NodeToIndex(b.n_depots + i)
+        trips = [v for v, t in enumerate(b.spec.trips) if t.vehicle.id in c.stop.vehicles]
+        b.routing.VehicleVar(idx).SetValues([-1, *trips])
+
+
 def _step_disjunctions(b: _Built, penalty_per_meal: int) -> None:
     for i, c in enumerate(b.spec.chunks):
         idx = b.manager.NodeToIndex(b.n_depots + i)
@@ -296,6 +309,7 @@ def solve_model(
     _step_capacity(b)
     _step_windows(b)
     _step_trip_chaining(b)
+    _step_allowed_vehicles(b)
     if params.allow_drops:
         _step_disjunctions(b, params.drop_penalty_per_meal)
     left = deadline - time.monotonic()

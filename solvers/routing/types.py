@@ -151,6 +151,8 @@ class Stop:
             service here (``None``: no limit). See :data:`DEFAULT_HOLD_LIMITS`.
         name: label for messages (e.g. the site's Chinese name); defaults to ``id``.
         lat, lon: optional coordinates, used only to cut large problems into sectors.
+        vehicles: ids of the only vehicles allowed to serve this stop (empty: any), e.g. a
+            dispatcher's lock of the stop to its vehicle; every id must be in the fleet.
     """
 
     id: str
@@ -164,6 +166,7 @@ class Stop:
     name: str = ""
     lat: float | None = None
     lon: float | None = None
+    vehicles: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _ident("Stop", self.id)
@@ -177,6 +180,13 @@ class Stop:
             object.__setattr__(self, "kind", StopKind(self.kind))
         if self.hold_limit is not None:
             _nonneg_int(who, "hold_limit", self.hold_limit)
+        if isinstance(self.vehicles, str) or not all(
+            isinstance(v, str) and v for v in self.vehicles
+        ):
+            raise ValueError(
+                f"{who}: vehicles must be vehicle ids (non-empty strings), got {self.vehicles!r}"
+            )
+        object.__setattr__(self, "vehicles", tuple(self.vehicles))
 
     @property
     def label(self) -> str:
@@ -363,6 +373,13 @@ class RoutingProblem:
                 )
             if v.kind not in self.matrices:
                 raise ValueError(f"RoutingProblem: vehicle {v.id} kind {v.kind!r} has no matrix")
+        vehicle_ids = {v.id for v in self.vehicles}
+        for s in self.stops:
+            unknown = [v for v in s.vehicles if v not in vehicle_ids]
+            if unknown:
+                raise ValueError(
+                    f"RoutingProblem: stop {s.id} allows vehicles {unknown} that are not in the fleet"
+                )
 
     def kitchen(self, kitchen_id: str) -> Kitchen:
         """The kitchen with this id."""
