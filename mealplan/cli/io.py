@@ -33,7 +33,13 @@ KIND_CHOICES = (
 @click.argument("kind", type=click.Choice(KIND_CHOICES))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", default=None, help="XLSX sheet to read (default: the first).")
-def import_cmd(kind: str, file: Path, sheet: str | None) -> None:
+@click.option(
+    "--encoding",
+    default=None,
+    help="Text encoding of a CSV or JSON file, e.g. utf-8, gb18030, latin-1 (default: UTF-8, "
+    "else Chinese GB18030; anything else is refused).",
+)
+def import_cmd(kind: str, file: Path, sheet: str | None, encoding: str | None) -> None:
     """Import FILE (CSV, XLSX or JSON; Chinese or English headers) as KIND.
 
     Every row is checked first; a file with any error is rejected as a whole, every
@@ -52,6 +58,7 @@ def import_cmd(kind: str, file: Path, sheet: str | None) -> None:
             actor="cli",
             sheet=sheet,
             planning=settings.planning,
+            encoding=encoding,
         )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

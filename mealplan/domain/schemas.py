@@ -139,6 +139,11 @@ NUTRIENT_LABELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "phosphorus_mg": (N_("Phosphorus (mg)"), "磷（毫克）", ("磷",)),
 }
 assert tuple(NUTRIENT_LABELS) == NUTRIENT_KEYS
+#: the most a nutrient can be per 100 g of food, by unit (pure fat: 900 kcal; table salt:
+#: about 39,000 mg sodium): a larger value is a typo or a wrong unit
+NUTRIENT_MAX_PER_100G: dict[str, float] = {"kcal": 1000, "g": 200, "mg": 100_000}
+#: the largest bound a nutrition target may have (per meal: kcal, g, mg or a percentage)
+TARGET_MAX = 100_000
 
 
 # --------------------------------------------------------------------------- fields
@@ -496,6 +501,7 @@ INGREDIENTS = RecordSchema(
               min_value=0.01, max_value=1.0, attr="edible_fraction"),
         *(
             Field(key, T.FLOAT, label=label, label_zh=label_zh, aliases=aliases, min_value=0,
+                  max_value=NUTRIENT_MAX_PER_100G[key.rsplit("_", 1)[1]],
                   unit=key.rsplit("_", 1)[1] + " per 100 g", attr=key)
             for key, (label, label_zh, aliases) in NUTRIENT_LABELS.items()
         ),
@@ -649,9 +655,9 @@ NUTRITION_GROUPS = RecordSchema(
         Field("nutrient", T.CODE, label=N_("Nutrient"), label_zh="营养素", aliases=("指标",),
               choices=TARGET_NUTRIENTS),
         Field("min", T.FLOAT, label=N_("Minimum"), label_zh="最小值",
-              aliases=("最小", "下限"), min_value=0),
+              aliases=("最小", "下限"), min_value=0, max_value=TARGET_MAX),
         Field("max", T.FLOAT, label=N_("Maximum"), label_zh="最大值",
-              aliases=("最大", "上限"), min_value=0),
+              aliases=("最大", "上限"), min_value=0, max_value=TARGET_MAX),
         Field("hard", T.BOOL, label=N_("Hard limit"), label_zh="硬性约束",
               aliases=("硬约束", "强制"), default=False),
         Field("secondary_source", T.BOOL, aliases=("二手来源",), default=True),

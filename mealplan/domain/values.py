@@ -101,6 +101,14 @@ def number_text(value: float) -> str:
 
 # --------------------------------------------------------------------------- parsing
 
+#: the most items a list value (tags, allergens, pauses) holds
+MAX_LIST_ITEMS = 100
+#: the longest reason of a client's pause (the ``client_pauses.reason`` column)
+PAUSE_REASON_LENGTH = 200
+
+#: the years a date may fall in (a typo such as 0202 or 20260 is refused)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 _TRUE = {"true", "t", "yes", "y", "1", "on", "是", "√", "✓", "对", "有", "启用"}
 _FALSE = {"false", "f", "no", "n", "0", "off", "否", "×", "✗", "无", "停用"}
 _LIST_SPLIT = re.compile(r"[;；,，、|]")
@@ -111,6 +119,8 @@ _WORKDAYS = {"工作日", "weekdays", "workdays"}
 
 
 def _text(raw: object) -> str:
+    if isinstance(raw, (Mapping, list, tuple, set, frozenset, bool)):
+        raise ValueProblem(N_("expected text, not a list, an object or true/false"))
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))  # Excel stores codes and phone numbers as numbers
     if isinstance(raw, dt.datetime):
@@ -123,7 +133,10 @@ def _number(raw: object, whole: bool) -> float:
     if isinstance(raw, bool):
         raise ValueProblem(problem)
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond any float
+            raise ValueProblem(problem) from None
     else:
         try:
             value = float(unicodedata.normalize("NFKC", str(raw)).strip().replace(",", ""))
@@ -180,6 +193,13 @@ def _date(raw: object) -> dt.date:
         raise ValueProblem(N_("not a valid date (%(reason)s)"), reason=str(exc)) from None
 
 
+def _check_year(value: dt.date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueProblem(
+            N_("the year must be between %(first)s and %(last)s"), first=FIRST_YEAR, last=LAST_YEAR
+        )
+
+
 def _datetime(raw: object) -> dt.datetime:
     if isinstance(raw, dt.datetime):
         return raw.replace(microsecond=0)
@@ -198,6 +218,8 @@ def _expected(choices: Mapping[str, str]) -> str:
 
 def _list(raw: object, choices: Mapping[str, str] | None) -> list[str]:
     if isinstance(raw, (list, tuple, set, frozenset)):
+        if len(raw) > MAX_LIST_ITEMS:
+            raise ValueProblem(N_("at most %(n)s items"), n=MAX_LIST_ITEMS)
         items = [_text(x) for x in raw]
     else:
         items = [x.strip() for x in _LIST_SPLIT.split(_text(raw))]
@@ -256,12 +278,13 @@ def _pauses(raw: object) -> list[Pause]:
     if isinstance(raw, (list, tuple)):
         for item in raw:
             if isinstance(item, tuple) and len(item) == 3:
-                pauses.append((_date(item[0]), _date(item[1]), str(item[2] or "").strip()))
+                pauses.append((_date(item[0]), _date(item[1]), _text(item[2] or "")))
                 continue
             if not isinstance(item, Mapping) or "start" not in item or "end" not in item:
                 raise ValueProblem(N_('expected a list of {"start", "end", "reason"}'))
+            reason = item.get("reason")
             pauses.append(
-                (_date(item["start"]), _date(item["end"]), str(item.get("reason") or "").strip())
+                (_date(item["start"]), _date(item["end"]), "" if reason is None else _text(reason))
             )
     else:
         for part in re.split(r"[;；]", _text(raw)):
@@ -323,6 +346,23 @@ def _typed(f: Field, raw: object) -> Any:
     raise AssertionError(f.type)  # pragma: no cover
 
 
+#: characters no text field stores: control characters (a line break or tab only in notes),
+#: lone surrogates (not encodable as UTF-8) and non-characters
+_ONE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def check_text(value: str, max_length: int | None, *, multiline: bool = False) -> None:
+    """A text value's length and characters; :class:`ValueProblem` if not storable."""
+    if max_length is not None and len(value) > max_length:
+        raise ValueProblem(N_("at most %(n)s characters"), n=max_length)
+    bad = (_MULTI_LINE_BAD if multiline else _ONE_LINE_BAD).search(value)
+    if bad is not None:
+        raise ValueProblem(
+            N_("contains a control character (%(char)s)"), char=f"U+{ord(bad.group()):04X}"
+        )
+
+
 def check_value(f: Field, value: Any) -> None:
     """Bounds, length and pattern of a typed, non-null value; :class:`ValueProblem` if not."""
     if f.type in (FieldType.INT, FieldType.FLOAT):
@@ -344,15 +384,24 @@ def check_value(f: Field, value: Any) -> None:
                 value=number_text(value),
                 expected=", ".join(str(a) for a in sorted(f.allowed)),
             )
+    if f.type in (FieldType.DATE, FieldType.DATETIME):
+        _check_year(value)
     if f.type in (FieldType.TEXT, FieldType.LONGTEXT):
-        if f.max_length is not None and len(value) > f.max_length:
-            raise ValueProblem(N_("at most %(n)s characters"), n=f.max_length)
+        check_text(value, f.max_length, multiline=f.type is FieldType.LONGTEXT)
         if f.pattern is not None and value and not re.fullmatch(f.pattern, value):
             raise ValueProblem(N_("use letters, digits, '-', '_' or '.' only"))
-    if f.type is FieldType.LIST and f.max_length is not None:
+    if f.type is FieldType.LIST:
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueProblem(N_("at most %(n)s items"), n=MAX_LIST_ITEMS)
         for item in value:
-            if len(item) > f.max_length:
-                raise ValueProblem(N_("at most %(n)s characters"), n=f.max_length)
+            check_text(item, f.max_length)
+    if f.type is FieldType.PAUSES:
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueProblem(N_("at most %(n)s items"), n=MAX_LIST_ITEMS)
+        for start, end, reason in value:
+            _check_year(start)
+            _check_year(end)
+            check_text(reason, PAUSE_REASON_LENGTH)
 
 
 def parse_value(f: Field, raw: object, planning: PlanningSettings | None = None) -> Any:
@@ -425,3 +474,38 @@ def format_cell(f: Field, value: Any) -> Any:
     if f.type in (FieldType.INT, FieldType.FLOAT, FieldType.BOOL, FieldType.DATE):
         return value
     return format_text(f, value)
+
+
+# --------------------------------------------------------------------------- spreadsheet cells
+
+#: what makes a spreadsheet read a cell as a formula (OWASP, "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def needs_formula_guard(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula: it starts, after leading
+    spaces, with ``= + - @``, a tab or a carriage return (a plain number such as ``-12.5``
+    cannot), or it starts with a quote that :func:`unguard_formula` would remove."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return False
+    if text.startswith(("\t", "\r")) or text.lstrip().startswith(_FORMULA_START):
+        return True
+    return text.startswith("'") and needs_formula_guard(text[1:])
+
+
+def guard_formula(value: Any) -> Any:
+    """A cell value safe to open in a spreadsheet: text that could start a formula gets a
+    leading single quote; every other value is returned unchanged. Every CSV and XLSX
+    writer passes its cells through this."""
+    if isinstance(value, str) and needs_formula_guard(value):
+        return "'" + value
+    return value
+
+
+def unguard_formula(value: Any) -> Any:
+    """The inverse of :func:`guard_formula` for a cell read from CSV or XLSX: the quote is
+    removed only where the guard would have added it, so ``unguard(guard(x)) == x``."""
+    if isinstance(value, str) and value.startswith("'") and needs_formula_guard(value[1:]):
+        return value[1:]
+    return value

@@ -2,7 +2,8 @@
 
 CSV and XLSX use the import format (English headers, one row per record, or per recipe
 line / target for dishes and nutrition groups), so export -> import round-trips. CSV is
-UTF-8 without a byte-order mark. JSON is a list of objects; the shapes of ``dishes``,
+UTF-8 without a byte-order mark; text that a spreadsheet would run as a formula gets a
+leading quote (``mealplan.io.sheets``). JSON is a list of objects; the shapes of ``dishes``,
 ``ingredients`` and ``diet-profiles`` are a stable interface that other tools read (see
 each kind's ``export_json``).
 """
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from mealplan.domain.values import format_cell, format_text
 from mealplan.errors import MealplanError
 from mealplan.io.kinds import KIND_NAMES, KINDS
+from mealplan.io.sheets import append_row, safe_row
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,9 @@ def export_table(session: Session, kind: str, fmt: str) -> bytes:
     if fmt == "csv":
         buf = io.StringIO(newline="")
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([f.name for f in fields])
+        writer.writerow(safe_row(f.name for f in fields))
         for rec in records:
-            writer.writerow([format_text(f, rec.get(f.name)) for f in fields])
+            writer.writerow(safe_row(format_text(f, rec.get(f.name)) for f in fields))
         return buf.getvalue().encode("utf-8")
     if fmt == "xlsx":
         return _xlsx(kind, [f.name for f in fields],
@@ -58,11 +60,11 @@ def _xlsx(title: str, header: list[str], rows: list[list[object]]) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = title[:31]
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     ws.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         width = max([len(name), *(len(str(r[index - 1] or "")) for r in rows[:200])])

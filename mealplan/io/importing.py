@@ -48,10 +48,12 @@ class ImportReport:
     updated: int
     unchanged: int
     warnings: tuple[str, ...] = ()
+    encoding: str | None = None  # how a CSV or JSON file was decoded; None for XLSX
 
     def summary(self) -> str:
+        read_as = f" (read as {self.encoding})" if self.encoding else ""
         return (
-            f"{self.kind} from {self.filename}: {self.rows} row(s); "
+            f"{self.kind} from {self.filename}{read_as}: {self.rows} row(s); "
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
             + (f"; {len(self.warnings)} warning(s)" if self.warnings else "")
         )
@@ -62,15 +64,26 @@ def _check_kind(kind: str) -> None:
         raise MealplanError(f"unknown kind {kind!r}; expected one of {', '.join(KIND_NAMES)}")
 
 
-def read_raw(kind: str, data: bytes, filename: str, sheet: str | None = None) -> RawTable:
-    """Read a file of ``kind`` into raw rows (no parsing yet)."""
+def read_raw(
+    kind: str,
+    data: bytes,
+    filename: str,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> RawTable:
+    """Read a file of ``kind`` into raw rows (no parsing yet); ``encoding`` of a CSV or
+    JSON file (default: UTF-8, else Chinese GB18030, else refused)."""
     _check_kind(kind)
     spec = KINDS[kind]
     fmt = detect_format(filename, data)
     if fmt == "json":
-        return json_to_table(data, filename, spec.fields, spec.flatten_json, spec.derived)
-    grid = read_xlsx_grid(data, filename, sheet) if fmt == "xlsx" else read_csv_grid(data, filename)
-    return grid_to_table(grid, filename, spec.fields)
+        return json_to_table(data, filename, spec.fields, spec.flatten_json, spec.derived, encoding)
+    if fmt == "xlsx":
+        return grid_to_table(read_xlsx_grid(data, filename, sheet), filename, spec.fields)
+    grid, used = read_csv_grid(data, filename, encoding)
+    table = grid_to_table(grid, filename, spec.fields)
+    table.encoding = used
+    return table
 
 
 def import_table(
@@ -82,6 +95,7 @@ def import_table(
     actor: str = "cli",
     sheet: str | None = None,
     planning: PlanningSettings | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Validate a file of ``kind`` and upsert it into ``session`` (not committed).
 
@@ -95,6 +109,8 @@ def import_table(
         sheet: the XLSX sheet to read (default: the first).
         planning: the ``[planning]`` settings that supply configured defaults (a new
             diet profile's budget); the built-in defaults when None.
+        encoding: the text encoding of a CSV or JSON file (default: UTF-8, else Chinese
+            GB18030 when the text looks like it, else the file is refused).
 
     Raises:
         ImportValidationError: listing every problem in the file; nothing is written.
@@ -111,7 +127,7 @@ def import_table(
         except OSError as exc:
             raise MealplanError(f"cannot read {path}: {exc}") from exc
         filename = filename or path.name
-    table = read_raw(kind, data, filename, sheet)
+    table = read_raw(kind, data, filename, sheet, encoding)
     return _import(session, kind, table, actor=actor, planning=planning)
 
 
@@ -171,6 +187,7 @@ def _import(
         updated=counts.updated,
         unchanged=counts.unchanged,
         warnings=tuple(parsed.warnings),
+        encoding=table.encoding,
     )
     session.add(
         AuditEntry(
@@ -184,6 +201,7 @@ def _import(
                 "updated": report.updated,
                 "unchanged": report.unchanged,
                 "warnings": len(report.warnings),
+                "encoding": report.encoding,
             },
         )
     )

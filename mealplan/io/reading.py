@@ -9,6 +9,7 @@ spreadsheet shows it (row 1 is the first row of the sheet, title rows included).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mealplan.domain.schemas import Field
-from mealplan.domain.values import is_blank, normalise_header
+from mealplan.domain.values import is_blank, normalise_header, unguard_formula
 from mealplan.errors import ImportValidationError, RowError
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class RawTable:
     headers: dict[str, str]  # canonical name -> header as written in the file
     rows: list[tuple[int, RawRow]]  # (row number as the user sees it, cells)
     warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None  # how a CSV or JSON file was decoded; None for XLSX
 
     def header_of(self, name: str) -> str:
         return self.headers.get(name, name)
@@ -71,27 +73,96 @@ def detect_format(filename: str, data: bytes) -> str:
     return "csv"
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK, as Excel saves CSV)."""
+#: the encodings tried when none is given, in order
+AUTO_ENCODINGS = ("utf-8", "gb18030")
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """An XLSX cell holding a formula whose value the file does not carry (a workbook
+    written by a program, never opened and saved in a spreadsheet), or an error value."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+def _looks_chinese(text: str) -> bool:
+    """Whether text decoded as GB18030 looks like GBK Chinese rather than mojibake: nearly
+    every character beyond ASCII is in GB2312 (the common hanzi and symbols). A Latin-1 or
+    Windows-1252 file decoded as GB18030 gives rare hanzi outside GB2312."""
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if not wide:
+        return True
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common >= 0.9 * len(wide)
+
+
+def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a CSV or JSON file and the encoding it was read with.
+
+    ``encoding`` given: exactly that. Otherwise UTF-8 (with or without BOM), else GB18030
+    (a superset of GBK, as Excel saves CSV on Chinese Windows) when the result looks like
+    Chinese; anything else is refused, naming ``--encoding``, rather than stored as mojibake.
+    """
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise ImportValidationError(
+                [RowError(filename, None, None, encoding, "unknown encoding")]
+            ) from None
+        try:
+            return data.decode("utf-8-sig" if name == "utf-8" else name), name
+        except UnicodeDecodeError as exc:
+            raise ImportValidationError(
+                [RowError(filename, None, None, None, f"cannot decode as {name}: {exc}")]
+            ) from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        log.info("file is not UTF-8; decoding as GB18030")
-        return data.decode("gb18030")
-
-
-def read_csv_grid(data: bytes, filename: str) -> list[list[Any]]:
+        pass
     try:
-        text = decode_text(data)
-    except UnicodeDecodeError as exc:
-        raise ImportValidationError(
-            [RowError(filename, None, None, None, f"cannot decode as UTF-8 or GB18030: {exc}")]
-        ) from None
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _looks_chinese(text):
+        log.info("%s is not UTF-8; read as GB18030", filename)
+        return text, "gb18030"
+    raise ImportValidationError(
+        [
+            RowError(
+                filename, None, None, None,
+                "the file is neither UTF-8 nor Chinese GBK/GB18030 text; save it as UTF-8 "
+                "or name its encoding (e.g. --encoding latin-1)",
+            )
+        ]
+    )  # fmt: skip
+
+
+def read_csv_grid(
+    data: bytes, filename: str, encoding: str | None = None
+) -> tuple[list[list[Any]], str]:
+    """The cells of a CSV file and the encoding it was read with."""
+    text, used = decode_text(data, filename, encoding)
     sample = text[:4096]
     delimiter = ","
     if sample.count("\t") > sample.count(",") and sample.count("\t") > 0:
         delimiter = "\t"
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [list(r) for r in reader], used
+    except csv.Error as exc:  # a field beyond csv.field_size_limit(), a NUL in old Pythons
+        raise ImportValidationError(
+            [RowError(filename, reader.line_num or None, None, None, f"cannot read as CSV: {exc}")]
+        ) from None
 
 
 def read_xlsx_grid(data: bytes, filename: str, sheet: str | None) -> list[list[Any]]:
@@ -122,7 +193,32 @@ def read_xlsx_grid(data: bytes, filename: str, sheet: str | None) -> list[list[A
                     )
                 ]  # fmt: skip
             )
-        return [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        title = ws.title
+    finally:
+        wb.close()
+    _mark_formulas(data, title, grid)
+    return grid
+
+
+def _mark_formulas(data: bytes, title: str, grid: list[list[Any]]) -> None:
+    """Replace by :class:`FormulaCell` each cell of ``grid`` that holds a formula without a
+    cached value or an error value (#DIV/0!, #REF!...): its value is not known."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(io.BytesIO(data), data_only=False)
+    try:
+        ws = wb[title]
+        for r, row in enumerate(ws.iter_rows(min_row=1)):
+            for c, cell in enumerate(row):
+                if r >= len(grid) or c >= len(grid[r]):
+                    continue
+                cached = grid[r][c]
+                unknown = cached is None or (isinstance(cached, str) and cached.startswith("#"))
+                if cell.data_type == "e" or (cell.data_type == "f" and unknown):
+                    grid[r][c] = FormulaCell(str(cell.value))
     finally:
         wb.close()
 
@@ -178,7 +274,10 @@ def grid_to_table(grid: list[list[Any]], filename: str, fields: Sequence[Field])
     rows: list[tuple[int, RawRow]] = []
     for index in range(best_index + 1, len(grid)):
         row = grid[index]
-        cells = {name: (row[col] if col < len(row) else None) for name, col in positions.items()}
+        cells = {
+            name: unguard_formula(row[col]) if col < len(row) else None
+            for name, col in positions.items()
+        }
         if all(is_blank(v) for v in cells.values()):
             continue
         rows.append((index + 1, cells))
@@ -193,11 +292,17 @@ def json_to_table(
     fields: Sequence[Field],
     flatten: Callable[[Mapping[str, Any]], list[RawRow]],
     derived: frozenset[str],
+    encoding: str | None = None,
 ) -> RawTable:
     """A JSON export (a list of objects) as raw rows; row numbers are record numbers."""
+    text, used = decode_text(data, filename, encoding)
     try:
-        doc = json.loads(decode_text(data))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise ImportValidationError(
+            [RowError(filename, None, None, None, "not valid JSON: nested too deeply")]
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, a duplicate key, huge numbers
         raise ImportValidationError(
             [RowError(filename, None, None, None, f"not valid JSON: {exc}")]
         ) from None
@@ -234,4 +339,17 @@ def json_to_table(
     for _number, cells in rows:
         for name in headers:
             cells.setdefault(name, None)
-    return RawTable(filename, None, headers, rows, notes)
+    return RawTable(filename, None, headers, rows, notes, encoding=used)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        out[key] = value
+    return out

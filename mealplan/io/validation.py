@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mealplan.config import PlanningSettings
-from mealplan.domain.values import ValueProblem
+from mealplan.domain.values import ValueProblem, is_blank
 from mealplan.errors import ImportValidationError, RowError
 from mealplan.io.kinds import KINDS, Kind, Parsed
-from mealplan.io.reading import RawTable
+from mealplan.io.reading import FormulaCell, RawTable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,15 @@ def parse_table(kind: Kind, table: RawTable, planning: PlanningSettings | None =
         row: dict[str, Any] = {}
         for f in fields:
             value = raw.get(f.name)
+            if isinstance(value, FormulaCell):
+                p.error(number, f.name, str(value), "a formula without a saved value (or an "
+                        "error value): open and save the file in a spreadsheet, or type "
+                        "the value")  # fmt: skip
+                p.failed.add((number, f.name))
+                row[f.name] = None
+                continue
+            if is_blank(value):
+                p.blank.add((number, f.name))
             try:
                 row[f.name] = f.parse(value, planning)
             except ValueProblem as exc:

@@ -38,6 +38,7 @@ from mealplan.db.models import (
 )
 from mealplan.db.subscriptions import subscribed_clause
 from mealplan.domain.vocab import HeadcountSource, Service, StopKind
+from mealplan.io.sheets import append_row, safe_row
 from mealplan.planning.demand import forecast_counts
 from mealplan.services import deliveries, headcounts
 
@@ -506,8 +507,8 @@ def report_csv(report: MonthlyReport) -> str:
     for name, header, rows in _tables(report):
         writer.writerow([])
         writer.writerow([name])
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(row) for row in rows)
     return out.getvalue()
 
 
@@ -519,9 +520,9 @@ def report_xlsx(report: MonthlyReport) -> bytes:
         book.remove(default)
     for name, header, rows in _tables(report):
         sheet = book.create_sheet(name)
-        sheet.append(header)
+        append_row(sheet, header)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

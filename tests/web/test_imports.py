@@ -80,3 +80,45 @@ def test_import_without_file_refused(client: FlaskClient, auth: Any, world: Any)
     auth.login_as("manager")
     response = client.post("/import/", data={"kind": "sites"}, content_type="multipart/form-data")
     assert response.status_code == 422
+
+
+def test_deeply_nested_json_is_an_error_not_a_500(
+    client: FlaskClient, auth: Any, world: Any, session: Session
+) -> None:
+    """A JSON file nested 100,000 deep answers 422 with the file named, not 500."""
+    auth.login_as("manager")
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        "/import/",
+        data={"kind": "sites", "file": (io.BytesIO(body.encode()), "deep.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "deep.json" in response.get_data(as_text=True)
+
+
+def test_encoding_field_reads_latin1_and_names_it(
+    client: FlaskClient, auth: Any, world: Any, session: Session
+) -> None:
+    """A Latin-1 file is refused when detected, imported when Latin-1 is chosen, and the
+    page says which encoding was used."""
+    auth.login_as("manager")
+    data = "code,name,kind,kitchen,lat,lon,seats\nN1,Café Müller,canteen,K1,30.1,120.1,60\n".encode(
+        "latin-1"
+    )
+
+    def post(encoding: str) -> Any:
+        return client.post(
+            "/import/",
+            data={"kind": "sites", "encoding": encoding,
+                  "file": (io.BytesIO(data), "sites.csv")},
+            content_type="multipart/form-data",
+        )  # fmt: skip
+
+    assert post("").status_code == 422
+    assert session.scalar(select(Site).where(Site.code == "N1")) is None
+    response = post("latin-1")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "iso8859-1" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(Site.name).where(Site.code == "N1")) == "Café Müller"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from typing import Any
@@ -119,3 +120,26 @@ def test_bad_month_falls_back(client: FlaskClient, auth: Any, world: Any) -> Non
     """An invalid month shows the current month instead of failing."""
     auth.login_as("manager")
     assert client.get("/reports/monthly?month=2026-13").status_code == 200
+
+
+def test_exports_neutralise_formulas(
+    client: FlaskClient, auth: Any, march: None, session: Session
+) -> None:
+    """A site named like a formula goes out quoted in the CSV and as a plain string cell
+    (never a formula) in the XLSX of the monthly report."""
+    from sqlalchemy import select
+
+    from mealplan.db.models import Site
+
+    site = session.scalars(select(Site).where(Site.code == "S1")).one()
+    site.name = '=HYPERLINK("http://evil.example","点我")'
+    session.commit()
+    auth.login_as("manager")
+    text = client.get("/reports/monthly.csv?month=2026-03").get_data().decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "'" + site.name in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+    book = load_workbook(io.BytesIO(client.get("/reports/monthly.xlsx?month=2026-03").get_data()))
+    xlsx = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in xlsx)
+    assert any(c.value == "'" + site.name for c in xlsx)

@@ -30,6 +30,19 @@ class ImportForm(FlaskForm):
         ],
     )
     sheet = StringField(_l("Sheet (XLSX, optional)"), validators=[Optional(), Length(max=100)])
+    encoding = SelectField(_l("Text encoding (CSV, JSON)"), default="")
+
+
+#: the encodings the form offers ("": UTF-8, else Chinese GB18030, else refused)
+ENCODINGS = (
+    ("", _l("Detect (UTF-8 or Chinese GBK)")),
+    ("utf-8", "UTF-8"),
+    ("gb18030", "GBK / GB18030"),
+    ("big5", "Big5"),
+    ("utf-16", "UTF-16"),
+    ("latin-1", "Latin-1 (ISO-8859-1)"),
+    ("cp1252", "Windows-1252"),
+)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -37,6 +50,7 @@ class ImportForm(FlaskForm):
 def index() -> tuple[str, int]:
     form = ImportForm()
     form.kind.choices = choices((k, IMPORT_LABELS.get(k, k)) for k in KIND_NAMES)
+    form.encoding.choices = choices(ENCODINGS)
     errors = []
     report = None
     status = 200
@@ -53,6 +67,7 @@ def index() -> tuple[str, int]:
                 actor=actor(),
                 sheet=form.sheet.data or None,
                 planning=current_app.extensions["mealplan.settings"].planning,
+                encoding=form.encoding.data or None,
             )
         except ImportValidationError as exc:
             db.rollback()
@@ -84,6 +99,8 @@ def index() -> tuple[str, int]:
                 ),
                 "success",
             )
+            if report.encoding:
+                flash(_("The file was read as %(encoding)s.", encoding=report.encoding), "info")
     elif form.is_submitted():
         status = 422
     return render_template("imports/index.html", form=form, errors=errors, report=report), status

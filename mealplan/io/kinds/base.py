@@ -124,8 +124,9 @@ class Kind:
         counts = Counts()
         refs = Refs(session, p.refs)
         existing: dict[str, Any] = {obj.code: obj for obj in session.scalars(select(self.model))}
-        for _number, row in p.rows:
-            written = write_record(session, self.schema, existing.get(row["code"]), row,
+        for number, row in p.rows:
+            obj = existing.get(row["code"])
+            written = write_record(session, self.schema, obj, p.given(number, row, obj is not None),
                                    refs=refs, planning=p.planning)  # fmt: skip
             existing[row["code"]] = written.obj
             counts.add(_state(written.created, bool(written.changes)))

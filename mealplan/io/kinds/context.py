@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,24 @@ from mealplan.errors import RowError
 from mealplan.io.reading import RawTable
 
 Row = dict[str, Any]
+
+#: how much of a value an error message shows
+SHOWN_CHARACTERS = 200
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = SHOWN_CHARACTERS
+
+
+def shown(value: object) -> object:
+    """A value as an error names it: long text cut to its start (with its length), lists
+    and objects abbreviated, so that a hostile cell cannot flood a message."""
+    if isinstance(value, str):
+        if len(value) <= SHOWN_CHARACTERS:
+            return value
+        return f"{value[:SHOWN_CHARACTERS]}… ({len(value)} characters)"
+    if isinstance(value, (list, tuple, dict, set)):
+        return _REPR.repr(value)
+    return value
 
 
 @dataclass
@@ -25,10 +44,18 @@ class Parsed:
     refs: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> code -> id
     planning: PlanningSettings | None = None  # supplies configured defaults
     failed: set[tuple[int, str]] = field(default_factory=set)  # (row, column) not parsed
+    blank: set[tuple[int, str]] = field(default_factory=set)  # (row, column) left blank
+
+    def given(self, number: int, row: Row, existing: bool) -> Row:
+        """The values of ``row`` to write: for a record that exists, a blank cell is not
+        given and keeps the stored value (a default is never written over it)."""
+        if not existing:
+            return row
+        return {k: v for k, v in row.items() if (number, k) not in self.blank}
 
     def error(self, row: int | None, name: str | None, value: object, message: str) -> None:
         column = None if name is None else self.table.header_of(name)
-        self.errors.append(RowError(self.table.filename, row, column, value, message))
+        self.errors.append(RowError(self.table.filename, row, column, shown(value), message))
 
     def warn(self, row: int | None, message: str) -> None:
         where = f"{self.table.filename}, row {row}" if row is not None else self.table.filename

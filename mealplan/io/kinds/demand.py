@@ -39,10 +39,12 @@ class Headcounts(Kind):
             (h.date, h.service, h.site_id, h.diet_profile_id): h
             for h in session.scalars(select(Headcount).where(Headcount.date.in_(dates)))
         }
-        for _number, row in p.rows:
+        for number, row in p.rows:
             key = (row["date"], row["service"], refs.ids("sites")[row["site"]],
                    refs.ids("diet-profiles")[row["profile"]])  # fmt: skip
-            written = write_record(session, self.schema, existing.get(key), row, refs=refs)
+            obj = existing.get(key)
+            written = write_record(session, self.schema, obj, p.given(number, row, obj is not None),
+                                   refs=refs)  # fmt: skip
             existing[key] = written.obj
             counts.add(state_of(written.created, bool(written.changes)))
         session.flush()

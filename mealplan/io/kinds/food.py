@@ -117,13 +117,17 @@ class Dishes(Kind):
         counts = Counts()
         refs = Refs(session, p.refs)
         groups: dict[str, list[Row]] = defaultdict(list)
-        for _number, row in p.rows:
+        first: dict[str, int] = {}
+        for number, row in p.rows:
             groups[row["code"]].append(row)
+            first.setdefault(row["code"], number)
         existing = {d.code: d for d in load_dishes(session)}
         for code, rows in groups.items():
-            head = {k: v for k, v in rows[0].items() if k not in ("ingredient", "grams")}
+            obj = existing.get(code)
+            given = p.given(first[code], rows[0], obj is not None)
+            head = {k: v for k, v in given.items() if k not in ("ingredient", "grams")}
             head["recipe"] = [(r["ingredient"], float(r["grams"])) for r in rows]
-            written = write_record(session, self.schema, existing.get(code), head, refs=refs)
+            written = write_record(session, self.schema, obj, head, refs=refs)
             counts.add(state_of(written.created, bool(written.changes)))
         session.flush()
         return counts

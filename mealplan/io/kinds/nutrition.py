@@ -81,13 +81,17 @@ class NutritionGroups(Kind):
         counts = Counts()
         refs = Refs(session, p.refs)
         groups: dict[str, list[Row]] = defaultdict(list)
-        for _number, row in p.rows:
+        first: dict[str, int] = {}
+        for number, row in p.rows:
             groups[row["group"]].append(row)
+            first.setdefault(row["group"], number)
         stmt = select(NutritionGroup).options(selectinload(NutritionGroup.targets))
         existing = {g.code: g for g in session.scalars(stmt)}
         for code, rows in groups.items():
-            head = {k: v for k, v in rows[0].items() if k in ("group", *GROUP_COLUMNS)}
-            written = write_record(session, self.schema, existing.get(code), head, refs=refs)
+            obj = existing.get(code)
+            given = p.given(first[code], rows[0], obj is not None)
+            head = {k: v for k, v in given.items() if k in ("group", *GROUP_COLUMNS)}
+            written = write_record(session, self.schema, obj, head, refs=refs)
             targets = [
                 Target(r["service"], r["nutrient"], r.get("min"), r.get("max"),
                        bool(r.get("hard")), bool(r.get("secondary_source", True)))
