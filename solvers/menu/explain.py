@@ -17,6 +17,7 @@ from solvers.menu.types import (
     MenuParams,
     MenuProblem,
     MenuResult,
+    Slot,
 )
 from solvers.status import SolveStatus
 
@@ -28,13 +29,17 @@ def explain_empty_slot(
     profile: DietProfile,
     service: str,
     st: MealStructure,
-    category: str,
+    slot: Slot,
 ) -> Explanation:
     """A structure slot no allowed dish fills: the exclusion rules one by one, and which empties it."""
     steps: list[str] = []
-    pool = [d for d in dishes if d.category == category]
+    category = slot.category
+    pool = [d for d in dishes if slot.accepts(d)]
     blocking = "structure"
     need = st.count(category)
+    if slot.food_groups is not None:
+        need = st.slots.count(slot)
+        steps.append(f"food groups {'/'.join(sorted(slot.food_groups))} leave {len(pool)}")
     for rule in rules.EXCLUSION_RULES:
         if not rules.rule_is_active(rule, profile):
             continue
@@ -43,11 +48,12 @@ def explain_empty_slot(
         if len(pool) < need and blocking == "structure":
             blocking = rule.__name__
     total = sum(1 for d in dishes if d.category == category)
+    what = category if slot.food_groups is None else f"{category} ({'/'.join(slot.key[1])})"
     chain = "; ".join(steps) if steps else "no filters"
     return Explanation(
         blocking,
-        f"structure {st.code} needs {need} {category} dish(es) but none is allowed "
-        f"enough for profile {profile.code} {service} ({total} {category} dishes; {chain})",
+        f"structure {st.code} needs {need} {what} dish(es) but not enough are allowed "
+        f"for profile {profile.code} {service} ({total} {category} dishes; {chain})",
         profile.code,
         service=service,
         needed=float(need),

@@ -40,6 +40,7 @@ from solvers.menu.types import (
     MealStructure,
     NutrientBound,
     Shortfall,
+    Slot,
 )
 
 log = logging.getLogger(__name__)
@@ -323,7 +324,7 @@ def _search(
             s = score + sc + lb_next
             if s >= cut:
                 break  # candidates are sorted by score: the rest cannot do better
-            if i in banned or (method and method in methods):
+            if i in banned or (method and method in methods) or i in chosen:
                 continue
             nodes += 1
             if nodes > node_limit:
@@ -365,13 +366,11 @@ def _search(
     return nodes, not stopped
 
 
-def _entries(
-    ev: MealEvaluator, dishes: Sequence[Dish], cands: dict[str, list[int]], category: str
-) -> list[Entry]:
-    """Sorted search entries of a category's allowed dishes."""
+def _entries(ev: MealEvaluator, dishes: Sequence[Dish], allowed: Sequence[int]) -> list[Entry]:
+    """Sorted search entries of a slot's allowed dishes."""
     checked = ev.profile.distinct_method_categories
     out: list[Entry] = []
-    for i in cands.get(category, []):
+    for i in allowed:
         d = dishes[i]
         method = d.cooking_method if d.category in checked else ""
         out.append((ev.dish_score(d), i, ev.vector(i, d), method))
@@ -379,12 +378,40 @@ def _entries(
     return out
 
 
-def _slot_groups(structure: MealStructure) -> list[tuple[str, int]]:
-    order: list[str] = []
-    for c in structure.slots:
-        if c not in order:
-            order.append(c)
-    return [(c, structure.count(c)) for c in order]
+def slot_groups(
+    structure: MealStructure, dishes: Sequence[Dish], cands: dict[str, list[int]]
+) -> list[tuple[Slot, int, list[int]]]:
+    """Identical slots of a structure grouped: (slot, how many, allowed dish indices)."""
+    order: list[Slot] = []
+    for slot in structure.slots:
+        if slot not in order:
+            order.append(slot)
+    return [
+        (
+            slot,
+            structure.slots.count(slot),
+            [i for i in cands.get(slot.category, []) if slot.accepts(dishes[i])],
+        )
+        for slot in order
+    ]
+
+
+def short_slot(groups: Sequence[tuple[Slot, int, list[int]]]) -> Slot | None:
+    """The first slot group with fewer allowed dishes than it needs (None: all filled).
+
+    Slots of one category share their dishes: their union must hold enough too."""
+    for slot, k, allowed in groups:
+        if len(allowed) < k:
+            return slot
+    need: dict[str, int] = {}
+    pool: dict[str, set[int]] = {}
+    for slot, k, allowed in groups:
+        need[slot.category] = need.get(slot.category, 0) + k
+        pool.setdefault(slot.category, set()).update(allowed)
+    for slot, _, _ in groups:
+        if len(pool[slot.category]) < need[slot.category]:
+            return slot
+    return None
 
 
 def enumerate_patterns(
@@ -414,12 +441,12 @@ def enumerate_patterns(
             rating_reward_fen,
             penalty_scale=penalty_scale,
         )
-        slot_groups = _slot_groups(st)
-        if any(len(cands.get(c, [])) < k for c, k in slot_groups):
+        sgroups = slot_groups(st, dishes, cands)
+        if short_slot(sgroups) is not None:
             continue
         width = len(ev.prune)
-        entries = {c: _entries(ev, dishes, cands, c) for c, _ in slot_groups}
-        full = {c: _group(entries[c], k, width) for c, k in slot_groups}
+        entries = [_entries(ev, dishes, allowed) for _, _, allowed in sgroups]
+        full = [_group(entries[g], k, width) for g, (_, k, _) in enumerate(sgroups)]
         nr = profile.no_repeat_categories
 
         def keep_found(pat: Pattern) -> None:
@@ -432,7 +459,7 @@ def enumerate_patterns(
         nodes, finished = _search(
             ev,
             st.code,
-            [full[c] for c, _ in slot_groups],
+            full,
             dishes,
             4 * patterns_per_dish,
             node_limit,
@@ -448,21 +475,22 @@ def enumerate_patterns(
         # columns over the catalogue, as no-repeat needs)
         partner_uses: dict[int, int] = {}
         cap = 2 * patterns_per_dish
-        for c, _ in slot_groups:
-            for e in entries[c]:
+        for g, (slot, _, _) in enumerate(sgroups):
+            c = slot.category
+            for e in entries[g]:
                 a = e[1]
                 d = dishes[a]
                 if not (c in anchor_groups or d.food_groups & anchor_groups):
                     continue
                 groups: list[_Group] = []
-                for c2, k2 in slot_groups:
-                    if c2 != c:
-                        groups.append(full[c2])
+                for g2, (_, k2, _) in enumerate(sgroups):
+                    if g2 != g:
+                        groups.append(full[g2])
                     else:
                         groups.append(_group([e], 1, width))
                         if k2 > 1:
-                            rest = [f for f in entries[c2] if f[1] != a]
-                            groups.append(_group(rest, k2 - 1, width, like=full[c2]))
+                            rest = [f for f in entries[g2] if f[1] != a]
+                            groups.append(_group(rest, k2 - 1, width, like=full[g2]))
                 capped = {i for i, n in partner_uses.items() if n >= cap and i != a}
                 own: set[int] = set()  # this anchor's earlier partners
                 for _ in range(patterns_per_dish):
@@ -528,12 +556,12 @@ def closest_meal(
         ev = MealEvaluator(
             profile, profile.bounds_for(service), budget_fen, rating_reward_fen, elastic=True
         )
-        slot_groups = _slot_groups(st)
-        if any(len(cands.get(c, [])) < k for c, k in slot_groups):
+        sgroups = slot_groups(st, dishes, cands)
+        if short_slot(sgroups) is not None:
             continue
         # order by the violation-prone keys is unknown: plain score order, wide search
         width = len(ev.prune)
-        groups = [_group(_entries(ev, dishes, cands, c), k, width) for c, k in slot_groups]
+        groups = [_group(_entries(ev, dishes, allowed), k, width) for _, k, allowed in sgroups]
         heap: list[tuple[float, tuple[int, ...], Pattern]] = []
         _search(ev, st.code, groups, dishes, 1, node_limit, heap, set())
         if heap and (best is None or heap[0][2].coef < best.coef):
@@ -550,8 +578,8 @@ def additive_extreme(
 ) -> float:
     """Smallest (or largest) sum of a nutrient any meal of the structure can reach."""
     total = 0.0
-    for c, k in _slot_groups(structure):
-        vals = sorted((dishes[i].amount(key) for i in cands.get(c, [])), reverse=not lowest)
+    for _, k, allowed in slot_groups(structure, dishes, cands):
+        vals = sorted((dishes[i].amount(key) for i in allowed), reverse=not lowest)
         total += sum(vals[:k])
     return total
 

@@ -34,11 +34,11 @@ def precheck(
         usable = []
         blocked: list[Explanation] = []
         for st in structures:
-            short = [c for c in dict.fromkeys(st.slots) if len(cands.get(c, [])) < st.count(c)]
-            if not short:
+            short = pt.short_slot(pt.slot_groups(st, dishes, cands))
+            if short is None:
                 usable.append(st)
                 continue
-            blocked.append(explain_empty_slot(dishes, profile, service, st, short[0]))
+            blocked.append(explain_empty_slot(dishes, profile, service, st, short))
         if not usable:
             out.extend(blocked)
             continue
@@ -81,8 +81,8 @@ def precheck(
                 if budget_fen is None:
                     continue
                 cheapest = sum(
-                    sum(sorted(dishes[i].cost_fen for i in cands[c])[: st.count(c)])
-                    for c in dict.fromkeys(st.slots)
+                    sum(sorted(dishes[i].cost_fen for i in allowed)[:k])
+                    for _, k, allowed in pt.slot_groups(st, dishes, cands)
                 )
                 if cheapest > budget_fen and len(usable) == 1:
                     out.append(

@@ -289,6 +289,7 @@ def _result(
         backend=ctx.backend,
         n_patterns=ctx.n_patterns,
         complete=ctx.complete,
+        bound_kind="global" if ctx.complete else "patterns",
     )
 
 

@@ -18,6 +18,7 @@ from solvers.menu.types import (
     MealStructure,
     MenuProblem,
     NutrientBound,
+    Slot,
 )
 
 __all__ = ["synthetic_dishes", "synthetic_problem", "synthetic_profiles"]
@@ -213,7 +214,10 @@ def synthetic_profiles() -> tuple[DietProfile, ...]:
     """Eight diet profiles after the project's suggested lunch defaults."""
     regular = _lunch_bounds()
     week = (FoodGroupRule("fish", min=2), FoodGroupRule("pork", max=3))
-    small_meat = MealStructure("small_meat", ("staple", "side", "vegetable", "vegetable", "soup"))
+    small_meat = MealStructure(
+        "small_meat",
+        (Slot("staple"), Slot("side"), Slot("vegetable"), Slot("vegetable"), Slot("soup")),
+    )
     diabetic = tuple(b for b in regular if b.key not in ("carbohydrate_pct_energy", "fibre_g"))
     diabetic += (
         NutrientBound("carbohydrate_pct_energy", 45, 55, weight=5),

@@ -63,7 +63,9 @@ class Dish:
 
     ``nutrients`` maps keys of ``NUTRIENT_KEYS`` to amounts per serving (missing keys are
     0). ``food_groups`` are the groups of its ingredients (``pork``, ``fish``, ...), used by
-    the weekly food-group rules. ``rating`` (1-5, optional) is the diners' preference.
+    the weekly food-group rules. ``rating`` (1-5, optional) is the diners' mean rating
+    over ``rating_count`` ratings; ``in_season_months`` (1-12) the months its vegetables
+    are in season (empty: not seasonal).
     """
 
     code: str
@@ -78,9 +80,15 @@ class Dish:
     cooking_method: str = ""
     tags: frozenset[str] = frozenset()
     rating: float | None = None
+    rating_count: int = 0
+    in_season_months: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         _check_code("Dish", "code", self.code)
+        if isinstance(self.rating_count, bool) or self.rating_count < 0:
+            raise _fail("Dish", "rating_count", self.rating_count, "must be an int >= 0")
+        if not self.in_season_months <= frozenset(range(1, 13)):
+            raise _fail("Dish", "in_season_months", self.in_season_months, "months 1-12")
         if self.category not in CATEGORIES:
             raise _fail("Dish", "category", self.category, f"must be one of {CATEGORIES}")
         if isinstance(self.cost_fen, bool) or not isinstance(self.cost_fen, int):
@@ -106,39 +114,226 @@ class Dish:
 
 
 @dataclass(frozen=True)
-class MealStructure:
-    """A set-meal structure (price tier): the categories to fill, one dish per slot.
+class Slot:
+    """One dish of a meal structure: its category and, optionally, the food groups the dish
+    must carry one of (the 荤 of 一荤两素: ``{"pork", "poultry", "fish", "egg", ...}``).
 
-    ``slots`` lists a category per dish, repeated for several dishes of a category:
-    一荤两素一饭一汤 is ``("staple", "main", "vegetable", "vegetable", "soup")``.
-    ``services`` limits the structure to some services; ``budget_fen`` overrides the
-    profile's budget for this tier.
+    ``food_groups`` None (or empty) accepts any dish of the category.
+    """
+
+    category: str
+    food_groups: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise _fail("Slot", "category", self.category, f"must be in {CATEGORIES}")
+        if self.food_groups is not None:
+            if not isinstance(self.food_groups, frozenset):
+                raise _fail("Slot", "food_groups", self.food_groups, "must be a frozenset")
+            for group in self.food_groups:
+                _check_code("Slot", "food_groups", group)
+            if not self.food_groups:
+                object.__setattr__(self, "food_groups", None)
+
+    def accepts(self, dish: Dish) -> bool:
+        """True when the dish may fill this slot (category and food-group set)."""
+        if dish.category != self.category:
+            return False
+        return self.food_groups is None or bool(dish.food_groups & self.food_groups)
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Hashable, ordered identity of the slot (category, sorted food groups)."""
+        return (self.category, tuple(sorted(self.food_groups or ())))
+
+
+@dataclass(frozen=True)
+class MealStructure:
+    """A set-meal structure (price tier): the slots to fill, one dish per slot.
+
+    ``slots`` lists a :class:`Slot` per dish (a plain category string is read as a slot
+    without food-group requirement): 一荤两素一饭一汤 is
+    ``(Slot("staple"), Slot("main", MEAT), Slot("vegetable"), Slot("vegetable"),
+    Slot("soup"))``. ``services`` limits the structure to some services; ``budget_fen``
+    overrides the profile's budget for this tier; ``price_fen`` is the tier's sale price
+    (information for the printed menu; the solver does not use it).
     """
 
     code: str
-    slots: tuple[str, ...]
+    slots: tuple[Slot, ...]
     services: frozenset[str] = frozenset(SERVICES)
     budget_fen: int | None = None
+    price_fen: int | None = None
 
     def __post_init__(self) -> None:
         _check_code("MealStructure", "code", self.code)
         if not self.slots:
             raise _fail("MealStructure", "slots", self.slots, "needs at least one slot")
-        for category in self.slots:
-            if category not in CATEGORIES:
-                raise _fail("MealStructure", "slots", category, f"must be in {CATEGORIES}")
+        slots = tuple(Slot(s) if isinstance(s, str) else s for s in self.slots)
+        for slot in slots:
+            if not isinstance(slot, Slot):
+                raise _fail("MealStructure", "slots", slot, "must be a Slot or a category")
+        object.__setattr__(self, "slots", slots)
         if not self.services or not self.services <= set(SERVICES):
             raise _fail("MealStructure", "services", self.services, f"subset of {SERVICES}")
         if self.budget_fen is not None and self.budget_fen <= 0:
             raise _fail("MealStructure", "budget_fen", self.budget_fen, "must be > 0")
+        if self.price_fen is not None and self.price_fen < 0:
+            raise _fail("MealStructure", "price_fen", self.price_fen, "must be >= 0")
 
     def count(self, category: str) -> int:
         """Number of slots of a category."""
-        return self.slots.count(category)
+        return sum(1 for s in self.slots if s.category == category)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The category of every slot, in order."""
+        return tuple(s.category for s in self.slots)
 
 
-#: 一荤两素一饭一汤: one main, two vegetables, a staple and a soup.
-STANDARD_STRUCTURE = MealStructure("standard", ("staple", "main", "vegetable", "vegetable", "soup"))
+#: Food groups that make a dish 荤 (meat, poultry, fish, shellfish, egg).
+MEAT_GROUPS: frozenset[str] = frozenset(
+    {"pork", "beef", "mutton", "poultry", "fish", "shellfish", "egg"}
+)
+#: Protein groups of a vegetarian 荤 slot (soy, egg, dairy).
+VEGETARIAN_PROTEIN_GROUPS: frozenset[str] = frozenset({"soy", "egg", "dairy"})
+
+#: 一荤两素一饭一汤: one main, two vegetables, a staple and a soup (no food-group rule; the
+#: product's default structures are data: ``mealplan/data/meal_structures.toml``).
+STANDARD_STRUCTURE = MealStructure(
+    "standard", (Slot("staple"), Slot("main"), Slot("vegetable"), Slot("vegetable"), Slot("soup"))
+)
+
+
+@dataclass(frozen=True)
+class RotationRules:
+    """How often a profile may meet the same dish or protein, per service (rule ids in
+    :mod:`solvers.menu.rules`). Counted per block of ``period_days`` from the first date;
+    every rule is soft at ``weight`` fen per unit of excess (per diner when penalties are),
+    so a profile with too few dishes gets a menu and a named shortfall.
+
+    Arguments:
+        staple_max: a staple dish at most this many times per period (``staple_max``).
+        soup_max: a soup dish at most this many times per period (``soup_max``).
+        dish_max: any other dish at most this many times per period (``dish_max``).
+        protein_max: meals whose main protein is one group (``PROTEIN_GROUPS``) at most
+            this many per period (``protein_max``).
+        no_consecutive: no dish on two consecutive served days, history included
+            (``no_consecutive``).
+        rice_tag: tag of the rice family (米饭); ``rice_min`` meals per period carry a
+            staple with it where the profile may eat one (``rice_min``; 0 disables).
+        weight: fen per unit of excess (a meal too many, a day repeated).
+    """
+
+    staple_max: int = 3
+    soup_max: int = 2
+    dish_max: int = 2
+    protein_max: int = 3
+    no_consecutive: bool = True
+    rice_tag: str = "rice"
+    rice_min: int = 4
+    weight: float = 300.0
+    period_days: int = 7
+
+    def __post_init__(self) -> None:
+        for name in ("staple_max", "soup_max", "dish_max", "protein_max", "rice_min"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _fail("RotationRules", name, value, "must be an int >= 0")
+        _check_weight("RotationRules", "weight", self.weight)
+        if self.period_days < 1:
+            raise _fail("RotationRules", "period_days", self.period_days, "must be >= 1")
+
+
+#: Main-protein groups the ``protein_max`` rule counts (beef and mutton count as one).
+PROTEIN_GROUPS: Mapping[str, str] = {
+    "pork": "pork",
+    "poultry": "poultry",
+    "fish": "fish",
+    "shellfish": "fish",
+    "egg": "egg",
+    "beef": "beef_mutton",
+    "mutton": "beef_mutton",
+    "soy": "soy",
+}
+
+
+@dataclass(frozen=True)
+class QualityWeights:
+    """The quality score the menu maximises inside the cost band (fen-equivalents per
+    meal and diner; docs/menu-model.md, "Objective").
+
+    Arguments:
+        rating_fen: per star of a dish's acceptability above 3 (below: a penalty); the
+            acceptability is the rating shrunk to ``prior_rating`` with ``prior_count``
+            pseudo-ratings: (prior_count x prior_rating + n x mean) / (prior_count + n).
+        seasonal_fen: per vegetable or fruit dish in season in the horizon's month.
+        protein_fen: per unit of protein quality of the meal's protein dishes
+            (``protein_quality``: fish 1.0 ... pork 0.6).
+        variety_fen: per dish the profile was not served in the ``history`` given.
+        cost_under_fen: per fen of ingredient cost below the band's minimum.
+        cost_over_fen: per fen above the band's maximum.
+        protein_quality: quality per food group (the best group of a dish counts).
+    """
+
+    rating_fen: float = 40.0
+    prior_rating: float = 3.0
+    prior_count: float = 5.0
+    seasonal_fen: float = 15.0
+    protein_fen: float = 40.0
+    variety_fen: float = 10.0
+    cost_under_fen: float = 1.0
+    cost_over_fen: float = 2.0
+    protein_quality: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "fish": 1.0,
+            "shellfish": 0.9,
+            "egg": 0.9,
+            "dairy": 0.8,
+            "poultry": 0.8,
+            "beef": 0.8,
+            "mutton": 0.8,
+            "soy": 0.7,
+            "pork": 0.6,
+        }
+    )
+
+    def __post_init__(self) -> None:
+        for name in (
+            "rating_fen",
+            "prior_count",
+            "seasonal_fen",
+            "protein_fen",
+            "variety_fen",
+            "cost_under_fen",
+            "cost_over_fen",
+        ):
+            _check_weight("QualityWeights", name, getattr(self, name))
+        if not 1 <= self.prior_rating <= 5:
+            raise _fail("QualityWeights", "prior_rating", self.prior_rating, "must be in 1-5")
+        for group, q in self.protein_quality.items():
+            _check_weight("QualityWeights", f"protein_quality[{group!r}]", q)
+
+
+@dataclass(frozen=True)
+class LockedMeal:
+    """A meal fixed by the dietitian: the profile gets exactly these dishes on that date
+    and service (the solver plans the other meals around it). Also the shape of a served
+    meal passed as ``MenuProblem.history``."""
+
+    date: date
+    service: str
+    profile: str
+    dishes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.service not in SERVICES:
+            raise _fail("LockedMeal", "service", self.service, f"must be in {SERVICES}")
+        _check_code("LockedMeal", "profile", self.profile)
+        if not self.dishes:
+            raise _fail("LockedMeal", "dishes", self.dishes, "needs at least one dish")
+        for code in self.dishes:
+            _check_code("LockedMeal", "dishes", code)
 
 
 @dataclass(frozen=True)
@@ -237,6 +432,11 @@ class DietProfile:
             meal among those valid for the service.
         services: services this profile is served (default both); a lunch-only profile
             gets no dinner in a lunch-and-dinner problem.
+        rotation: the rotation rules (staple, soup, dish, protein, consecutive days, rice);
+            None disables them.
+        cost_band_fen: (min, max) ingredient cost per meal the kitchen means to spend; with
+            ``MenuProblem.quality`` set, cost inside the band is free, outside it is
+            priced (``QualityWeights.cost_under_fen`` / ``cost_over_fen``).
     """
 
     code: str
@@ -257,9 +457,15 @@ class DietProfile:
     headcount: int | None = None
     structures: tuple[MealStructure, ...] = (STANDARD_STRUCTURE,)
     services: frozenset[str] = frozenset(SERVICES)
+    rotation: RotationRules | None = None
+    cost_band_fen: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         _check_code("DietProfile", "code", self.code)
+        if self.cost_band_fen is not None:
+            lo, hi = self.cost_band_fen
+            if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
+                raise _fail("DietProfile", "cost_band_fen", self.cost_band_fen, "0 <= min <= max")
         if not self.services or not self.services <= set(SERVICES):
             raise _fail("DietProfile", "services", self.services, f"subset of {SERVICES}")
         if self.max_iddsi not in IDDSI_LEVELS:
@@ -327,6 +533,12 @@ class MenuProblem:
             soft food-group rules) is multiplied by the profile's headcount like its cost,
             so a missed target weighs per diner; when False (default) a penalty counts
             once per meal whatever the headcount.
+        quality: when given, the objective is the quality score inside each profile's
+            cost band (maximised; cost inside the band is free) instead of the cost.
+        locked: meals fixed by the dietitian (exactly these dishes); validated against
+            the catalogue, profiles, dates and services; the plan keeps them.
+        history: meals served before the first date (the last week's menu): they count
+            for ``no_repeat``, ``no_consecutive`` and the variety score.
     """
 
     dishes: tuple[Dish, ...]
@@ -336,6 +548,9 @@ class MenuProblem:
     rating_reward_fen: float = 20.0
     share_reward_fen: float = 0.0
     penalty_per_diner: bool = False
+    quality: QualityWeights | None = None
+    locked: tuple[LockedMeal, ...] = ()
+    history: tuple[LockedMeal, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.dishes:
@@ -360,6 +575,30 @@ class MenuProblem:
                 raise _fail("MenuProblem", "services", service, f"must be in {SERVICES}")
         _check_weight("MenuProblem", "rating_reward_fen", self.rating_reward_fen)
         _check_weight("MenuProblem", "share_reward_fen", self.share_reward_fen)
+        known = set(codes)
+        by_code = {p.code: p for p in self.profiles}
+        cells: set[tuple[date, str, str]] = set()
+        for lock in self.locked:
+            where = f"locked meal {lock.date} {lock.service} {lock.profile}"
+            profile = by_code.get(lock.profile)
+            if profile is None:
+                raise _fail("MenuProblem", "locked", where, "names an unknown profile")
+            if lock.date not in self.dates:
+                raise _fail("MenuProblem", "locked", where, "is outside the dates planned")
+            if lock.service not in self.served(profile):
+                raise _fail("MenuProblem", "locked", where, "service not served to the profile")
+            unknown = sorted(set(lock.dishes) - known)
+            if unknown:
+                raise _fail("MenuProblem", "locked", where, f"unknown dishes {unknown}")
+            if len(set(lock.dishes)) != len(lock.dishes):
+                raise _fail("MenuProblem", "locked", where, "a dish is given twice")
+            cell = (lock.date, lock.service, lock.profile)
+            if cell in cells:
+                raise _fail("MenuProblem", "locked", where, "is locked twice")
+            cells.add(cell)
+        for past in self.history:
+            if past.date >= self.dates[0]:
+                raise _fail("MenuProblem", "history", past.date, "must be before the first date")
 
     def served(self, profile: DietProfile) -> tuple[str, ...]:
         """Services of the problem the profile is served, in the problem's order."""
@@ -470,6 +709,12 @@ class PlannedMeal:
     nutrients: Mapping[str, float]
     cost_fen: int
     shortfalls: tuple[Shortfall, ...] = ()
+    locked: bool = False
+
+
+#: ``MenuResult.bound_kind``: the bound holds over the enumerated patterns only, or over
+#: every menu (column generation priced every meal exactly, or the enumeration was full).
+BOUND_KINDS: tuple[str, ...] = ("patterns", "global")
 
 
 @dataclass(frozen=True)
@@ -494,6 +739,7 @@ class MenuResult:
     backend: str = ""
     n_patterns: int = 0
     complete: bool = False
+    bound_kind: str = "patterns"
 
     def is_feasible(self) -> bool:
         """True when the result carries a plan that meets every hard rule."""
@@ -512,8 +758,10 @@ class MenuResult:
         if self.objective is not None:
             gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
             bound = "n/a" if self.bound is None else f"{self.bound:.0f}"
-            lines.append(f"objective {self.objective:.0f} fen, bound {bound}, gap {gap}")
-            if not self.complete:
+            lines.append(
+                f"objective {self.objective:.0f} fen, bound {bound} ({self.bound_kind}), gap {gap}"
+            )
+            if self.bound_kind != "global":
                 lines.append(
                     "note: the bound and gap cover the enumerated meal patterns only "
                     f"({self.n_patterns} patterns, enumeration capped: complete=False); a "

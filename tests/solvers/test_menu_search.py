@@ -96,7 +96,7 @@ def test_search_matches_brute_force(seed: int) -> None:
     ev = pt.MealEvaluator(profile, profile.bounds_for("lunch"), 600, 20.0, penalty_scale=2.0)
     width = len(ev.prune)
     groups = [
-        pt._group(pt._entries(ev, dishes, cands, c), k, width)
+        pt._group(pt._entries(ev, dishes, cands.get(c, [])), k, width)
         for c, k in (("staple", 1), ("main", 1), ("vegetable", 2))
     ]
     heap: list[tuple[float, tuple[int, ...], pt.Pattern]] = []
