@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -449,6 +450,9 @@ class RouteStop(Base):
     meals: Mapped[dict[str, Any]] = mapped_column(default=dict)  # profile code -> count
     distance_m_from_prev: Mapped[int] = mapped_column(Integer, default=0)
     minutes_from_prev: Mapped[int] = mapped_column(Integer, default=0)
+    # a dispatcher's lock: a re-plan keeps the stop on this route's vehicle
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    locked_by: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     trip: Mapped[Trip] = relationship(back_populates="stops")
     site: Mapped[Site | None] = relationship()
@@ -468,6 +472,8 @@ class UnservedStop(Base):
     meals: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text, default="")
+    # what the dispatcher did about it (called the elder, family collects, ...)
+    action: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Delivery(Base):

@@ -66,6 +66,32 @@ def _parse_window(text: str) -> tuple[int, int]:
     return int(ha) * 60 + int(ma), int(hb) * 60 + int(mb)
 
 
+def stop_window(
+    site: Site | None, client: Client | None, service: str, planning: PlanningSettings
+) -> tuple[int, int]:
+    """The delivery window (minutes) of a site or a home client for a service: the
+    site's lunch or dinner window; the client's, or ``default_dinner_window`` for a
+    client without a dinner window."""
+    dinner = service == Service.DINNER
+    if site is not None:
+        if dinner:
+            assert site.dinner_window_start_min is not None
+            assert site.dinner_window_end_min is not None
+            return (site.dinner_window_start_min, site.dinner_window_end_min)
+        return (site.lunch_window_start_min, site.lunch_window_end_min)
+    assert client is not None
+    if not dinner:
+        return (client.window_start_min, client.window_end_min)
+    if client.dinner_window_start_min is None or client.dinner_window_end_min is None:
+        return _parse_window(planning.default_dinner_window)
+    return (client.dinner_window_start_min, client.dinner_window_end_min)
+
+
+def stop_service_minutes(site: Site | None, planning: PlanningSettings) -> int:
+    """Minutes spent at a stop: the site's unloading minutes, or the home service minutes."""
+    return site.unloading_minutes if site is not None else planning.home_service_minutes
+
+
 @dataclass(frozen=True)
 class StopInfo:
     """What the planner knows about a stop besides the solver's view."""
@@ -93,6 +119,17 @@ class KitchenProblem:
     vehicles: dict[str, Vehicle]
 
 
+def travel_provider(settings: Settings, vehicles: Sequence[Vehicle]) -> TravelProvider:
+    """The travel times and distances the planner uses for ``vehicles`` (matrices keyed by
+    :func:`matrix_kind`); the dispatcher's placement check uses the same."""
+    return _provider(settings, vehicles)
+
+
+def matrix_kind(vehicle: Vehicle) -> str:
+    """The travel matrix key of a vehicle (kind and speed)."""
+    return _matrix_kind(vehicle)
+
+
 def _provider(settings: Settings, vehicles: Sequence[Vehicle]) -> TravelProvider:
     if settings.osrm_url:
         return OsrmProvider(settings.osrm_url)
@@ -115,11 +152,12 @@ def build_kitchen_problems(
     demand: DayDemand,
     settings: Settings,
     provider: TravelProvider | None = None,
+    locks: dict[str, str] | None = None,
 ) -> list[KitchenProblem]:
-    """One routing problem per kitchen with demand."""
+    """One routing problem per kitchen with demand; ``locks`` (stop code -> vehicle code,
+    see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``)."""
     planning = settings.planning
     limits = hold_limits(planning)
-    dinner = demand.service == Service.DINNER
     sites = {s.id: s for s in session.scalars(select(Site))}
     clients = {
         c.id: c
@@ -132,12 +170,7 @@ def build_kitchen_problems(
         if sd.total <= 0:
             continue
         site = sites[sd.site_id]
-        if dinner:
-            assert site.dinner_window_start_min is not None
-            assert site.dinner_window_end_min is not None
-            window = (site.dinner_window_start_min, site.dinner_window_end_min)
-        else:
-            window = (site.lunch_window_start_min, site.lunch_window_end_min)
+        window = stop_window(site, None, demand.service, planning)
         stops_by_kitchen[site.kitchen_id].append(
             StopInfo(
                 code=site.code,
@@ -154,16 +187,9 @@ def build_kitchen_problems(
                 site_id=site.id,
             )
         )
-    default_dinner = _parse_window(planning.default_dinner_window)
     for home in demand.homes:
         client = clients[home.client_id]
-        if dinner:
-            if client.dinner_window_start_min is None or client.dinner_window_end_min is None:
-                window = default_dinner
-            else:
-                window = (client.dinner_window_start_min, client.dinner_window_end_min)
-        else:
-            window = (client.window_start_min, client.window_end_min)
+        window = stop_window(None, client, demand.service, planning)
         stops_by_kitchen[client.kitchen_id].append(
             StopInfo(
                 code=client.code,
@@ -207,10 +233,8 @@ def build_kitchen_problems(
                 location=i + 1,
                 hot=sum(s.meals.values()),
                 window=s.window,
-                service_minutes=(
-                    sites[s.site_id].unloading_minutes
-                    if s.site_id is not None
-                    else planning.home_service_minutes
+                service_minutes=stop_service_minutes(
+                    sites[s.site_id] if s.site_id is not None else None, planning
                 ),
                 kind=rs.StopKind(s.kind),
                 hold_limit=limits[s.kind],
@@ -219,6 +243,7 @@ def build_kitchen_problems(
                 name="" if s.kind == StopKind.HOME else s.name,
                 lat=s.lat,
                 lon=s.lon,
+                vehicles=_locked_to(locks, s.code, fleet),
             )
             for i, s in enumerate(infos)
         )
@@ -254,6 +279,31 @@ def build_kitchen_problems(
     return out
 
 
+def _locked_to(
+    locks: dict[str, str] | None, code: str, fleet: Sequence[Vehicle]
+) -> tuple[str, ...]:
+    """The vehicle a stop is locked to, when that vehicle is in the kitchen's fleet."""
+    vehicle = (locks or {}).get(code)
+    return (vehicle,) if vehicle is not None and any(v.code == vehicle for v in fleet) else ()
+
+
+def stored_locks(session: Session, date: dt.date, service: str) -> dict[str, tuple[str, str]]:
+    """Stops locked to their vehicle by a dispatcher on the stored routes of a date and
+    service: stop code (site or client) -> (vehicle code, who locked it)."""
+    rows = session.execute(
+        select(Site.code, Client.code, Vehicle.code, RouteStop.locked_by)
+        .select_from(RouteStop)
+        .join(Trip, RouteStop.trip_id == Trip.id)
+        .join(Route, Trip.route_id == Route.id)
+        .join(Vehicle, Route.vehicle_id == Vehicle.id)
+        .outerjoin(Site, RouteStop.site_id == Site.id)
+        .outerjoin(Client, RouteStop.client_id == Client.id)
+        .where(Route.date == date, Route.service == service, RouteStop.locked.is_(True))
+        .order_by(RouteStop.id)
+    )
+    return {(site or client): (vehicle, by) for site, client, vehicle, by in rows if site or client}
+
+
 @dataclass
 class RoutesPlan:
     date: dt.date
@@ -263,6 +313,7 @@ class RoutesPlan:
     drivers: dict[str, Driver | None] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    locks: dict[str, tuple[str, str]] = field(default_factory=dict)  # see stored_locks
 
     @property
     def dropped_meals(self) -> int:
@@ -332,7 +383,10 @@ def plan_routes(
                 "re-planning would discard them"
             )
     demand = demand or day_demand(session, date, service, forecast_weeks=planning.forecast_weeks)
-    problems = build_kitchen_problems(session, demand, settings, provider)
+    locks = stored_locks(session, date, service)
+    problems = build_kitchen_problems(
+        session, demand, settings, provider, {code: v for code, (v, _) in locks.items()}
+    )
     total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
     workers = resolve_workers(planning.workers)
     for kp in problems:
@@ -359,6 +413,7 @@ def plan_routes(
         assert driver.vehicle is not None
         drivers.setdefault(driver.vehicle.code, driver)
     plan = RoutesPlan(date, service, results, hold_limits(planning), drivers, demand.warnings)
+    plan.locks = locks
     for kp, result in results:
         if not result.status.has_solution:
             plan.warnings.append(f"kitchen {kp.kitchen.code}: {result.message or result.status}")
@@ -395,7 +450,7 @@ def _store(session: Session, plan: RoutesPlan) -> None:
             )
             matrix = kp.problem.matrices[_matrix_kind(vehicle)]
             for seq, trip in enumerate(vr.trips, start=1):
-                route.trips.append(_trip_row(kp, trip, seq, matrix))
+                route.trips.append(_trip_row(kp, trip, seq, matrix, plan.locks, vehicle.code))
             session.add(route)
         for u in result.unserved:
             info = kp.stops.get(u.stop_id)
@@ -414,7 +469,14 @@ def _store(session: Session, plan: RoutesPlan) -> None:
     session.flush()
 
 
-def _trip_row(kp: KitchenProblem, trip: rs.Trip, seq: int, matrix: rs.TravelMatrix) -> Trip:
+def _trip_row(
+    kp: KitchenProblem,
+    trip: rs.Trip,
+    seq: int,
+    matrix: rs.TravelMatrix,
+    locks: dict[str, tuple[str, str]],
+    vehicle: str,
+) -> Trip:
     row = Trip(seq=seq, ready_min=trip.ready_at, depart_min=trip.depart, return_min=trip.return_at)
     locations = {s.id: s.location for s in kp.problem.stops}
     delivered: dict[str, int] = defaultdict(int)  # boxes of a split stop already assigned
@@ -424,6 +486,8 @@ def _trip_row(kp: KitchenProblem, trip: rs.Trip, seq: int, matrix: rs.TravelMatr
         parts = split_meals(info.meals, [delivered[visit.stop_id], visit.hot])
         delivered[visit.stop_id] += visit.hot
         loc = locations[visit.stop_id]
+        lock = locks.get(visit.stop_id)
+        locked = lock is not None and lock[0] == vehicle
         row.stops.append(
             RouteStop(
                 seq=visit_seq,
@@ -436,6 +500,8 @@ def _trip_row(kp: KitchenProblem, trip: rs.Trip, seq: int, matrix: rs.TravelMatr
                 meals=parts[1],
                 distance_m_from_prev=matrix.metres[prev][loc],
                 minutes_from_prev=matrix.minutes[prev][loc],
+                locked=locked,
+                locked_by=lock[1] if lock is not None and locked else "",
             )
         )
         prev = loc
