@@ -1,6 +1,7 @@
 # mealplan developer and operator entry points.
 #   make demo   set up, load the demo district, plan today, serve the panel on 127.0.0.1:5000
 #   make test   lint, type-check, import contracts, the whole test suite
+#   make test-slow  the slow tests with the long import fuzz run
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ PY := $(BIN)/python
 MEALPLAN := $(BIN)/mealplan
 TODAY := $(shell date +%F)
 
-.PHONY: setup demo plan serve test lint typecheck imports pytest pytest-pg translations clean
+.PHONY: setup demo plan serve test test-slow lint typecheck imports pytest pytest-pg translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,10 @@ pytest-pg:
 	else echo "PostgreSQL is not installed: database tests ran on SQLite only"; fi
 
 test: setup lint typecheck imports pytest pytest-pg
+
+# The slow tests, with the long import fuzz run (thousands of generated files; docs/imports.md).
+test-slow:
+	MEALPLAN_FUZZ_LONG=1 $(BIN)/python -m pytest -q -m slow
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

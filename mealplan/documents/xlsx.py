@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from mealplan.documents.i18n import Translator, check_lang
 from mealplan.documents.models import PurchaseListSheet
 from mealplan.documents.render import purchase_groups
+from mealplan.domain.values import guard_formula
 
 KG_FORMAT = "0.000"
 YUAN_FORMAT = "#,##0.00"
@@ -96,6 +97,10 @@ def purchase_list_xlsx(
     for column, width in zip("ABCDEF", (14, 22, 26, 14, 16, 14), strict=True):
         ws.column_dimensions[column].width = width
 
+    for cells in ws.iter_rows():  # formula-like names stay text (docs/imports.md)
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.value, cell.data_type = guard_formula(cell.value), "s"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -338,3 +338,22 @@ def test_xlsx_export_has_no_formula_cells_and_round_trips(
     world.commit()
     assert report.created == report.updated == 0
     assert snapshot(settings)["site"] == before["site"]
+
+
+def test_purchase_list_xlsx_keeps_formula_names_as_text() -> None:
+    """An ingredient named like a formula is a guarded string cell in the purchase list."""
+    from dataclasses import replace
+
+    from test_documents import AT, _production
+
+    from mealplan.documents.xlsx import purchase_list_xlsx
+
+    _, purchase = _production()
+    evil = '=HYPERLINK("http://evil.example","x")'
+    lines = [replace(purchase.lines[0], name_zh=evil), *purchase.lines[1:]]
+    data = purchase_list_xlsx(replace(purchase, lines=lines), generated_at=AT)
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws is not None
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert any(c.value == "'" + evil for c in cells)

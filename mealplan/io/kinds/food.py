@@ -71,6 +71,8 @@ class Dishes(Kind):
 
     def prepare(self, table: RawTable) -> None:
         """Fill down the dish code and dish columns left blank on continuation rows."""
+        if "code" not in table.headers:
+            return  # the missing column is reported by the parser
         previous: RawRow | None = None
         for _number, row in table.rows:
             blank_code = row.get("code") is None or str(row.get("code")).strip() == ""
