@@ -357,3 +357,26 @@ def test_purchase_list_xlsx_keeps_formula_names_as_text() -> None:
     cells = [c for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert any(c.value == "'" + evil for c in cells)
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("source_cell", [None, ""])
+def test_imported_count_replaces_a_forecast(world: Session, source_cell: str | None) -> None:
+    """A headcount imported over the plan's forecast (source column absent or blank)
+    becomes a reported count, so the next plan does not delete it as a forecast."""
+    from mealplan.db.models import Headcount
+
+    row = world.scalars(select(Headcount)).first()
+    assert row is not None
+    row.source, row.reported_by = "forecast", "forecast"
+    world.commit()
+    site = world.scalars(select(Site.code).where(Site.id == row.site_id)).one()
+    profile = row.diet_profile.code
+    header = "date,service,site,profile,count" + (",source" if source_cell is not None else "")
+    line = f"{row.date},{row.service},{site},{profile},77" + (
+        "," if source_cell is not None else ""
+    )
+    import_table(world, "headcounts", f"{header}\n{line}\n".encode(), filename="h.csv")
+    world.commit()
+    world.refresh(row)
+    assert (row.count, row.source, row.reported_by) == (77, "reported", "")

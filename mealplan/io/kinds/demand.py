@@ -7,10 +7,12 @@ from sqlalchemy.orm import Session
 
 from mealplan.db.models import Headcount, Site
 from mealplan.domain.schemas import HEADCOUNTS
-from mealplan.domain.vocab import Service
+from mealplan.domain.vocab import HeadcountSource, Service
 from mealplan.io.kinds.base import Kind, state_of
 from mealplan.io.kinds.context import Counts, Parsed, Row
 from mealplan.io.store import Refs, write_record
+
+FORECAST = HeadcountSource.FORECAST.value
 
 
 class Headcounts(Kind):
@@ -43,8 +45,12 @@ class Headcounts(Kind):
             key = (row["date"], row["service"], refs.ids("sites")[row["site"]],
                    refs.ids("diet-profiles")[row["profile"]])  # fmt: skip
             obj = existing.get(key)
-            written = write_record(session, self.schema, obj, p.given(number, row, obj is not None),
-                                   refs=refs)  # fmt: skip
+            values = p.given(number, row, obj is not None)
+            if obj is not None and "source" not in values and obj.source == FORECAST:
+                # an imported count is a report: it replaces the plan's forecast (which the
+                # next plan would delete) unless the file says it is a forecast
+                values = {"source": HeadcountSource.REPORTED.value, "reported_by": "", **values}
+            written = write_record(session, self.schema, obj, values, refs=refs)
             existing[key] = written.obj
             counts.add(state_of(written.created, bool(written.changes)))
         session.flush()
