@@ -380,3 +380,36 @@ def test_imported_count_replaces_a_forecast(world: Session, source_cell: str | N
     world.commit()
     world.refresh(row)
     assert (row.count, row.source, row.reported_by) == (77, "reported", "")
+
+
+def _hostile_xlsx() -> bytes:
+    return _xlsx(SITE_HEADER.split(","), [["NEW1", "新", "canteen", "K1", 30.1, 120.1, "=1/0"]])
+
+
+HOSTILE_FILES = {
+    "nul.csv": _site_csv("NEW1,食\x00堂,canteen,K1,30.1,120.1,1"),
+    "long.csv": _site_csv("NEW1," + "A" * 500 + ",canteen,K1,30.1,120.1,1"),
+    "huge.csv": _site_csv("NEW1,食堂,canteen,K1,30.1,120.1,1e30"),
+    "field.csv": _site_csv('NEW1,"' + "A" * 200_000 + '",canteen,K1,30.1,120.1,1'),
+    "latin1.csv": _site_csv("NEW1,Café,canteen,K1,30.1,120.1,1").decode().encode("latin-1"),
+    "formula.xlsx": _hostile_xlsx(),
+    "deep.json": b"[" * 50_000 + b"]" * 50_000,
+    "object.json": json.dumps([{"code": "NEW1", "name": {"a": [1]}, "kind": "canteen",
+                                "kitchen": "K1", "lat": 30.1, "lon": 120.1}]).encode(),
+}  # fmt: skip
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+def test_cli_refuses_hostile_files_with_exit_2(
+    world: Session, settings: Settings, tmp_path: Path, name: str
+) -> None:
+    """`mealplan import` on each hostile file exits 2 naming the file, prints no
+    traceback and leaves every table as it was."""
+    path = tmp_path / name
+    path.write_bytes(HOSTILE_FILES[name])
+    before = snapshot(settings)
+    result = CliRunner().invoke(main, ["import", "sites", str(path)])
+    assert result.exit_code == 2, result.output
+    assert name in result.output and "Traceback" not in result.output
+    assert snapshot(settings) == before

@@ -122,3 +122,29 @@ def test_encoding_field_reads_latin1_and_names_it(
     assert "iso8859-1" in response.get_data(as_text=True)
     session.expire_all()
     assert session.scalar(select(Site.name).where(Site.code == "N1")) == "Café Müller"
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("nul.csv", "code,name,kind,kitchen,lat,lon\nN1,食\x00堂,canteen,K1,30.1,120.1\n".encode()),
+        ("long.csv", f"code,name,kind,kitchen,lat,lon\nN1,{'A' * 500},canteen,K1,30,120\n".encode()),
+        ("field.csv", f'code,name,kind,kitchen,lat,lon\nN1,"{"A" * 200_000}",canteen,K1,30,120\n'.encode()),
+        ("latin1.csv", "code,name,kind,kitchen,lat,lon\nN1,Café,canteen,K1,30,120\n".encode("latin-1")),
+        ("nan.json", b'[{"code": "N1", "name": "x", "kind": "canteen", "kitchen": "K1", "lat": NaN, "lon": 120}]'),
+    ],
+)  # fmt: skip
+def test_hostile_files_answer_422_and_write_nothing(
+    client: FlaskClient, auth: Any, world: Any, session: Session, name: str, body: bytes
+) -> None:
+    """Each hostile file answers 422 naming the file, never 500, and writes no site."""
+    auth.login_as("manager")
+    before = _count(session)
+    response = client.post(
+        "/import/",
+        data={"kind": "sites", "file": (io.BytesIO(body), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert name in response.get_data(as_text=True)
+    assert _count(session) == before
