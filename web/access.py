@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plans.view": OFFICE,
     "plans.run": frozenset({ADMIN, MANAGER, DISPATCHER}),  # start the daily plan
     "routes.view": OFFICE,
+    # place an unserved stop on a trip, lock a stop to its vehicle, note a call
+    "routes.dispatch": frozenset({ADMIN, MANAGER, DISPATCHER}),
     "users.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
 }

@@ -35,6 +35,7 @@ from mealplan.db.models import (
     RouteStop,
     Site,
     Trip,
+    UnservedStop,
 )
 from mealplan.db.subscriptions import subscribed_clause
 from mealplan.domain.vocab import HeadcountSource, Service, StopKind
@@ -72,6 +73,8 @@ class DaySummary:
     home_clients: int
     open_alerts: int
     latest_run: PlanRun | None
+    unserved_stops: int = 0  # stops the stored routes could not serve (the call list)
+    unserved_meals: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.sites if s.status == status)
@@ -211,6 +214,14 @@ def day_summary(
         for p in headcounts.profiles(session)
         if site_meals.get(p.code) or home_meals.get(p.code)
     ]
+    unserved = [
+        sum(int(n) for n in (meals or {}).values())
+        for meals in session.scalars(
+            select(UnservedStop.meals).where(
+                UnservedStop.date == date, UnservedStop.service == service
+            )
+        )
+    ]
     return DaySummary(
         date=date,
         service=service,
@@ -219,6 +230,8 @@ def day_summary(
         home_clients=sum(home_meals.values()),
         open_alerts=deliveries.count_open_alerts(session),
         latest_run=latest_run(session, date),
+        unserved_stops=len(unserved),
+        unserved_meals=sum(unserved),
     )
 
 
@@ -246,6 +259,21 @@ class OutcomeRow:
     no_answer: int = 0
     refused: int = 0
     not_recorded: int = 0
+
+
+@dataclass(frozen=True)
+class UnservedMealsRow:
+    """Meals the stored routes left unserved at one place on one day and service, by
+    reason (``place``: a site code, or ``home`` for all home deliveries)."""
+
+    date: dt.date
+    service: str
+    place: str
+    place_name: str
+    place_kind: str
+    reason: str
+    stops: int
+    meals: int
 
 
 @dataclass(frozen=True)
@@ -284,6 +312,12 @@ class MonthlyReport:
     ratings: list[RatingRow]
     by_category: dict[str, int] = field(default_factory=dict)
     by_profile: dict[str, int] = field(default_factory=dict)
+    unserved: list[UnservedMealsRow] = field(default_factory=list)
+
+    @property
+    def total_unserved(self) -> int:
+        """Meals left unserved in the month (still on the call lists)."""
+        return sum(r.meals for r in self.unserved)
 
     @property
     def first_day(self) -> dt.date:
@@ -462,7 +496,34 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
         ratings,
         dict(sorted(by_category.items())),
         dict(sorted(by_profile.items())),
+        unserved_meals(session, first, last),
     )
+
+
+def unserved_meals(session: Session, first: dt.date, last: dt.date) -> list[UnservedMealsRow]:
+    """Meals the stored routes left unserved from ``first`` to ``last``, per day, service,
+    place (site, or ``home``) and reason; placed-by-hand stops are no longer unserved."""
+    counts: dict[tuple[dt.date, str, str, str, str, str], list[int]] = {}
+    rows = session.execute(
+        select(UnservedStop.date, UnservedStop.service, UnservedStop.reason,
+               UnservedStop.meals, Site.code, Site.name, Site.kind)
+        .outerjoin(Site, UnservedStop.site_id == Site.id)
+        .where(UnservedStop.date >= first, UnservedStop.date <= last)
+    )  # fmt: skip
+    for day, service, reason, meals, code, name, kind in rows:
+        place, place_kind = _place(HOME if code is None else kind, code, kind)
+        key = (day, service, place, "" if place == HOME else name, place_kind, reason)
+        n = sum(int(v) for v in (meals or {}).values())
+        c = counts.setdefault(key, [0, 0])
+        c[0] += 1
+        c[1] += n
+    return [
+        UnservedMealsRow(day, service, place, name, kind, reason, stops, meals)
+        for (day, service, place, name, kind, reason), (stops, meals) in sorted(
+            counts.items(),
+            key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] == HOME, kv[0][2], kv[0][5]),
+        )
+    ]
 
 
 def _tables(report: MonthlyReport) -> list[tuple[str, list[str], list[list[object]]]]:
@@ -495,6 +556,32 @@ def _tables(report: MonthlyReport) -> list[tuple[str, list[str], list[list[objec
             "ratings",
             ["subject", "code", "name", "count", "average"],
             [[r.subject, r.code, r.name, r.count, r.average] for r in report.ratings],
+        ),
+        (
+            "unserved",
+            [
+                "date",
+                "service",
+                "place",
+                "place_name",
+                "place_kind",
+                "reason",
+                "stops",
+                "meals_unserved",
+            ],
+            [
+                [
+                    r.date.isoformat(),
+                    r.service,
+                    r.place,
+                    r.place_name,
+                    r.place_kind,
+                    r.reason,
+                    r.stops,
+                    r.meals,
+                ]
+                for r in report.unserved
+            ],
         ),
     ]
 

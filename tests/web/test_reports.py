@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from mealplan.services import deliveries, headcounts, ratings
+from mealplan.services import deliveries, headcounts, ratings, reports
 
 pytestmark = pytest.mark.db
 
@@ -110,7 +110,7 @@ def test_xlsx_export(client: FlaskClient, auth: Any, march: None) -> None:
     auth.login_as("manager")
     response = client.get("/reports/monthly.xlsx?month=2026-03")
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames == ["served", "outcomes", "ratings"]
+    assert book.sheetnames == ["served", "outcomes", "ratings", "unserved"]
     rows = list(book["served"].iter_rows(values_only=True))
     assert rows[0][0] == "place"
     assert sum(int(r[5]) for r in rows[1:]) == 24
@@ -143,3 +143,38 @@ def test_exports_neutralise_formulas(
     xlsx = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in xlsx)
     assert any(c.value == "'" + site.name for c in xlsx)
+
+
+def test_monthly_report_counts_unserved_meals(
+    client: FlaskClient, auth: Any, session: Session, march: None
+) -> None:
+    """Unserved meals are counted per site (or home) and day in the report, the page and
+    the CSV; April's and placed stops are not."""
+    from sqlalchemy import select
+
+    from mealplan.db.models import Client, Site, UnservedStop
+
+    s2 = session.scalar(select(Site).where(Site.code == "S2"))
+    c1 = session.scalar(select(Client).where(Client.code == "C1"))
+    assert s2 is not None and c1 is not None
+    for day, site, client_, meals, reason in [
+        (DAY1, s2.id, None, {"regular": 4}, "no_capacity"),
+        (DAY2, None, c1.id, {"regular": 1}, "hold_limit"),
+        (APRIL, s2.id, None, {"regular": 9}, "no_capacity"),
+    ]:
+        session.add(UnservedStop(date=day, service="lunch", site_id=site, client_id=client_,
+                                 meals=meals, reason=reason))  # fmt: skip
+    session.commit()
+    report = reports.monthly_report(session, 2026, 3)
+    assert report.total_unserved == 5
+    assert [(r.date, r.place, r.reason, r.meals) for r in report.unserved] == [
+        (DAY1, "S2", "no_capacity", 4),
+        (DAY2, "home", "hold_limit", 1),
+    ]
+    auth.login_as("manager")
+    html = client.get("/reports/monthly?month=2026-03").get_data(as_text=True)
+    assert (
+        'id="total-unserved">5<' in html and "车队已满" in html and "各站点每日未送达餐数" in html
+    )
+    text = client.get("/reports/monthly.csv?month=2026-03").get_data().decode("utf-8-sig")
+    assert "2026-03-02,lunch,S2,东湖助餐点,dining_point,no_capacity,1,4" in text

@@ -4,7 +4,7 @@ import datetime as dt
 
 from flask import Response, render_template, request
 
-from mealplan.services import reports
+from mealplan.services import reports, routes
 from web.access import requires
 from web.cache import cached
 from web.db import get_db
@@ -37,7 +37,12 @@ def _report(year: int, month: int) -> reports.MonthlyReport:
 def monthly() -> str:
     year, month = _month()
     report = _report(year, month)
-    return render_template("reports/monthly.html", report=report, month=f"{year:04d}-{month:02d}")
+    return render_template(
+        "reports/monthly.html",
+        report=report,
+        month=f"{year:04d}-{month:02d}",
+        reason_labels=routes.DROP_REASON_LABELS,
+    )
 
 
 @bp.get("/monthly.csv")

@@ -5,7 +5,7 @@ from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 
-bp = Blueprint("routes", __name__, url_prefix="/routes")
+bp = Blueprint("routes", __name__, url_prefix="/routes", static_folder="static")
 
 
 @bp.record_once
