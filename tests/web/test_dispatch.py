@@ -336,3 +336,19 @@ def test_replan_keeps_a_locked_stop_on_its_vehicle(
             assert list(check.arrivals) == [st.arrive_min for st in t.stops]
             assert check.return_min == t.return_min
     del v1
+
+
+def test_place_page_in_english(client: FlaskClient, auth: Any, session: Session, day: Any) -> None:
+    """In English the place page says whether the stop fits and names a broken limit."""
+    auth.login_as("dispatcher", language="en")
+    url = f"/routes/unserved/{day['unserved']}/place?trip={day['trip']}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Fits" in html and "Place and lock" in html
+    trip = session.get(Trip, day["trip"])
+    assert trip is not None
+    trip.ready_min = 560
+    session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "Does not fit" in html and "Hold limit: 老人C2 would arrive" in html
+    data = client.get(f"/routes/unserved/{day['unserved']}/check?trip={day['trip']}").get_json()
+    assert data["ok"] is False and data["breaches"][0].startswith("Hold limit:")
