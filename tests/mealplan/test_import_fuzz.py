@@ -94,6 +94,12 @@ SPECIAL = [
 ]  # fmt: skip
 
 
+#: a code of each kind that the fixtures store (an update instead of a new record)
+EXISTING = {"kitchens": "K1", "sites": "S1", "clients": "H1", "ingredients": "rice",
+            "dishes": "rice_plain", "diet-profiles": "regular", "vehicles": "V1",
+            "drivers": "D1"}  # fmt: skip
+
+
 def _nested(depth: int) -> Any:
     value: Any = "x"
     for _ in range(depth):
@@ -126,11 +132,17 @@ def hostile_files(draw: st.DrawFn, kind: str) -> tuple[list[str], list[dict[str,
         header.remove(draw(st.sampled_from(header)))
     if draw(st.integers(0, 7)) == 0:
         header.append("unknown_column")
+    if draw(st.integers(0, 9)) == 0:  # a hostile header cell (a formula, NUL, emoji...)
+        spelled = draw(st.one_of(st.sampled_from(SPECIAL), st.text(max_size=10)))
+        if spelled not in header:
+            header[draw(st.integers(0, len(header) - 1))] = spelled
     rows = []
     for index in range(draw(st.integers(1, 3))):
         row: dict[str, Any] = {}
         for name in header:
             value = base.get(name, "x")
+            if name == "code" and draw(st.integers(0, 3)) == 0:
+                value = EXISTING.get(kind, value)  # an update of a stored record
             if name in ("code", "group") and index:
                 value = f"{value}{index}"
             if draw(st.integers(0, 3)) == 0:
@@ -180,7 +192,7 @@ def _xlsx(header: list[str], rows: list[dict[str, Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.append(header)
+    ws.append([_xlsx_cell(h) for h in header])
     for row in rows:
         ws.append([_xlsx_cell(row[name]) for name in header])
     buf = io.BytesIO()
