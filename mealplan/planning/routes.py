@@ -414,11 +414,23 @@ def plan_routes(
         drivers.setdefault(driver.vehicle.code, driver)
     plan = RoutesPlan(date, service, results, hold_limits(planning), drivers, demand.warnings)
     plan.locks = locks
+    kept = {s.id for kp in problems for s in kp.problem.stops if s.vehicles}
+    for code, (vehicle, _) in sorted(locks.items()):
+        if code not in kept:
+            plan.warnings.append(
+                f"lock of {code} on vehicle {vehicle} not kept: no meals for it today, or the "
+                "vehicle is not in its kitchen's active fleet"
+            )
     for kp, result in results:
         if not result.status.has_solution:
             plan.warnings.append(f"kitchen {kp.kitchen.code}: {result.message or result.status}")
         for u in result.unserved:
             plan.warnings.append(f"unserved {u.stop_id}: {u.reason.value}: {u.message}")
+            if u.stop_id in kept:
+                plan.warnings.append(
+                    f"locked stop {u.stop_id} could not be served on its vehicle "
+                    f"{locks[u.stop_id][0]}: the lock is dropped"
+                )
     _store(session, plan)
     plan.wall_s = round(time.perf_counter() - started, 3)
     return plan

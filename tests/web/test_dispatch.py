@@ -352,3 +352,37 @@ def test_place_page_in_english(client: FlaskClient, auth: Any, session: Session,
     assert "Does not fit" in html and "Hold limit: 老人C2 would arrive" in html
     data = client.get(f"/routes/unserved/{day['unserved']}/check?trip={day['trip']}").get_json()
     assert data["ok"] is False and data["breaches"][0].startswith("Hold limit:")
+
+
+def test_replan_warns_when_a_lock_cannot_be_kept(
+    session: Session,
+    settings: Settings,
+    world: Any,
+    make_home_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stop locked to a vehicle that is no longer active is planned freely and the plan
+    warns that the lock was not kept (by codes only)."""
+    make_home_client("C1")
+    _vehicle(session, "V1")
+    v2 = _vehicle(session, "V2")
+    c1 = session.scalar(select(Client).where(Client.code == "C1"))
+    assert c1 is not None
+    route = Route(date=DAY, service="lunch", vehicle_id=v2.id, kitchen_id=v2.kitchen_id)
+    trip = Trip(seq=1, ready_min=620, depart_min=630, return_min=700)
+    trip.stops.append(RouteStop(seq=1, kind="home", client_id=c1.id, arrive_min=660,
+                                window_start_min=660, window_end_min=720, meals={"regular": 1},
+                                locked=True, locked_by="disp"))  # fmt: skip
+    route.trips.append(trip)
+    session.add(route)
+    v2.active = False
+    session.commit()
+    monkeypatch.setattr(
+        planning_routes.rs, "RoutingParams",
+        functools.partial(planning_routes.rs.RoutingParams, solution_limit=5, own_search_iterations=30),
+    )  # fmt: skip
+    one = replace(settings, planning=replace(settings.planning, workers=1))
+    plan = planning_routes.plan_routes(session, DAY, "lunch", one, time_limit_s=60)
+    assert plan.dropped_meals == 0
+    assert any(w.startswith("lock of C1 on vehicle V2 not kept") for w in plan.warnings)
+    assert planning_routes.stored_locks(session, DAY, "lunch") == {}
