@@ -73,10 +73,6 @@ def detect_format(filename: str, data: bytes) -> str:
     return "csv"
 
 
-#: the encodings tried when none is given, in order
-AUTO_ENCODINGS = ("utf-8", "gb18030")
-
-
 @dataclass(frozen=True)
 class FormulaCell:
     """An XLSX cell holding a formula whose value the file does not carry (a workbook
@@ -108,7 +104,8 @@ def _looks_chinese(text: str) -> bool:
 def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tuple[str, str]:
     """The text of a CSV or JSON file and the encoding it was read with.
 
-    ``encoding`` given: exactly that. Otherwise UTF-8 (with or without BOM), else GB18030
+    ``encoding`` given: exactly that. Otherwise UTF-16 when the file starts with its
+    byte-order mark (Excel's "Unicode text"), UTF-8 (with or without BOM), else GB18030
     (a superset of GBK, as Excel saves CSV on Chinese Windows) when the result looks like
     Chinese; anything else is refused, naming ``--encoding``, rather than stored as mojibake.
     """
@@ -125,6 +122,11 @@ def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tupl
             raise ImportValidationError(
                 [RowError(filename, None, None, None, f"cannot decode as {name}: {exc}")]
             ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:

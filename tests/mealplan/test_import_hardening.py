@@ -413,3 +413,11 @@ def test_cli_refuses_hostile_files_with_exit_2(
     assert result.exit_code == 2, result.output
     assert name in result.output and "Traceback" not in result.output
     assert snapshot(settings) == before
+
+
+@pytest.mark.db
+def test_utf16_unicode_text_is_detected(world: Session) -> None:
+    """Excel's "Unicode text" (UTF-16 with BOM, tab-separated) is read as UTF-16."""
+    text = SITE_HEADER.replace(",", "\t") + "\nNEW1\t南湖食堂\tcanteen\tK1\t30.1\t120.1\t10\n"
+    report = import_table(world, "sites", text.encode("utf-16"), filename="sites.txt")
+    assert (report.created, report.encoding) == (1, "utf-16")
