@@ -78,10 +78,19 @@ class FormulaCell:
     """An XLSX cell holding a formula whose value the file does not carry (a workbook
     written by a program, never opened and saved in a spreadsheet), or an error value."""
 
-    formula: str
+    formula: str  # the formula, or the error value (#VALUE!, #DIV/0!...)
+    error: bool = False  # an error value: no number, date or text the file carries
 
     def __str__(self) -> str:
         return self.formula
+
+    @property
+    def problem(self) -> str:
+        if self.error:
+            return ("an error value (or a date or time the spreadsheet cannot show): type "
+                    "the value")  # fmt: skip
+        return ("a formula without a saved value: open and save the file in a spreadsheet, "
+                "or type the value")  # fmt: skip
 
 
 def _looks_chinese(text: str) -> bool:
@@ -219,8 +228,10 @@ def _mark_formulas(data: bytes, title: str, grid: list[list[Any]]) -> None:
                     continue
                 cached = grid[r][c]
                 unknown = cached is None or (isinstance(cached, str) and cached.startswith("#"))
-                if cell.data_type == "e" or (cell.data_type == "f" and unknown):
-                    grid[r][c] = FormulaCell(str(cell.value))
+                if cell.data_type == "f" and unknown:
+                    grid[r][c] = FormulaCell(str(cell.value), error=cached is not None)
+                elif cell.data_type == "e":
+                    grid[r][c] = FormulaCell(str(cell.value), error=True)
     finally:
         wb.close()
 

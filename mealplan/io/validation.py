@@ -44,9 +44,7 @@ def parse_table(kind: Kind, table: RawTable, planning: PlanningSettings | None =
         for f in fields:
             value = raw.get(f.name)
             if isinstance(value, FormulaCell):
-                p.error(number, f.name, str(value), "a formula without a saved value (or an "
-                        "error value): open and save the file in a spreadsheet, or type "
-                        "the value")  # fmt: skip
+                p.error(number, f.name, str(value), value.problem)
                 p.failed.add((number, f.name))
                 row[f.name] = None
                 continue

@@ -421,3 +421,19 @@ def test_utf16_unicode_text_is_detected(world: Session) -> None:
     text = SITE_HEADER.replace(",", "\t") + "\nNEW1\t南湖食堂\tcanteen\tK1\t30.1\t120.1\t10\n"
     report = import_table(world, "sites", text.encode("utf-16"), filename="sites.txt")
     assert (report.created, report.encoding) == (1, "utf-16")
+
+
+@pytest.mark.db
+def test_xlsx_date_cell_out_of_range_is_a_row_error(world: Session) -> None:
+    """1e30 in a date-formatted XLSX cell (no date a spreadsheet can show) is a row error
+    naming the column, not an OverflowError."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["date", "service", "site", "profile", "count"])
+    ws.append([1e30, "lunch", "S1", "regular", 3])
+    ws["A2"].number_format = "yyyy-mm-dd"
+    buf = io.BytesIO()
+    wb.save(buf)
+    error = _one_error(world, "headcounts", buf.getvalue(), "h.xlsx")
+    assert (error.row, error.column) == (2, "date") and "error value" in error.message
