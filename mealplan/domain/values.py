@@ -480,7 +480,7 @@ def format_cell(f: Field, value: Any) -> Any:
 
 #: what makes a spreadsheet read a cell as a formula (OWASP, "CSV injection")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def needs_formula_guard(text: str) -> bool:

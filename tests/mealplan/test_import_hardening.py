@@ -19,9 +19,14 @@ from test_import_export import load_fixtures, snapshot
 
 from mealplan.cli import main
 from mealplan.config import Settings
-from mealplan.db.models import Client, Ingredient, Site
+from mealplan.db.models import Client, ClientPause, Ingredient, Site
 from mealplan.domain.schemas import SCHEMAS
-from mealplan.domain.values import FieldType, guard_formula, unguard_formula
+from mealplan.domain.values import (
+    PAUSE_REASON_LENGTH,
+    FieldType,
+    guard_formula,
+    unguard_formula,
+)
 from mealplan.errors import ImportValidationError, RowError
 from mealplan.io.exporting import export_table
 from mealplan.io.importing import import_table
@@ -153,6 +158,8 @@ def test_text_lengths_match_the_database_columns() -> None:
                 assert f.max_length == column.length, (kind, f.name, column.length)
             else:  # Text
                 assert f.max_length is not None and f.max_length <= 100_000, (kind, f.name)
+    reason = ClientPause.__table__.c.reason.type
+    assert isinstance(reason, String) and reason.length == PAUSE_REASON_LENGTH
 
 
 @pytest.mark.db
