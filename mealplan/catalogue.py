@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 CATALOGUE_FILES: tuple[tuple[str, str], ...] = (
     ("ingredients", "ingredients.csv"),
     ("dishes", "dishes.csv"),
+    ("meal-structures", "meal_structures.csv"),
 )
 
 

@@ -40,8 +40,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ratings.view": ALL,
     "ratings.record": frozenset({ADMIN, MANAGER, SITE_STAFF}),
     "reports.view": frozenset({ADMIN, MANAGER, VIEWER}),
-    "menus.view": OFFICE,
+    "menus.view": ALL,  # canteen staff read the week's menu
     "menus.plan": frozenset({ADMIN, MANAGER}),  # re-plan the week's menus
+    "menus.edit": frozenset({ADMIN, MANAGER}),  # swap a dish by hand, lock and unlock
     "plans.view": OFFICE,
     "plans.run": frozenset({ADMIN, MANAGER, DISPATCHER}),  # start the daily plan
     "routes.view": OFFICE,

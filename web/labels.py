@@ -24,6 +24,7 @@ KIND_LABELS = {
     "diet-profiles": _l("Diet profiles"),
     "nutrition-groups": _l("Nutrition groups"),
     "headcounts": _l("Headcounts"),
+    "meal-structures": _l("Meal structures"),
 }
 
 #: labels of record fields by panel key, from the schemas of the kinds the panel edits
@@ -52,6 +53,10 @@ FIELD_LABELS: dict[str, Any] = {
 }
 
 CHOICE_LABELS: dict[str, Any] = {
+    # meal structures: the diets a structure is for
+    "all": _l("All diets"),
+    "non_vegetarian": _l("Non-vegetarian"),
+    "vegetarian": _l("Vegetarian"),
     # site kinds / stop kinds
     "canteen": _l("Community canteen"),
     "dining_point": _l("Dining point"),

@@ -26,6 +26,7 @@ KIND_CHOICES = (
     "vehicles",
     "drivers",
     "headcounts",
+    "meal-structures",
 )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from mealplan.config import load_settings
+from mealplan.db.mappers import load_locked_meals
 from mealplan.db.session import session_factory, unit_of_work
 from mealplan.planning.menus import plan_menus, stored_meals
 from mealplan.planning.runs import RunRecorder, plan_lock
@@ -113,11 +114,17 @@ def plan_cmd(
 @click.option("--services", default=None, help="lunch,dinner (default: both)")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def show_cmd(start: dt.datetime, days: int, services: str | None, fmt: str) -> None:
-    """Print the stored menus."""
+    """Print the stored menus; ``locked`` (JSON) or ``[locked]`` marks a meal a dietitian
+    fixed in the panel (re-planning keeps it)."""
+    first = start.date()
+    chosen = _services(services) if services else None
     with unit_of_work() as session:
-        meals = stored_meals(session, start.date(), days, _services(services) if services else None)
+        meals = stored_meals(session, first, days, chosen)
+        dates = [first + dt.timedelta(days=i) for i in range(days)]
+        locked = {(m.date, m.service, m.profile) for m in load_locked_meals(session, dates, chosen)}
     if fmt == "json":
-        click.echo(json.dumps([m.as_json() for m in meals], ensure_ascii=False, indent=1))
+        out = [{**m.as_json(), "locked": (m.date, m.service, m.profile) in locked} for m in meals]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     if not meals:
         click.echo("no menus stored for this period")
@@ -128,6 +135,7 @@ def show_cmd(start: dt.datetime, days: int, services: str | None, fmt: str) -> N
             f"{m.date} {m.service:6} {m.profile:18} {m.cost_fen / 100:5.2f} 元 "
             f"{m.nutrients.get('energy_kcal', 0):5.0f} kcal  {' / '.join(m.dish_names)}"
             + (f"  [{short}]" if short else "")
+            + ("  [locked]" if (m.date, m.service, m.profile) in locked else "")
         )
 
 

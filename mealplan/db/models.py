@@ -377,6 +377,8 @@ class Menu(Base):
     nutrients: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shortfalls: Mapped[list[Any]] = mapped_column(default=list)
     plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"), nullable=True)
+    # set by a dietitian's edit in the panel: re-planning keeps these dishes
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     diet_profile: Mapped[DietProfile] = relationship()
     items: Mapped[list[MenuItem]] = relationship(
@@ -393,6 +395,31 @@ class MenuItem(Base):
 
     menu: Mapped[Menu] = relationship(back_populates="items")
     dish: Mapped[Dish] = relationship()
+
+
+class MealStructure(Base):
+    """A set-meal structure (price tier) the kitchen serves: how many dishes of each
+    category, the food groups the main and side dishes must carry one of (empty: any),
+    the services and profiles (``diet``) it is for, its sale price and ingredient budget."""
+
+    __tablename__ = "meal_structure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80), default="")
+    diet: Mapped[str] = mapped_column(String(20), default="all")  # StructureDiet
+    services: Mapped[list[str]] = mapped_column(default=list)
+    staple: Mapped[int] = mapped_column(Integer, default=0)
+    main: Mapped[int] = mapped_column(Integer, default=0)
+    side: Mapped[int] = mapped_column(Integer, default=0)
+    vegetable: Mapped[int] = mapped_column(Integer, default=0)
+    soup: Mapped[int] = mapped_column(Integer, default=0)
+    fruit: Mapped[int] = mapped_column(Integer, default=0)
+    main_food_groups: Mapped[list[str]] = mapped_column(default=list)
+    side_food_groups: Mapped[list[str]] = mapped_column(default=list)
+    price_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    budget_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Route(Base):

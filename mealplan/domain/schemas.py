@@ -688,6 +688,88 @@ HEADCOUNTS = RecordSchema(
     panel=False,
 )  # fmt: skip
 
+# --------------------------------------------------------------------------- meal structures
+
+#: which profiles a meal structure is for
+STRUCTURE_DIETS = choices_for({
+    "all": ("全部", "所有", "通用", "any"),
+    "non_vegetarian": ("非素食", "荤食", "普通", "regular"),
+    "vegetarian": ("素食", "素"),
+})  # fmt: skip
+#: the dish categories a structure counts, in the order of its slots
+STRUCTURE_CATEGORIES: tuple[str, ...] = ("staple", "main", "side", "vegetable", "soup", "fruit")
+#: the categories whose slots may require a food-group set (``<category>_food_groups``)
+STRUCTURE_GROUP_CATEGORIES: tuple[str, ...] = ("main", "side")
+#: the most dishes of one category a structure holds
+STRUCTURE_MAX_PER_CATEGORY = 4
+
+
+def _slot_count(category: str, label: str, label_zh: str, aliases: tuple[str, ...]) -> Field:
+    return Field(category, T.INT, label=label, label_zh=label_zh, aliases=aliases, default=0,
+                 min_value=0, max_value=STRUCTURE_MAX_PER_CATEGORY, unit="dishes",
+                 attr=category)  # fmt: skip
+
+
+MEAL_STRUCTURES = RecordSchema(
+    "meal-structures", "meal_structure", "meal structure code",
+    (
+        _code(40, "结构编码", "餐标编码"),
+        Field("name_zh", label=N_("Chinese name"), label_zh="中文名称",
+              aliases=("中文名", "名称", "结构名称", "餐标"), required=True, max_length=80,
+              attr="name_zh"),
+        Field("name_en", label=N_("English name"), label_zh="英文名称", aliases=("英文名",),
+              default="", max_length=80, attr="name_en"),
+        Field("diet", T.CODE, label=N_("For diets"), label_zh="适用膳食",
+              aliases=("适用", "适用人群"), default="all", choices=STRUCTURE_DIETS,
+              attr="diet"),
+        Field("services", T.LIST, label=N_("Services"), label_zh="餐次",
+              aliases=("服务", "适用餐次"), default=[], choices=SERVICES,
+              help=N_("blank: lunch and dinner"), attr="services"),
+        _slot_count("staple", N_("Staples"), "主食数", ("主食", "饭")),
+        _slot_count("main", N_("Main dishes"), "荤菜数", ("荤菜", "主菜", "荤", "大荤")),
+        _slot_count("side", N_("Side dishes"), "小荤数", ("小荤", "半荤", "配菜")),
+        _slot_count("vegetable", N_("Vegetable dishes"), "素菜数", ("素菜", "素")),
+        _slot_count("soup", N_("Soups"), "汤数", ("汤",)),
+        _slot_count("fruit", N_("Fruit or dessert"), "水果数", ("水果", "甜品")),
+        Field("main_food_groups", T.LIST, label=N_("Main dish must contain one of"),
+              label_zh="荤菜须含其一", aliases=("荤菜食物类别", "主菜食物类别"), default=[],
+              choices=FOOD_GROUPS, help=N_("food groups; blank: any main dish"),
+              attr="main_food_groups"),
+        Field("side_food_groups", T.LIST, label=N_("Side dish must contain one of"),
+              label_zh="小荤须含其一", aliases=("小荤食物类别", "配菜食物类别"), default=[],
+              choices=FOOD_GROUPS, help=N_("food groups; blank: any side dish"),
+              attr="side_food_groups"),
+        Field("price_fen", T.INT, label=N_("Sale price (fen)"), label_zh="售价（分）",
+              aliases=("售价", "价格", "餐标价格"), min_value=0, max_value=100_000,
+              unit="fen per meal", attr="price_fen"),
+        Field("budget_fen", T.INT, label=N_("Ingredient budget (fen)"),
+              label_zh="食材预算（分）", aliases=("食材预算", "预算"), min_value=1,
+              max_value=100_000, unit="fen per meal",
+              help=N_("blank: the diet profile's budget"), attr="budget_fen"),
+        _active(),
+    ),
+    search=("code", "name_zh", "name_en"),
+)  # fmt: skip
+
+
+def structure_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A meal structure needs a dish; a food-group set needs a dish of its category
+    (values by column name; absent fields are not checked)."""
+    if all(c in values for c in STRUCTURE_CATEGORIES) and not any(
+        values[c] for c in STRUCTURE_CATEGORIES
+    ):
+        return [Problem("main", 0, N_("a meal structure needs at least one dish"), {})]
+    problems: list[Problem] = []
+    for category in STRUCTURE_GROUP_CATEGORIES:
+        groups = values.get(f"{category}_food_groups")
+        if groups and category in values and not values[category]:
+            problems.append(
+                Problem(f"{category}_food_groups", ", ".join(groups),
+                        N_("no dish of this category in the structure"), {})  # fmt: skip
+            )
+    return problems
+
+
 SCHEMAS: dict[str, RecordSchema] = {
     s.kind: s
     for s in (
@@ -701,6 +783,7 @@ SCHEMAS: dict[str, RecordSchema] = {
         VEHICLES,
         DRIVERS,
         HEADCOUNTS,
+        MEAL_STRUCTURES,
     )
 }
 KIND_NAMES: tuple[str, ...] = tuple(SCHEMAS)

@@ -29,6 +29,7 @@ from mealplan.db.models import (
     Headcount,
     Ingredient,
     Kitchen,
+    MealStructure,
     NutrientTarget,
     NutritionGroup,
     RecipeLine,
@@ -49,6 +50,7 @@ MODELS: dict[str, type[Base]] = {
     "vehicles": Vehicle,
     "drivers": Driver,
     "headcounts": Headcount,
+    "meal-structures": MealStructure,
 }
 
 #: what a reference to each kind is called in messages

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import PlanningSettings
-from mealplan.db.mappers import facts_of, load_dishes
+from mealplan.db.mappers import facts_of, load_dishes, load_locked_meals
 from mealplan.db.models import DietProfile, Dish, Menu, MenuItem, NutritionGroup, Rating
 from mealplan.domain import menu_rules
 from mealplan.domain.food import percent_energy
@@ -171,6 +171,7 @@ def _solve_with_relaxation(
     planning: PlanningSettings,
     params: ms.MenuParams,
     warnings: list[str],
+    locked: tuple[ms.LockedMeal, ...] = (),
 ) -> ms.MenuResult:
     """Solve; when profiles are infeasible, relax what may be relaxed (a shorter no-repeat
     window, as the explanation suggests) or set the profile aside, and solve the rest, so
@@ -187,6 +188,7 @@ def _solve_with_relaxation(
             share_reward_fen=planning.share_reward_fen,
             # A missed soft target weighs once per diner, like the cost does.
             penalty_per_diner=True,
+            locked=tuple(m for m in locked if m.profile in current),
         )
         result = ms.solve_menu(problem, params)
         if result.status != ms.SolveStatus.INFEASIBLE or not current:
@@ -292,20 +294,37 @@ def plan_menus(
         len(problem_profiles),
         len(dishes),
     )
+    # a dietitian's locked meals: fixed for the solver, kept as stored (services.menus)
+    known = {d.code for d in dishes}
+    locked = load_locked_meals(session, dates, active_services, codes)
+    for m in locked:
+        if not set(m.dishes) <= known:
+            warnings.append(f"{m.profile} {m.date} {m.service}: locked meal kept, but a dish "
+                            "is inactive or has no recipe: not fixed for the solver")  # fmt: skip
     result = _solve_with_relaxation(
-        dishes, problem_profiles, dates, active_services, planning, params, warnings
-    )
+        dishes, problem_profiles, dates, active_services, planning, params, warnings,
+        tuple(m for m in locked if set(m.dishes) <= known),
+    )  # fmt: skip
     plan = MenuPlan(start, dates, tuple(services), by_service, result, 0, warnings)
-    plan.stored = _store(session, plan, stored_profiles)
+    plan.stored = _store(
+        session, plan, stored_profiles, {(m.date, m.service, m.profile) for m in locked}
+    )
     return plan
 
 
-def _store(session: Session, plan: MenuPlan, profiles: dict[str, DietProfile]) -> int:
+def _store(
+    session: Session,
+    plan: MenuPlan,
+    profiles: dict[str, DietProfile],
+    locked: Iterable[tuple[dt.date, str, str]] = (),
+) -> int:
     wanted = {(s, p) for s, ps in plan.profiles.items() for p in ps}
-    meals = [m for m in plan.result.meals if (m.service, m.profile) in wanted]
+    kept = {(d, s, p) for d, s, p in locked if (s, p) in wanted}  # locked: stored as they are
+    meals = [m for m in plan.result.meals if (m.service, m.profile) in wanted
+             and (m.date, m.service, m.profile) not in kept]  # fmt: skip
     planned = {(m.date, m.service, m.profile) for m in meals}
     if not planned:
-        return 0
+        return len(kept)
     dish_ids = {
         code: did
         for code, did in session.execute(
@@ -335,7 +354,7 @@ def _store(session: Session, plan: MenuPlan, profiles: dict[str, DietProfile]) -
         ]
         session.add(menu)
     session.flush()
-    return len(planned)
+    return len(planned | kept)
 
 
 # --------------------------------------------------------------------------- reading

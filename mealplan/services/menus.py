@@ -16,15 +16,17 @@ Each miss is a :class:`Reason` (rule id, value, bound, amount) the panel puts in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import PlanningSettings, Settings
+from mealplan.db.mappers import load_dishes
 from mealplan.db.models import (
     DietProfile,
+    Dish,
     Headcount,
     Menu,
     MenuItem,
@@ -34,9 +36,13 @@ from mealplan.db.models import (
 )
 from mealplan.documents.models import MenuEntry, MenuProfile, PriceNote, WeeklyMenu
 from mealplan.domain import menu_rules
+from mealplan.domain.values import N_
 from mealplan.domain.vocab import NUTRIENT_KEYS, RATIO_KEYS
-from mealplan.errors import NotFoundError
+from mealplan.errors import MealplanError, NotFoundError
 from mealplan.planning.menu_documents import ELDER_LABELS, kitchen_info
+from mealplan.planning.menus import solver_dishes, solver_profile
+from mealplan.services import audit
+from solvers import menu as ms
 from solvers.menu import rules
 
 OK, SOFT, HARD = "ok", "soft", "hard"
@@ -96,6 +102,7 @@ class MealCell:
     cost_fen: int
     nutrients: dict[str, float]
     reasons: tuple[Reason, ...] = ()
+    locked: bool = False  # a dietitian's edit: re-planning keeps it
 
     @property
     def level(self) -> str:
@@ -225,6 +232,7 @@ def week_grid(
                 [s for s in (menu.shortfalls or []) if isinstance(s, dict)],
                 planning=planning,
             ),
+            locked=menu.locked,
         )
     grid.profiles = sorted(columns.values(), key=lambda c: c.code)
     return grid
@@ -309,3 +317,403 @@ def weekly_menu_doc(
         service=service,
         prices=prices,
     )
+
+
+# --------------------------------------------------------------------------- a dietitian's edits
+#
+# A dietitian swaps a dish of one stored meal by hand. The chooser lists the dishes of the
+# same category the solver's exclusion rules allow for the profile; the live check names
+# every rule the edited meal would break, with the solver's own rule functions: the
+# exclusions (``rules.EXCLUSION_RULES``), cooking methods (``rules.same_cooking_method``),
+# the meal structures (``Slot.accepts``), nutrient bounds and budget (``evaluate_meal`` ->
+# ``rules.meal_violations``) and the weekly rules of the profile (no-repeat window; the
+# rotation limits ``rules.dish_limit`` and ``rules.meal_proteins``; consecutive days).
+# Saving stores the meal, locks it (re-planning keeps it) and writes an audit entry.
+
+
+class MenuEditError(MealplanError):
+    """An edit that cannot be saved (unknown dish, wrong category, an excluded dish);
+    nothing was changed. ``message`` is an English template (marked for the panel's
+    catalogue), ``params`` fill it."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+
+@dataclass(frozen=True)
+class DishChoice:
+    """A dish the chooser offers for one position of a meal."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    cost_fen: int
+
+
+@dataclass(frozen=True)
+class RuleBreak:
+    """A rule the edited meal breaks beyond the per-meal bounds: ``rule`` is the solver's
+    rule id (``allergen``, ``no_repeat``, ``staple_max``...), ``dish`` the dish it is about
+    (empty for the meal as a whole); ``count``/``limit`` for rotation limits; ``other`` the
+    other date that clashes (no-repeat, consecutive days)."""
+
+    rule: str
+    dish: str = ""
+    hard: bool = True
+    count: int | None = None
+    limit: int | None = None
+    other: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class MealCheck:
+    """What an edited meal would be: its cost and nutrients, and every rule it breaks."""
+
+    dishes: tuple[DishName, ...]
+    cost_fen: int
+    nutrients: dict[str, float]
+    reasons: tuple[Reason, ...]  # nutrient bounds and budget
+    breaks: tuple[RuleBreak, ...]  # exclusions, structure, methods, weekly rules
+
+    @property
+    def level(self) -> str:
+        if any(b.hard for b in self.breaks) or any(r.hard for r in self.reasons):
+            return HARD
+        return SOFT if self.breaks or self.reasons else OK
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule id broken, in order (exclusions and weekly rules, then bounds)."""
+        return tuple(dict.fromkeys([b.rule for b in self.breaks] + [r.rule for r in self.reasons]))
+
+
+@dataclass(frozen=True)
+class MealEdit:
+    """A stored meal opened for editing: its dishes, and per position the choices."""
+
+    day: dt.date
+    service: str
+    profile: ProfileColumn
+    locked: bool
+    dishes: tuple[DishName, ...]
+    categories: tuple[str, ...]
+    choices: tuple[tuple[DishChoice, ...], ...]
+    check: MealCheck
+
+
+def _stored_menu(session: Session, day: dt.date, service: str, profile_code: str) -> Menu:
+    menu = session.scalar(
+        select(Menu)
+        .join(DietProfile, Menu.diet_profile_id == DietProfile.id)
+        .where(Menu.date == day, Menu.service == service, DietProfile.code == profile_code)
+        .options(
+            selectinload(Menu.items).selectinload(MenuItem.dish),
+            selectinload(Menu.diet_profile)
+            .selectinload(DietProfile.group)
+            .selectinload(NutritionGroup.targets),
+        )
+    )
+    if menu is None:
+        raise NotFoundError(f"no menu stored for {profile_code} on {day} ({service})")
+    return menu
+
+
+def _solver_view(
+    session: Session, profile: DietProfile, service: str, planning: PlanningSettings
+) -> ms.DietProfile:
+    """The profile as the solver plans it for the service (the planner's own conversion)."""
+    return solver_profile(profile, (service,), planning, None)
+
+
+def _solver_dishes(session: Session, codes: Iterable[str]) -> dict[str, ms.Dish]:
+    """Solver dishes (the planner's own conversion) by code; inactive dishes and dishes
+    without a recipe are left out, as the planner leaves them out."""
+    return {d.code: d for d in solver_dishes(load_dishes(session, list(codes)), {})}
+
+
+def dish_choices(
+    session: Session,
+    day: dt.date,
+    service: str,
+    profile_code: str,
+    category: str,
+    *,
+    planning: PlanningSettings | None = None,
+) -> tuple[DishChoice, ...]:
+    """The dishes of ``category`` the solver's exclusion rules allow for the profile
+    (allergens, halal, vegetarian, texture, excluded and required tags), by code."""
+    planning = planning or PlanningSettings()
+    menu = _stored_menu(session, day, service, profile_code)
+    return _choices(session, _solver_view(session, menu.diet_profile, service, planning), category)
+
+
+def _choices(session: Session, profile: ms.DietProfile, category: str) -> tuple[DishChoice, ...]:
+    rows = session.execute(
+        select(Dish.code, Dish.name_zh, Dish.name_en)
+        .where(Dish.category == category, Dish.active.is_(True))
+        .order_by(Dish.code)
+    ).all()
+    solver = _solver_dishes(session, [r[0] for r in rows])
+    return tuple(
+        DishChoice(code, name_zh, name_en or "", solver[code].cost_fen)
+        for code, name_zh, name_en in rows
+        if code in solver and all(rule(solver[code], profile) for rule in rules.EXCLUSION_RULES)
+    )
+
+
+def _fits_structure(dishes: Sequence[ms.Dish], structure: ms.MealStructure) -> bool:
+    """The dishes fill the structure's slots one each (``Slot.accepts``; a small
+    matching: a meal has at most a handful of dishes)."""
+    if len(dishes) != len(structure.slots):
+        return False
+    taken: list[int | None] = [None] * len(structure.slots)
+
+    def place(i: int, seen: set[int]) -> bool:
+        for j, slot in enumerate(structure.slots):
+            if j in seen or not slot.accepts(dishes[i]):
+                continue
+            seen.add(j)
+            holder = taken[j]
+            if holder is None or place(holder, seen):
+                taken[j] = i
+                return True
+        return False
+
+    return all(place(i, set()) for i in range(len(dishes)))
+
+
+def _neighbour_meals(session: Session, menu: Menu, days: int) -> dict[dt.date, tuple[str, ...]]:
+    """The profile's other stored meals of the service within ``days`` of the meal."""
+    rows = session.execute(
+        select(Menu.date, Dish.code)
+        .join(MenuItem, MenuItem.menu_id == Menu.id)
+        .join(Dish, MenuItem.dish_id == Dish.id)
+        .where(
+            Menu.diet_profile_id == menu.diet_profile_id,
+            Menu.service == menu.service,
+            Menu.date != menu.date,
+            Menu.date >= menu.date - dt.timedelta(days=days),
+            Menu.date <= menu.date + dt.timedelta(days=days),
+        )
+        .order_by(Menu.date, MenuItem.position)
+    )
+    out: dict[dt.date, list[str]] = {}
+    for day, code in rows:
+        out.setdefault(day, []).append(code)
+    return {d: tuple(c) for d, c in out.items()}
+
+
+def _weekly_breaks(
+    session: Session,
+    menu: Menu,
+    meal: Sequence[ms.Dish],
+    profile: ms.DietProfile,
+) -> list[RuleBreak]:
+    """The weekly rules the solver plans with, over the profile's stored week with the
+    edited meal in place: the no-repeat window and, when the profile has rotation rules,
+    the per-period dish limits, the main-protein limit and consecutive days."""
+    rotation = profile.rotation
+    span = max(profile.no_repeat_days, rotation.period_days if rotation else 0, 1)
+    others = _neighbour_meals(session, menu, span)
+    out: list[RuleBreak] = []
+    day = menu.date
+    for dish in meal:
+        if dish.category not in profile.no_repeat_categories or profile.no_repeat_days <= 0:
+            continue
+        for other, codes in sorted(others.items()):
+            if abs((other - day).days) < profile.no_repeat_days and dish.code in codes:
+                out.append(RuleBreak("no_repeat", dish.code, True, other=other))
+                break
+    # the rotation limits (staple_max, soup_max, dish_max, protein_max, no_consecutive)
+    # follow when the solver's helpers land (rules.dish_limit, rules.meal_proteins)
+    return out
+
+
+def _check(
+    session: Session,
+    menu: Menu,
+    codes: Sequence[str],
+    planning: PlanningSettings,
+) -> MealCheck:
+    profile = menu.diet_profile
+    view = _solver_view(session, profile, menu.service, planning)
+    stored = {d.code: d for d in load_dishes(session, codes)}
+    unknown = [c for c in codes if c not in stored]
+    if unknown:
+        raise MenuEditError(N_("unknown dish %(dish)s"), dish=", ".join(unknown))
+    solver = _solver_dishes(session, codes)
+    missing = [c for c in codes if c not in solver]
+    if missing:
+        raise MenuEditError(
+            N_("dish %(dish)s is inactive or has no recipe"), dish=", ".join(missing)
+        )
+    meal = [solver[c] for c in codes]
+    nutrients: dict[str, float] = {}
+    for dish in meal:
+        for key, value in dish.nutrients.items():
+            nutrients[key] = nutrients.get(key, 0.0) + float(value)
+    cost = sum(d.cost_fen for d in meal)
+    breaks = [
+        RuleBreak(rule.__name__, dish.code)
+        for dish in meal
+        for rule in rules.EXCLUSION_RULES
+        if not rule(dish, view)
+    ]
+    structures = [s for s in view.structures if menu.service in s.services]
+    if structures and not any(_fits_structure(meal, s) for s in structures):
+        breaks.append(RuleBreak("structure"))
+    if not rules.same_cooking_method(meal, view):
+        breaks.append(RuleBreak("same_cooking_method"))
+    breaks.extend(_weekly_breaks(session, menu, meal, view))
+    targets = [t for t in profile.group.targets if t.service == menu.service]
+    return MealCheck(
+        dishes=tuple(DishName(c, stored[c].name_zh, stored[c].name_en or "") for c in codes),
+        cost_fen=cost,
+        nutrients={k: round(v, 3) for k, v in nutrients.items()},
+        reasons=evaluate_meal(nutrients, cost, targets, profile, planning=planning),
+        breaks=tuple(breaks),
+    )
+
+
+def check_meal(
+    session: Session,
+    day: dt.date,
+    service: str,
+    profile_code: str,
+    dishes: Sequence[str],
+    *,
+    planning: PlanningSettings | None = None,
+) -> MealCheck:
+    """Every rule the stored meal would break with ``dishes`` instead of its own (the
+    live check of the panel's editor). Raises NotFoundError (no such meal) or
+    MenuEditError (an unknown, inactive or repeated dish)."""
+    planning = planning or PlanningSettings()
+    codes = [c.strip() for c in dishes if c and c.strip()]
+    if not codes:
+        raise MenuEditError(N_("a meal needs at least one dish"))
+    if len(set(codes)) != len(codes):
+        raise MenuEditError(N_("a dish is given twice"))
+    return _check(session, _stored_menu(session, day, service, profile_code), codes, planning)
+
+
+def meal_edit(
+    session: Session,
+    day: dt.date,
+    service: str,
+    profile_code: str,
+    *,
+    planning: PlanningSettings | None = None,
+) -> MealEdit:
+    """A stored meal with the chooser of every position (the dishes the solver's
+    exclusion rules allow in the position's category) and its check."""
+    planning = planning or PlanningSettings()
+    menu = _stored_menu(session, day, service, profile_code)
+    profile = menu.diet_profile
+    view = _solver_view(session, profile, service, planning)
+    categories = tuple(i.dish.category for i in menu.items)
+    by_category = {c: _choices(session, view, c) for c in dict.fromkeys(categories)}
+    codes = [i.dish.code for i in menu.items]
+    return MealEdit(
+        day=day,
+        service=service,
+        profile=ProfileColumn(profile.code, profile.name_zh, profile.name_en, profile.budget_fen),
+        locked=menu.locked,
+        dishes=tuple(
+            DishName(i.dish.code, i.dish.name_zh, i.dish.name_en or "") for i in menu.items
+        ),
+        categories=categories,
+        choices=tuple(by_category[c] for c in categories),
+        check=_check(session, menu, codes, planning),
+    )
+
+
+def save_meal(
+    session: Session,
+    day: dt.date,
+    service: str,
+    profile_code: str,
+    dishes: Sequence[str],
+    *,
+    actor: str,
+    planning: PlanningSettings | None = None,
+) -> MealCheck:
+    """Store the meal with ``dishes`` (one per position, each of the category of the dish
+    it replaces) and lock it, so that re-planning keeps it; audit the change. A dish an
+    exclusion rule forbids for the profile (allergen, halal, vegetarian, texture, tags) is
+    refused: those are safety rules. Other broken rules are stored and shown (the check
+    returned says which). Raises MenuEditError; nothing is changed then."""
+    planning = planning or PlanningSettings()
+    menu = _stored_menu(session, day, service, profile_code)
+    codes = [c.strip() for c in dishes if c and c.strip()]
+    if len(codes) != len(menu.items):
+        raise MenuEditError(
+            N_("the meal has %(n)s dishes, %(given)s given"), n=len(menu.items), given=len(codes)
+        )
+    if len(set(codes)) != len(codes):
+        raise MenuEditError(N_("a dish is given twice"))
+    check = _check(session, menu, codes, planning)
+    stored = {d.code: d for d in load_dishes(session, codes)}
+    for item, code in zip(menu.items, codes, strict=True):
+        if stored[code].category != item.dish.category:
+            raise MenuEditError(
+                N_("%(dish)s is not of the category of the dish it replaces (%(category)s)"),
+                dish=code,
+                category=item.dish.category,
+            )
+    excluded = [b for b in check.breaks if b.rule in EXCLUSION_RULE_IDS]
+    if excluded:
+        raise MenuEditError(
+            N_("not allowed for this diet profile: %(dishes)s"),
+            dishes=", ".join(f"{b.dish} ({b.rule})" for b in excluded),
+        )
+    before = [i.dish.code for i in menu.items]
+    for item, code in zip(menu.items, codes, strict=True):
+        if item.dish.code != code:
+            item.dish_id = stored[code].id
+            item.dish = stored[code]
+    menu.cost_fen = check.cost_fen
+    menu.nutrients = dict(check.nutrients)
+    menu.shortfalls = []  # the planner's record no longer applies; the grid recomputes
+    was_locked = menu.locked
+    menu.locked = True
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="menu",
+        entity_code=f"{day.isoformat()}/{service}/{profile_code}",
+        details={
+            "dishes": [before, codes],
+            "locked": [was_locked, True],
+            "broken": list(check.rules),
+        },
+    )
+    return check
+
+
+def set_locked(
+    session: Session, day: dt.date, service: str, profile_code: str, locked: bool, *, actor: str
+) -> bool:
+    """Lock or unlock a stored meal (re-planning keeps a locked meal); audit a change.
+    Returns whether anything changed."""
+    menu = _stored_menu(session, day, service, profile_code)
+    if menu.locked == locked:
+        return False
+    menu.locked = locked
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="lock" if locked else "unlock",
+        entity="menu",
+        entity_code=f"{day.isoformat()}/{service}/{profile_code}",
+        details={"locked": [not locked, locked]},
+    )
+    return True
+
+
+#: the rule ids of the solver's exclusion rules (safety: an edit may not break them)
+EXCLUSION_RULE_IDS: frozenset[str] = frozenset(r.__name__ for r in rules.EXCLUSION_RULES)

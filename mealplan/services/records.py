@@ -41,11 +41,13 @@ from mealplan.domain.clock import hhmm, parse_hhmm_or_none
 from mealplan.domain.food import DishFacts
 from mealplan.domain.schemas import (
     DISHES,
+    MEAL_STRUCTURES,
     NUTRITION_GROUPS,
     SCHEMAS,
     TARGET_KEYS,
     Field,
     RecordSchema,
+    structure_problems,
 )
 from mealplan.domain.values import N_, ValueProblem
 from mealplan.domain.vocab import NUTRIENT_KEYS
@@ -95,6 +97,7 @@ PANEL_KINDS: tuple[str, ...] = (
     "vehicles",
     "drivers",
     "kitchens",
+    "meal-structures",
 )
 #: old names of kinds, still understood
 KIND_ALIASES: dict[str, str] = {"profiles": "diet-profiles"}
@@ -219,10 +222,11 @@ def _reference_issues(session: Session, spec: EntitySpec, values: Mapping[str, A
 
 
 def _window_issues(spec: EntitySpec, values: Mapping[str, Any]) -> list[Issue]:
-    return [
-        Issue(spec.schema.field(p.field).key, p.message, p.params)
-        for p in spec.schema.window_problems(values)
-    ]
+    """The schema's rules spanning fields: windows, and a meal structure's dish counts."""
+    problems = spec.schema.window_problems(values)
+    if spec.schema is MEAL_STRUCTURES:
+        problems = [*problems, *structure_problems(values)]
+    return [Issue(spec.schema.field(p.field).key, p.message, p.params) for p in problems]
 
 
 def record_values(session: Session, kind: str, obj: Any) -> dict[str, Any]:

@@ -41,6 +41,7 @@ FIXTURES = (
     ("headcounts", "headcounts.csv"),
     ("ingredients", "ingredients.csv"),
     ("dishes", "dishes.csv"),
+    ("meal-structures", "meal_structures.csv"),
 )
 
 

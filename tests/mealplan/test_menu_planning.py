@@ -85,7 +85,7 @@ def test_planned_week_meets_every_hard_rule(world: Settings) -> None:
     seen: dict[str, list[tuple[dt.date, str]]] = {}
     for meal in meals:
         assert set(meal) == {"date", "service", "profile", "dishes", "nutrients", "cost_fen",
-                             "shortfalls"}  # fmt: skip
+                             "shortfalls", "locked"}  # fmt: skip
         total = {k: sum(dishes[d]["nutrients"][k] or 0 for d in meal["dishes"])  # type: ignore[index]
                  for k in meal["nutrients"]}  # fmt: skip
         for k, v in total.items():

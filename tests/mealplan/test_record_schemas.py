@@ -47,6 +47,8 @@ BASE: dict[str, dict[str, str]] = {
     "drivers": {"code": "DRX", "name": "司机", "kitchen": "K1"},
     "headcounts": {"date": "2026-11-21", "service": "lunch", "site": "S1",
                    "profile": "regular", "count": "3"},
+    "meal-structures": {"code": "MX", "name_zh": "一荤两素一饭一汤", "staple": "1", "main": "1",
+                        "vegetable": "2", "soup": "1"},
 }  # fmt: skip
 
 

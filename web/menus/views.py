@@ -3,7 +3,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,7 +11,7 @@ from mealplan.documents import nutrient_report_pdf, render_html, weekly_menu_pdf
 from mealplan.errors import NotFoundError
 from mealplan.planning import menu_documents
 from mealplan.services import jobs, menus
-from mealplan.services.menus import Reason
+from mealplan.services.menus import MealCheck, MenuEditError, Reason, RuleBreak
 from web.access import actor, requires
 from web.db import get_db
 from web.i18n import is_english
@@ -188,3 +188,162 @@ def nutrients() -> Response:
 def _nothing(message: str) -> Response:
     html = render_template("menus/nothing.html", message=message)
     return Response(html, status=404, mimetype="text/html")
+
+
+# --------------------------------------------------------------------------- a dietitian's edits
+
+
+def break_text(item: RuleBreak, names: dict[str, str]) -> str:
+    """A broken exclusion, structure or weekly rule in words."""
+    dish = names.get(item.dish, item.dish)
+    params = {"dish": dish, "count": item.count, "limit": item.limit,
+              "other": item.other.isoformat() if item.other else ""}  # fmt: skip
+    texts = {
+        "allergen": _("%(dish)s carries an allergen this diet profile excludes", **params),
+        "halal": _("%(dish)s is not halal", **params),
+        "vegetarian": _("%(dish)s is not vegetarian", **params),
+        "texture": _("%(dish)s is above this diet profile's IDDSI level", **params),
+        "excluded_tag": _("%(dish)s carries a tag this diet profile excludes", **params),
+        "required_tag": _("%(dish)s lacks a tag this diet profile requires", **params),
+        "structure": _("the meal fits none of the diet profile's meal structures"),
+        "same_cooking_method": _("two dishes of the meal share a cooking method"),
+        "no_repeat": _("%(dish)s is also served on %(other)s (no-repeat window)", **params),
+        "no_consecutive": _("%(dish)s is also served on %(other)s, the day next to it", **params),
+        "protein_max": _(
+            "%(dish)s is the main protein of %(count)s meals in the week (at most %(limit)s)",
+            **params,
+        ),
+    }
+    text = texts.get(item.rule)
+    if text is None:  # staple_max, soup_max, dish_max
+        text = _("%(dish)s is served %(count)s times in the week (at most %(limit)s)", **params)
+    if item.hard:
+        text += " " + _("(hard limit)")
+    return text
+
+
+def check_items(check: MealCheck) -> list[dict[str, object]]:
+    """Every rule the meal breaks as {rule, level, text} (exclusions and weekly rules,
+    then nutrient bounds and the budget)."""
+    english = is_english()
+    names = {d.code: (d.name_en or d.name_zh) if english else d.name_zh for d in check.dishes}
+    items: list[dict[str, object]] = [
+        {"rule": b.rule, "level": "hard" if b.hard else "soft", "text": break_text(b, names)}
+        for b in check.breaks
+    ]
+    items += [{"rule": r.rule, "level": r.level, "text": reason_text(r)} for r in check.reasons]
+    return items
+
+
+def _meal_args() -> tuple[dt.date, str, str]:
+    values = request.values
+    try:
+        day = dt.date.fromisoformat(values.get("date", ""))
+    except ValueError:
+        abort(404)
+    service = values.get("service", "")
+    profile = values.get("profile", "")
+    if service not in SERVICES or not profile:
+        abort(404)
+    return day, service, profile
+
+
+def _edit_error(exc: MenuEditError) -> str:
+    return _(exc.message, **exc.params)
+
+
+@bp.get("/meal")
+@requires("menus.edit")
+def meal() -> str:
+    """One stored meal to edit: a chooser per dish (the dishes the profile may eat in that
+    category) with a live check of every rule."""
+    day, service, profile = _meal_args()
+    try:
+        edit = menus.meal_edit(get_db(), day, service, profile, planning=settings().planning)
+    except NotFoundError:
+        abort(404)
+    return render_template(
+        "menus/meal.html",
+        edit=edit,
+        items=check_items(edit.check),
+        week=menus.week_start(day),
+    )
+
+
+@bp.get("/meal/check")
+@requires("menus.edit")
+def meal_check() -> Response:
+    """JSON: the rules the meal would break with the dishes given (``dish`` repeated)."""
+    day, service, profile = _meal_args()
+    try:
+        check = menus.check_meal(
+            get_db(), day, service, profile, request.args.getlist("dish"),
+            planning=settings().planning,
+        )  # fmt: skip
+    except NotFoundError:
+        abort(404)
+    except MenuEditError as exc:
+        return jsonify({"error": _edit_error(exc)}), 400  # type: ignore[return-value]
+    return jsonify(
+        {
+            "level": check.level,
+            "cost_fen": check.cost_fen,
+            "energy_kcal": round(check.nutrients.get("energy_kcal", 0.0)),
+            "rules": list(check.rules),
+            "items": check_items(check),
+        }
+    )
+
+
+@bp.post("/meal")
+@requires("menus.edit")
+def meal_save() -> Response:
+    """Store the edited meal and lock it (re-planning keeps it)."""
+    day, service, profile = _meal_args()
+    db = get_db()
+    back = url_for("menus.index", week=menus.week_start(day).isoformat(), service=service)
+    try:
+        check = menus.save_meal(
+            db, day, service, profile, request.form.getlist("dish"), actor=actor(),
+            planning=settings().planning,
+        )  # fmt: skip
+    except NotFoundError:
+        abort(404)
+    except MenuEditError as exc:
+        db.rollback()
+        flash(_("The meal was not saved: %(error)s", error=_edit_error(exc)), "error")
+        return redirect(url_for("menus.meal", date=day.isoformat(), service=service,
+                                profile=profile))  # fmt: skip
+    db.commit()
+    if check.breaks or check.reasons:
+        flash(_("Meal saved and locked; it breaks %(n)s rule(s): see the grid.",
+                n=len(check.rules)), "warning")  # fmt: skip
+    else:
+        flash(_("Meal saved and locked."), "success")
+    return redirect(back)
+
+
+def _set_lock(locked: bool) -> Response:
+    day, service, profile = _meal_args()
+    db = get_db()
+    try:
+        menus.set_locked(db, day, service, profile, locked, actor=actor())
+    except NotFoundError:
+        abort(404)
+    db.commit()
+    flash(_("Meal locked.") if locked else _("Meal unlocked: re-planning may change it."),
+          "success")  # fmt: skip
+    return redirect(url_for("menus.index", week=menus.week_start(day).isoformat(),
+                            service=service))  # fmt: skip
+
+
+@bp.post("/meal/lock")
+@requires("menus.edit")
+def meal_lock() -> Response:
+    return _set_lock(True)
+
+
+@bp.post("/meal/unlock")
+@requires("menus.edit")
+def meal_unlock() -> Response:
+    return _set_lock(False)

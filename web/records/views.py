@@ -46,6 +46,7 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "vehicles": ("name", "kind", "capacity_boxes", "plate", "active"),
     "drivers": ("name", "phone", "active"),
     "diet-profiles": ("name_zh", "name_en", "max_iddsi", "budget_fen"),
+    "meal-structures": ("name_zh", "diet", "main", "vegetable", "price_fen", "active"),
 }
 
 

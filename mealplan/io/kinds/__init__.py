@@ -19,6 +19,7 @@ from mealplan.io.kinds.fleet import Drivers, Vehicles
 from mealplan.io.kinds.food import Dishes, Ingredients
 from mealplan.io.kinds.nutrition import DietProfiles, NutritionGroups
 from mealplan.io.kinds.places import Clients, Kitchens, Sites
+from mealplan.io.kinds.structures import MealStructures
 
 KINDS: dict[str, Kind] = {
     k.name: k
@@ -33,6 +34,7 @@ KINDS: dict[str, Kind] = {
         Vehicles(),
         Drivers(),
         Headcounts(),
+        MealStructures(),
     )
 }
 assert tuple(KINDS) == KIND_NAMES
