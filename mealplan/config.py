@@ -41,7 +41,15 @@ class PlanningSettings:
     default_budget_fen: int = 700
     menu_time_limit_s: float = 30.0
     menu_backend: str = "highs"
-    routing_time_limit_s: float = 30.0  # wall time for all kitchens of one service
+    # Routing budgets in work units, so that the same inputs give the same routes on a busy
+    # machine (docs/routing.md "Budgets"): search iterations per kitchen and seed, seeds
+    # per kitchen (the best plan is kept), OR-Tools polish solutions (0: no polish). The
+    # wall time is only a safety net for all kitchens of one service together.
+    routing_iterations: int = 10_000
+    routing_seeds: int = 2
+    routing_polish_solutions: int = 0
+    routing_what_if_runs: int = 3  # solver runs to find what serves everyone (0: off)
+    routing_time_limit_s: float = 900.0
     workers: int = 0  # processes for routing and PDF rendering (0: one per core, <= 4)
     max_trips_per_vehicle: int = 2  # waves a vehicle may drive per service
     reload_minutes: int = 15  # at the kitchen between two trips
@@ -57,6 +65,25 @@ class PlanningSettings:
     pork_meals_per_week_max: int = 3
     share_reward_fen: float = 0.0  # reward per dish shared by two profiles on a day
     soft_bound_weight_fen: float = 200.0  # penalty per 1 % a soft nutrient bound is missed
+    # Menu objective (docs/menu-model.md "Objective"): the ingredient cost band per meal
+    # (free inside, priced per fen outside) and the weights of the quality score maximised
+    # inside it, in fen-equivalents per meal and diner.
+    cost_band_min_fen: int = 450
+    cost_band_max_fen: int = 600
+    cost_under_band_fen: float = 1.0  # per fen of ingredient cost below the band
+    cost_over_band_fen: float = 2.0  # per fen above the band
+    quality_rating_fen: float = 40.0  # per star of acceptability above 3
+    rating_prior_count: float = 5.0  # pseudo-ratings of 3 stars every dish starts with
+    quality_seasonal_fen: float = 15.0  # per vegetable/side/soup/fruit in season
+    quality_protein_fen: float = 40.0  # per unit of protein quality of a main or side
+    quality_variety_fen: float = 10.0  # per dish not served to the profile last week
+    # Menu rotation per profile and service (soft rules, named shortfalls when missed).
+    staple_max_per_week: int = 3
+    soup_max_per_week: int = 2
+    dish_max_per_week: int = 2
+    protein_max_per_week: int = 3  # meals with one main protein (pork, fish, ...)
+    rice_min_per_week: int = 4  # meals with a rice staple, where the texture allows
+    rotation_weight_fen: float = 300.0  # per meal or day beyond a rotation rule
     # Prices printed on the public weekly menu (fen per meal): the standard price and
     # what the elder pays by subsidy category.
     meal_price_fen: int = 1200
@@ -85,6 +112,10 @@ PLANNING_RANGES: dict[str, tuple[float, float]] = {
     "purchase_waste_allowance": (0, 1),
     "default_budget_fen": (1, 100_000),
     "menu_time_limit_s": (0.1, 3600),
+    "routing_iterations": (0, 10_000_000),
+    "routing_seeds": (1, 16),
+    "routing_polish_solutions": (0, 1_000_000),
+    "routing_what_if_runs": (0, 20),
     "routing_time_limit_s": (0.1, 3600),
     "workers": (0, 64),
     "max_trips_per_vehicle": (1, 10),
@@ -98,6 +129,21 @@ PLANNING_RANGES: dict[str, tuple[float, float]] = {
     "pork_meals_per_week_max": (0, 21),
     "share_reward_fen": (0, 100_000),
     "soft_bound_weight_fen": (0, 1_000_000),
+    "cost_band_min_fen": (0, 100_000),
+    "cost_band_max_fen": (1, 100_000),
+    "cost_under_band_fen": (0, 1_000),
+    "cost_over_band_fen": (0, 1_000),
+    "quality_rating_fen": (0, 100_000),
+    "rating_prior_count": (0, 1_000),
+    "quality_seasonal_fen": (0, 100_000),
+    "quality_protein_fen": (0, 100_000),
+    "quality_variety_fen": (0, 100_000),
+    "staple_max_per_week": (1, 14),
+    "soup_max_per_week": (1, 14),
+    "dish_max_per_week": (1, 14),
+    "protein_max_per_week": (1, 14),
+    "rice_min_per_week": (0, 14),
+    "rotation_weight_fen": (0, 1_000_000),
     "meal_price_fen": (0, 100_000),
 }
 MENU_BACKENDS = ("highs", "cbc")
@@ -131,6 +177,12 @@ def planning_problems(planning: PlanningSettings) -> list[str]:
             "default_dinner_window",
             f"must be HH:MM-HH:MM with the start before the end, got "
             f"{planning.default_dinner_window!r}",
+        )
+    if planning.cost_band_min_fen > planning.cost_band_max_fen:
+        bad(
+            "cost_band_min_fen",
+            f"must not exceed cost_band_max_fen ({planning.cost_band_max_fen}), got "
+            f"{planning.cost_band_min_fen}",
         )
     if planning.menu_backend not in MENU_BACKENDS:
         bad(

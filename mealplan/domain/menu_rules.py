@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Protocol
 
-from solvers.menu import BOUND_KEYS, FoodGroupRule, NutrientBound
+from solvers.menu import BOUND_KEYS, FoodGroupRule, NutrientBound, QualityWeights, RotationRules
 
 #: Categories whose dishes in one meal must use different cooking methods.
 METHOD_CHECKED = frozenset({"main", "side", "vegetable"})
@@ -99,3 +99,75 @@ def distinct_cooking_methods(max_iddsi: int) -> frozenset[str]:
 def meal_budget(budget_fen: int | None, default_budget_fen: int) -> int:
     """Ingredient budget per meal: the profile's, or ``[planning] default_budget_fen``."""
     return budget_fen if budget_fen else default_budget_fen
+
+
+class RotationSettings(Protocol):
+    """The ``[planning]`` keys of the rotation rules and the objective (PlanningSettings)."""
+
+    @property
+    def staple_max_per_week(self) -> int: ...
+    @property
+    def soup_max_per_week(self) -> int: ...
+    @property
+    def dish_max_per_week(self) -> int: ...
+    @property
+    def protein_max_per_week(self) -> int: ...
+    @property
+    def rice_min_per_week(self) -> int: ...
+    @property
+    def rotation_weight_fen(self) -> float: ...
+    @property
+    def cost_band_min_fen(self) -> int: ...
+    @property
+    def cost_band_max_fen(self) -> int: ...
+    @property
+    def cost_under_band_fen(self) -> float: ...
+    @property
+    def cost_over_band_fen(self) -> float: ...
+    @property
+    def quality_rating_fen(self) -> float: ...
+    @property
+    def rating_prior_count(self) -> float: ...
+    @property
+    def quality_seasonal_fen(self) -> float: ...
+    @property
+    def quality_protein_fen(self) -> float: ...
+    @property
+    def quality_variety_fen(self) -> float: ...
+
+
+#: Tag of the rice family (米饭) in dishes.csv; ``rice_min`` counts meals with one.
+RICE_TAG = "rice"
+
+
+def rotation(settings: RotationSettings) -> RotationRules:
+    """Rotation per profile and service: staple <= 3, soup <= 2, other dishes <= 2, one
+    main protein <= 3 meals a week, no dish on consecutive days, rice on >= 4 days where
+    a rice staple is allowed (the ``[planning]`` keys; soft, shortfalls named)."""
+    return RotationRules(
+        staple_max=settings.staple_max_per_week,
+        soup_max=settings.soup_max_per_week,
+        dish_max=settings.dish_max_per_week,
+        protein_max=settings.protein_max_per_week,
+        rice_tag=RICE_TAG,
+        rice_min=settings.rice_min_per_week,
+        weight=settings.rotation_weight_fen,
+    )
+
+
+def cost_band(settings: RotationSettings) -> tuple[int, int]:
+    """Ingredient cost per meal the kitchen means to spend (``[planning] cost_band_*``)."""
+    return (settings.cost_band_min_fen, settings.cost_band_max_fen)
+
+
+def quality_weights(settings: RotationSettings) -> QualityWeights:
+    """The weights of the quality score the menu maximises inside the cost band."""
+    return QualityWeights(
+        rating_fen=settings.quality_rating_fen,
+        prior_count=settings.rating_prior_count,
+        seasonal_fen=settings.quality_seasonal_fen,
+        protein_fen=settings.quality_protein_fen,
+        variety_fen=settings.quality_variety_fen,
+        cost_under_fen=settings.cost_under_band_fen,
+        cost_over_fen=settings.cost_over_band_fen,
+    )

@@ -64,22 +64,34 @@ def run(
 
 
 @contextlib.contextmanager
-def _native_stdout_to_stderr() -> Iterator[None]:
-    """HiGHS prints its banner from C on standard output whatever its options say; send
-    native standard output to standard error meanwhile, so that a command's output
-    (JSON, tables) stays clean."""
+def native_output_to_debug_log() -> Iterator[None]:
+    """Solver output (HiGHS prints its banner and log from C whatever its options say)
+    goes to this module's debug log, never to the command's standard output or error:
+    native descriptors 1 and 2 point to a temporary file meanwhile."""
     try:
         sys.stdout.flush()
-        saved = os.dup(1)
+        sys.stderr.flush()
+        saved = (os.dup(1), os.dup(2))
     except (OSError, ValueError):  # no real file descriptor (embedded, some test runners)
         yield
         return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        try:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            yield
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            sink.seek(0)
+            text = sink.read().decode("utf-8", errors="replace").strip()
+            if text:
+                log.debug("solver output:\n%s", text)
 
 
 def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Outcome:
@@ -92,7 +104,7 @@ def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> O
         threads=params.threads,
         random_seed=params.seed,
     )
-    with _native_stdout_to_stderr():
+    with native_output_to_debug_log():
         prob.solve(solver)
     h = prob.solverModel
     ms = h.getModelStatus()
@@ -138,13 +150,13 @@ def _run_cbc(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Out
             options=[f"randomCbcSeed {params.seed + 1}"],
             logPath=log_path,
         )
-        prob.solve(solver)
+        with native_output_to_debug_log():
+            prob.solve(solver)
         with open(log_path, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     finally:
         os.unlink(log_path)
-    if params.msg:
-        log.info("CBC log:\n%s", text)
+    log.debug("CBC log:\n%s", text)
     if "Result - Problem proven infeasible" in text or prob.sol_status == -1:
         return Outcome(SolveStatus.INFEASIBLE)
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
@@ -162,3 +174,20 @@ def _run_cbc(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Out
             bound = None
     status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
     return Outcome(status, objective, bound)
+
+
+def solve_lp(prob: pulp.LpProblem, time_limit: float, threads: int) -> float | None:
+    """Solve the LP relaxation of ``prob`` with HiGHS (row duals in ``constraint.pi``);
+    the optimal value, or None when it was not solved to optimality."""
+    solver = pulp.HiGHS(mip=False, msg=False, timeLimit=time_limit, threads=threads)
+    if not solver.available():
+        return None
+    try:
+        with native_output_to_debug_log():
+            prob.solve(solver)
+    except pulp.PulpSolverError as exc:
+        log.error("LP solve failed: %s", exc)
+        return None
+    if prob.status != pulp.LpStatusOptimal:
+        return None
+    return float(pulp.value(prob.objective) or 0.0)

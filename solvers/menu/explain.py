@@ -132,7 +132,7 @@ def _filled(e: Explanation, amount: float) -> Explanation:
             e.rule, e.message.format(n=n), e.profile, e.date, e.service, float(n), e.bound
         )
     assert e.bound is not None
-    reach = e.bound - amount if e.rule == "food_group_min" else e.bound + amount
+    reach = e.bound - amount if e.rule in ("food_group_min", "rice_min") else e.bound + amount
     reach = round(reach)
     return Explanation(
         e.rule,

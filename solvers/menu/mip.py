@@ -9,9 +9,9 @@ Without a sharing reward the profiles are independent and solved one by one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pulp
@@ -22,9 +22,11 @@ from solvers.menu.types import (
     CATEGORIES,
     NUTRIENT_KEYS,
     DietProfile,
+    Dish,
     Explanation,
     MenuProblem,
     PlannedMeal,
+    RotationRules,
 )
 
 ELASTIC_FEN = 1.0e6  # price of one unit of hard linking-row violation in the elastic MIP
@@ -40,6 +42,22 @@ class Mip:
     prob: pulp.LpProblem
     columns: dict[tuple[date, str, str], list[tuple[Any, pt.Pattern]]]
     slacks: list[tuple[Any, Explanation, bool]] = field(default_factory=list)
+    #: What each linking row counts, for pricing new columns from its dual (column
+    #: generation): row name -> (profile, service or None, dates, dish index or a meal
+    #: predicate over the dish indices).
+    rows: dict[str, Cover] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The columns a linking row counts: meals of a profile on some dates (and service)
+    that contain a dish (``dish``) or satisfy a predicate over their dishes (``meal``)."""
+
+    profile: str
+    service: str | None
+    dates: frozenset[date]
+    dish: int | None = None
+    meal: Callable[[tuple[int, ...]], bool] | None = None
 
 
 def build(
@@ -48,16 +66,27 @@ def build(
     pats: dict[tuple[str, str], pt.PatternSet],
     elastic: bool,
     discount: Discount | None = None,
+    fixed: dict[tuple[date, str, str], pt.Pattern] | None = None,
+    extra: dict[tuple[date, str, str], list[pt.Pattern]] | None = None,
 ) -> Mip:
     """The set-partitioning MIP over enumerated patterns for some profiles.
 
     ``discount`` lowers a pattern's coefficient by the given fen per dish and meal cell
-    (the sharing reward, see ``_solve_shared``)."""
+    (the sharing reward, see ``_solve_shared``); ``fixed`` gives a locked meal its only
+    column; ``extra`` adds columns to one meal (priced by column generation)."""
     dishes = problem.dishes
     prob = pulp.LpProblem("menu", pulp.LpMinimize)
     meals = [(d, s, p.code) for d in problem.dates for p in profiles for s in problem.served(p)]
+    fixed = fixed or {}
+    extra = extra or {}
+
+    def cell_patterns(m: tuple[date, str, str]) -> list[pt.Pattern]:
+        if m in fixed:
+            return [fixed[m]]
+        return pats[m[2], m[1]].patterns + extra.get(m, [])
+
     index: list[tuple[tuple[date, str, str], pt.Pattern]] = [
-        (m, q) for m in meals for q in pats[m[2], m[1]].patterns
+        (m, q) for m in meals for q in cell_patterns(m)
     ]
     x = prob.add_variable_dict("x", range(len(index)), 0, 1, pulp.LpBinary)
     columns: dict[tuple[date, str, str], list[tuple[Any, pt.Pattern]]] = {m: [] for m in meals}
@@ -76,8 +105,9 @@ def build(
         nr_dishes = sorted(
             {
                 i
-                for s in problem.served(p)
-                for q in pats[p.code, s].patterns
+                for m, col in columns.items()
+                if m[2] == p.code
+                for _, q in col
                 for i in q.dishes
                 if dishes[i].category in p.no_repeat_categories
             }
@@ -119,6 +149,9 @@ def build(
                         )
                     )
                 rules.no_repeat(prob, p.code, dishes[i].code, w.start, uses, slack)
+                mip.rows[rules.row_name("no_repeat", dishes[i].code, w.start, p.code)] = Cover(
+                    p.code, None, w.dates, dish=i
+                )
         for fg in p.food_group_rules:
             for w, lo, hi in rules.food_group_periods(problem.dates, fg):
                 uses = [
@@ -159,9 +192,222 @@ def build(
                         rules.food_group_min(prob, p.code, fg.group, w.start, uses, limit, slack)
                     else:
                         rules.food_group_max(prob, p.code, fg.group, w.start, uses, limit, slack)
+                    mip.rows[rules.row_name(rid, fg.group, w.start, p.code)] = Cover(
+                        p.code, None, w.dates, meal=_has_group(dishes, fg.group)
+                    )
+
+        if p.rotation is not None:
+            _rotation(problem, p, columns, mip, obj)
 
     prob.setObjective(pulp.LpAffineExpression(obj))
     return mip
+
+
+def _has_group(dishes: Sequence[Dish], group: str) -> Callable[[tuple[int, ...]], bool]:
+    def has(idx: tuple[int, ...]) -> bool:
+        return rules.meal_has_group((dishes[i] for i in idx), group)
+
+    return has
+
+
+def _has_protein(dishes: Sequence[Dish], cls: str) -> Callable[[tuple[int, ...]], bool]:
+    def has(idx: tuple[int, ...]) -> bool:
+        return cls in rules.meal_proteins(dishes[i] for i in idx)
+
+    return has
+
+
+def _has_rice(dishes: Sequence[Dish], rot: RotationRules) -> Callable[[tuple[int, ...]], bool]:
+    def has(idx: tuple[int, ...]) -> bool:
+        return any(rules.is_rice(dishes[i], rot) for i in idx)
+
+    return has
+
+
+def history_by_service(
+    problem: MenuProblem, profile: DietProfile
+) -> dict[str, list[tuple[date, frozenset[int]]]]:
+    """Served meals of the history per service, oldest first: (date, dish indices)."""
+    index = {d.code: i for i, d in enumerate(problem.dishes)}
+    out: dict[str, list[tuple[date, frozenset[int]]]] = {}
+    for h in sorted(problem.history, key=lambda h: (h.date, h.service)):
+        if h.profile == profile.code:
+            ids = frozenset(index[c] for c in h.dishes if c in index)
+            out.setdefault(h.service, []).append((h.date, ids))
+    return out
+
+
+def _rotation(
+    problem: MenuProblem,
+    p: DietProfile,
+    columns: dict[tuple[date, str, str], list[tuple[Any, pt.Pattern]]],
+    mip: Mip,
+    obj: list[tuple[Any, float]],
+) -> None:
+    """Soft rotation rows of one profile (:data:`rules.ROTATION_RULES`), per service."""
+    rot = p.rotation
+    assert rot is not None
+    dishes = problem.dishes
+    prob = mip.prob
+    weight = rot.weight * problem.penalty_scale(p)
+    history = history_by_service(problem, p)
+
+    def soft(
+        rid: str,
+        fn: Any,
+        uses: list[Any],
+        limit: int,
+        index: tuple[object, ...],
+        text: str,
+        day: date,
+        service: str,
+        cover: Cover,
+    ) -> None:
+        slack = prob.add_variable(rules.row_name(f"s_{rid}", *index), 0)
+        obj.append((slack, weight))
+        mip.slacks.append(
+            (
+                slack,
+                Explanation(rid, text, p.code, date=day, service=service, bound=float(limit)),
+                False,
+            )
+        )
+        fn(prob, rules.row_name(rid, *index), uses, limit, slack)
+        mip.rows[rules.row_name(rid, *index)] = cover
+
+    def covered(i: int, days: int) -> bool:
+        """The hard no_repeat rows already allow the dish once in ``days`` days."""
+        return dishes[i].category in p.no_repeat_categories and p.no_repeat_days >= days
+
+    for s in problem.served(p):
+        cells = {d: columns[d, s, p.code] for d in problem.dates if (d, s, p.code) in columns}
+        # uses of each dish per date, and meals per protein class / with rice per date
+        by_dish: dict[int, dict[date, list[Any]]] = {}
+        by_protein: dict[str, dict[date, list[Any]]] = {}
+        rice: dict[date, list[Any]] = {}
+        for d, col in cells.items():
+            for v, q in col:
+                meal = [dishes[i] for i in q.dishes]
+                for i in q.dishes:
+                    by_dish.setdefault(i, {}).setdefault(d, []).append(v)
+                for cls in rules.meal_proteins(meal):
+                    by_protein.setdefault(cls, {}).setdefault(d, []).append(v)
+                if any(rules.is_rice(x, rot) for x in meal):
+                    rice.setdefault(d, []).append(v)
+        for w, span in rules.rotation_periods(problem.dates, rot.period_days):
+            for i in sorted(by_dish):
+                if covered(i, rot.period_days):
+                    continue
+                uses = [v for d in sorted(w.dates) for v in by_dish[i].get(d, [])]
+                rid, limit = rules.dish_limit(dishes[i], rot)
+                if len({d for d in w.dates if by_dish[i].get(d)}) <= limit:
+                    continue
+                code = dishes[i].code
+                soft(
+                    rid,
+                    getattr(rules, rid),
+                    uses,
+                    limit,
+                    (code, w.start, s, p.code),
+                    f"{rid} for {p.code} {s}: {code} served {{reach}} times in the period "
+                    f"from {w.start} (the rule allows {limit}): too few dishes to rotate",
+                    w.start,
+                    s,
+                    Cover(p.code, s, w.dates, dish=i),
+                )
+            for cls in sorted(by_protein):
+                days_with = [d for d in sorted(w.dates) if by_protein[cls].get(d)]
+                if len(days_with) <= rot.protein_max:
+                    continue
+                soft(
+                    "protein_max",
+                    rules.protein_max,
+                    [v for d in days_with for v in by_protein[cls][d]],
+                    rot.protein_max,
+                    (cls, w.start, s, p.code),
+                    f"protein_max for {p.code} {s}: {cls} is the main protein of {{reach}} "
+                    f"meals in the period from {w.start} (the rule allows "
+                    f"{rot.protein_max}): too few mains of other proteins",
+                    w.start,
+                    s,
+                    Cover(p.code, s, w.dates, meal=_has_protein(dishes, cls)),
+                )
+            want = rules.scaled(rot.rice_min, span, rot.period_days)
+            if want > 0 and rice:
+                soft(
+                    "rice_min",
+                    rules.rice_min,
+                    [v for d in sorted(w.dates) for v in rice.get(d, [])],
+                    want,
+                    (w.start, s, p.code),
+                    f"rice_min for {p.code} {s}: rice in {{reach}} meals of the period "
+                    f"from {w.start} (the rule asks {want}): too few rice staples allowed",
+                    w.start,
+                    s,
+                    Cover(p.code, s, w.dates, meal=_has_rice(dishes, rot)),
+                )
+        dates = [d for d in problem.dates if d in cells]
+        past = history.get(s, [])
+        if rot.no_consecutive:
+            pairs = list(zip(dates, dates[1:], strict=False))
+            for i in sorted(by_dish):
+                if covered(i, 2):
+                    continue
+                for d1, d2 in pairs:
+                    a, b = by_dish[i].get(d1), by_dish[i].get(d2)
+                    if not a or not b:
+                        continue
+                    soft(
+                        "no_consecutive",
+                        rules.no_consecutive,
+                        a + b,
+                        1,
+                        (dishes[i].code, d1, s, p.code),
+                        f"no_consecutive for {p.code} {s}: {dishes[i].code} served on "
+                        f"{d1} and {d2} (no dish on two consecutive days): too few dishes",
+                        d1,
+                        s,
+                        Cover(p.code, s, frozenset({d1, d2}), dish=i),
+                    )
+            if past and dates:
+                last_day, last = past[-1]
+                for i in sorted(last):
+                    first = by_dish.get(i, {}).get(dates[0])
+                    if first:
+                        soft(
+                            "no_consecutive",
+                            rules.no_consecutive,
+                            first,
+                            0,
+                            (dishes[i].code, last_day, s, p.code),
+                            f"no_consecutive for {p.code} {s}: {dishes[i].code} served on "
+                            f"{last_day} (last menu) and {dates[0]}",
+                            dates[0],
+                            s,
+                            Cover(p.code, s, frozenset({dates[0]}), dish=i),
+                        )
+        if p.no_repeat_days > 0:
+            for day, ids in past:
+                end = day + timedelta(days=p.no_repeat_days)
+                for i in sorted(ids):
+                    if dishes[i].category not in p.no_repeat_categories:
+                        continue
+                    uses = [
+                        v for d in dates if day < d < end for v in by_dish.get(i, {}).get(d, [])
+                    ]
+                    if uses:
+                        soft(
+                            "no_repeat_history",
+                            rules.no_repeat_history,
+                            uses,
+                            0,
+                            (dishes[i].code, day, s, p.code),
+                            f"no_repeat_history for {p.code} {s}: {dishes[i].code} served "
+                            f"on {day} (last menu) again within {p.no_repeat_days} days",
+                            day,
+                            s,
+                            Cover(p.code, s, frozenset(d for d in dates if day < d < end), dish=i),
+                        )
 
 
 def chosen_pattern(col: list[tuple[Any, pt.Pattern]]) -> pt.Pattern:
@@ -171,7 +417,9 @@ def chosen_pattern(col: list[tuple[Any, pt.Pattern]]) -> pt.Pattern:
 
 
 def extract(
-    problem: MenuProblem, chosen: dict[tuple[date, str, str], pt.Pattern]
+    problem: MenuProblem,
+    chosen: dict[tuple[date, str, str], pt.Pattern],
+    locked: frozenset[tuple[date, str, str]] = frozenset(),
 ) -> list[PlannedMeal]:
     """The planned meals of the chosen patterns (dishes in category order)."""
     dishes = problem.dishes
@@ -187,7 +435,8 @@ def extract(
                 dishes=tuple(dishes[i].code for i in order),
                 nutrients={k: round(v, 3) for k, v in zip(NUTRIENT_KEYS, q.sums, strict=True)},
                 cost_fen=q.cost_fen,
-                shortfalls=q.shortfalls,
+                shortfalls=q.shortfalls + q.violations,
+                locked=(d, s, p) in locked,
             )
         )
     return out

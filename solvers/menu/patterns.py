@@ -39,6 +39,7 @@ from solvers.menu.types import (
     Dish,
     MealStructure,
     NutrientBound,
+    QualityWeights,
     Shortfall,
     Slot,
 )
@@ -103,8 +104,14 @@ class MealEvaluator:
         rating_reward_fen: float,
         elastic: bool = False,
         penalty_scale: float = 1.0,
+        quality: QualityWeights | None = None,
+        month: int | None = None,
+        served_before: frozenset[int] = frozenset(),
     ) -> None:
         self.profile = profile
+        self.quality = quality
+        self.month = month
+        self.served_before = served_before
         self.scale = penalty_scale
         self.budget_fen = budget_fen
         self.rating_reward_fen = rating_reward_fen
@@ -141,6 +148,18 @@ class MealEvaluator:
             else:
                 weight = profile.budget_weight * penalty_scale
                 self.prune.append((float("-inf"), float(budget_fen), 0.0, weight))
+        # the cost band (quality objective): free inside, priced per fen and diner outside
+        self.band = profile.cost_band_fen if quality is not None else None
+        if self.band is not None and quality is not None:
+            w = profile.cost_weight
+            self.prune.append(
+                (
+                    float(self.band[0]),
+                    float(self.band[1]),
+                    quality.cost_under_fen * w,
+                    quality.cost_over_fen * w,
+                )
+            )
         self._vectors: dict[int, tuple[float, ...]] = {}
 
     def vector(self, i: int, dish: Dish) -> tuple[float, ...]:
@@ -150,15 +169,33 @@ class MealEvaluator:
             vec = tuple(dish.amount(k) for k in self.prune_keys)
             if self.has_budget:
                 vec += (float(dish.cost_fen),)
+            if self.band is not None:
+                vec += (float(dish.cost_fen),)
             self._vectors[i] = vec
         return vec
 
-    def dish_score(self, dish: Dish) -> float:
-        """Additive part of the coefficient: weighted cost minus the rating reward."""
+    def dish_score(self, dish: Dish, index: int) -> float:
+        """Additive part of the coefficient: weighted cost minus the rating reward, or
+        with a quality objective minus the dish's quality (per diner)."""
+        if self.quality is not None:
+            return -self.profile.cost_weight * dish_quality(
+                dish, self.quality, self.month, index not in self.served_before
+            )
         score = self.profile.cost_weight * dish.cost_fen
         if dish.rating is not None:
             score -= self.rating_reward_fen * (dish.rating - 3.0)
         return score
+
+    def band_penalty(self, cost_fen: int) -> float:
+        """Fen of the cost outside the band (0 inside or without a quality objective)."""
+        if self.band is None or self.quality is None:
+            return 0.0
+        w = self.profile.cost_weight
+        if cost_fen < self.band[0]:
+            return self.quality.cost_under_fen * w * (self.band[0] - cost_fen)
+        if cost_fen > self.band[1]:
+            return self.quality.cost_over_fen * w * (cost_fen - self.band[1])
+        return 0.0
 
     def evaluate(
         self, structure: str, idx: tuple[int, ...], dishes: Sequence[Dish]
@@ -167,9 +204,9 @@ class MealEvaluator:
         sums_list = [0.0] * len(NUTRIENT_KEYS)
         cost = 0
         score = 0.0
-        for d in dishes:
+        for i, d in zip(idx, dishes, strict=True):
             cost += d.cost_fen
-            score += self.dish_score(d)
+            score += self.dish_score(d, i)
             for k, v in d.nutrients.items():
                 sums_list[_INDEX[k]] += v
         sums = dict(zip(NUTRIENT_KEYS, sums_list, strict=True))
@@ -204,6 +241,7 @@ class MealEvaluator:
             else:
                 shortfalls.append(miss)
                 penalty += self.profile.budget_weight * self.scale * over
+        penalty += self.band_penalty(cost)
         return Pattern(
             structure,
             idx,
@@ -213,6 +251,36 @@ class MealEvaluator:
             tuple(shortfalls),
             tuple(violations),
         )
+
+
+SEASONAL_CATEGORIES = frozenset({"vegetable", "side", "soup", "fruit"})
+
+
+def acceptability(dish: Dish, quality: QualityWeights) -> float:
+    """The dish's rating shrunk towards the prior: (k x prior + n x mean) / (k + n)."""
+    if dish.rating is None:
+        return quality.prior_rating
+    n = max(dish.rating_count, 1)
+    k = quality.prior_count
+    return (k * quality.prior_rating + n * dish.rating) / (k + n)
+
+
+def dish_quality(dish: Dish, quality: QualityWeights, month: int | None, fresh: bool) -> float:
+    """Quality of one dish in fen-equivalents (docs/menu-model.md, "Objective"):
+    acceptability, seasonal vegetables, protein quality, variety against the history."""
+    value = quality.rating_fen * (acceptability(dish, quality) - 3.0)
+    if (
+        month is not None
+        and dish.category in SEASONAL_CATEGORIES
+        and month in dish.in_season_months
+    ):
+        value += quality.seasonal_fen
+    best = max((quality.protein_quality.get(g, 0.0) for g in dish.food_groups), default=0.0)
+    if dish.category in ("main", "side"):
+        value += quality.protein_fen * best
+    if fresh:
+        value += quality.variety_fen
+    return value
 
 
 def candidates(dishes: Sequence[Dish], profile: DietProfile) -> dict[str, list[int]]:
@@ -261,6 +329,8 @@ def _search(
     heap: list[tuple[float, tuple[int, ...], Pattern]],
     seen: set[tuple[int, ...]],
     banned: frozenset[int] = frozenset(),
+    bonus: float = 0.0,
+    cut0: float = float("inf"),
 ) -> tuple[int, bool]:
     """Branch and bound for the ``keep`` best meals; fills ``heap`` (max-heap by -coef).
 
@@ -269,6 +339,9 @@ def _search(
     worst kept meal (``break``: candidates are sorted), when a hard additive bound can no
     longer be met given the per-key extremes of the remaining slots, or when the score
     plus the smallest soft penalty those extremes allow cannot beat it.
+    ``bonus`` (<= 0) is the most a meal's coefficient can fall below the sum of its dish
+    scores (column generation's rewards for meal-level rows); ``cut0`` keeps only meals
+    whose coefficient is below it (column generation: negative reduced cost).
     Returns (nodes, finished).
     """
     positions: list[tuple[int, int]] = []  # (group, rank within group)
@@ -293,7 +366,7 @@ def _search(
     keys = range(width)
     nodes = 0
     stopped = False
-    cut = -heap[0][0] if len(heap) >= keep else float("inf")
+    cut = -heap[0][0] if len(heap) >= keep else cut0
 
     def dfs(p: int, score: float, methods: frozenset[str]) -> None:
         nonlocal nodes, stopped, cut
@@ -303,7 +376,7 @@ def _search(
                 return
             seen.add(idx)
             pat = evaluator.evaluate(structure, idx, [dishes[i] for i in idx])
-            if pat is None:
+            if pat is None or pat.coef > cut:
                 return
             entry = (-pat.coef, tuple(-i for i in idx), pat)
             if len(heap) < keep:
@@ -321,7 +394,7 @@ def _search(
         hi_next = hi_rest[p + 1]
         for j in range(start, len(entries)):
             sc, i, vec, method = entries[j]
-            s = score + sc + lb_next
+            s = score + sc + lb_next + bonus
             if s >= cut:
                 break  # candidates are sorted by score: the rest cannot do better
             if i in banned or (method and method in methods) or i in chosen:
@@ -373,7 +446,7 @@ def _entries(ev: MealEvaluator, dishes: Sequence[Dish], allowed: Sequence[int]) 
     for i in allowed:
         d = dishes[i]
         method = d.cooking_method if d.category in checked else ""
-        out.append((ev.dish_score(d), i, ev.vector(i, d), method))
+        out.append((ev.dish_score(d, i), i, ev.vector(i, d), method))
     out.sort(key=lambda e: (e[0], dishes[e[1]].code))
     return out
 
@@ -425,6 +498,9 @@ def enumerate_patterns(
     anchor_groups: frozenset[str],
     dominance: bool,
     penalty_scale: float = 1.0,
+    quality: QualityWeights | None = None,
+    month: int | None = None,
+    served_before: frozenset[int] = frozenset(),
 ) -> PatternSet:
     """Patterns of a profile and service (deterministic; see the module docstring).
 
@@ -440,6 +516,9 @@ def enumerate_patterns(
             budget_fen,
             rating_reward_fen,
             penalty_scale=penalty_scale,
+            quality=quality,
+            month=month,
+            served_before=served_before,
         )
         sgroups = slot_groups(st, dishes, cands)
         if short_slot(sgroups) is not None:
@@ -528,10 +607,14 @@ def enumerate_patterns(
     if dominance:
         best: dict[tuple[object, ...], Pattern] = {}
         for p in pats:
-            key = (
-                tuple(i for i in p.dishes if dishes[i].category in profile.no_repeat_categories),
-                frozenset(g for i in p.dishes for g in dishes[i].food_groups),
+            counted = (
+                p.dishes
+                if profile.rotation is not None  # rotation rows count every dish
+                else tuple(
+                    i for i in p.dishes if dishes[i].category in profile.no_repeat_categories
+                )
             )
+            key = (counted, frozenset(g for i in p.dishes for g in dishes[i].food_groups))
             if key not in best:
                 best[key] = p
         pats = sorted(best.values(), key=lambda p: (p.coef, p.dishes))
@@ -587,3 +670,75 @@ def additive_extreme(
 def ratio_key_source(key: str) -> tuple[str, float] | None:
     """(nutrient, kcal per g) behind a ratio key, None for a nutrient key."""
     return RATIO_SOURCES.get(key)
+
+
+def locked_pattern(
+    dishes: Sequence[Dish],
+    profile: DietProfile,
+    service: str,
+    idx: tuple[int, ...],
+    rating_reward_fen: float,
+    penalty_scale: float = 1.0,
+    quality: QualityWeights | None = None,
+    month: int | None = None,
+    served_before: frozenset[int] = frozenset(),
+) -> Pattern:
+    """The pattern of a locked meal, priced like any other; hard rules it misses are its
+    ``violations`` (the dietitian's choice stands, the result reports them)."""
+    meal = [dishes[i] for i in idx]
+    structure = "locked"
+    for st in profile.structures_for(service):
+        if _fills(st, meal):
+            structure = st.code
+            break
+    st_budget = next(
+        (st.budget_fen for st in profile.structures_for(service) if st.code == structure), None
+    )
+    ev = MealEvaluator(
+        profile,
+        profile.bounds_for(service),
+        st_budget if st_budget is not None else profile.budget_fen,
+        rating_reward_fen,
+        elastic=True,
+        penalty_scale=penalty_scale,
+        quality=quality,
+        month=month,
+        served_before=served_before,
+    )
+    pat = ev.evaluate(structure, tuple(sorted(idx)), [dishes[i] for i in sorted(idx)])
+    assert pat is not None  # elastic evaluation always prices the meal
+    # a locked meal is a constant of the plan: drop the elastic search's heavy price
+    heavy = sum(rules.soft_penalty(v.amount, v.bound, HARD_VIOLATION_FEN) for v in pat.violations)
+    excluded = [
+        Shortfall(rule.__name__, 1.0, 0.0, 0.0)
+        for d in meal
+        for rule in rules.EXCLUSION_RULES
+        if not rule(d, profile)
+    ]
+    if not rules.same_cooking_method(meal, profile):
+        excluded.append(Shortfall("same_cooking_method", 1.0, 0.0, 0.0))
+    return Pattern(
+        pat.structure,
+        pat.dishes,
+        pat.cost_fen,
+        pat.sums,
+        pat.coef - heavy,
+        pat.shortfalls,
+        pat.violations + tuple(excluded),
+    )
+
+
+def _fills(structure: MealStructure, meal: Sequence[Dish]) -> bool:
+    """True when the dishes fill the structure's slots exactly (one dish per slot)."""
+    if len(meal) != len(structure.slots):
+        return False
+
+    def place(k: int, used: frozenset[int]) -> bool:
+        if k == len(meal):
+            return True
+        return any(
+            j not in used and slot.accepts(meal[k]) and place(k + 1, used | {j})
+            for j, slot in enumerate(structure.slots)
+        )
+
+    return place(0, frozenset())

@@ -23,10 +23,12 @@ import pulp
 from solvers.energy import RATIO_SOURCES, percent_energy
 from solvers.menu.types import (
     BOUND_KEYS,
+    PROTEIN_GROUPS,
     DietProfile,
     Dish,
     FoodGroupRule,
     NutrientBound,
+    RotationRules,
     key_stem,
 )
 
@@ -336,3 +338,128 @@ def food_group_periods(
 def meal_has_group(dishes: Iterable[Dish], group: str) -> bool:
     """True when one of the meal's dishes carries the food group."""
     return any(group in d.food_groups for d in dishes)
+
+
+# --------------------------------------------------------------------------------------
+# Rotation rules (per profile and service; :class:`RotationRules`): soft rows of the MIP
+# whose slack is the shortfall reported (rule id, profile, how far).
+
+#: Which protein class of a main dish counts when it carries several groups (meat first).
+PROTEIN_ORDER: tuple[str, ...] = (
+    "fish",
+    "shellfish",
+    "beef",
+    "mutton",
+    "poultry",
+    "pork",
+    "egg",
+    "soy",
+)
+
+
+def main_protein(dish: Dish) -> str | None:
+    """Protein class of a main dish (``PROTEIN_GROUPS``: beef and mutton are one), None
+    for another category or a main without a protein group."""
+    if dish.category != "main":
+        return None
+    for group in PROTEIN_ORDER:
+        if group in dish.food_groups:
+            return PROTEIN_GROUPS[group]
+    return None
+
+
+def meal_proteins(dishes: Iterable[Dish]) -> frozenset[str]:
+    """Protein classes of a meal's mains (each counts once per meal)."""
+    return frozenset(p for d in dishes if (p := main_protein(d)) is not None)
+
+
+def is_rice(dish: Dish, rotation: RotationRules) -> bool:
+    """A staple of the rice family (米饭: tagged ``rotation.rice_tag``)."""
+    return dish.category == "staple" and rotation.rice_tag in dish.tags
+
+
+def dish_limit(dish: Dish, rotation: RotationRules) -> tuple[str, int]:
+    """(rule id, times a period) of the rotation limit that applies to a dish."""
+    if dish.category == "staple":
+        return "staple_max", rotation.staple_max
+    if dish.category == "soup":
+        return "soup_max", rotation.soup_max
+    return "dish_max", rotation.dish_max
+
+
+def _soft_le(prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any) -> None:
+    prob += (pulp.lpSum(uses) - slack <= limit, name)
+
+
+def staple_max(
+    prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any
+) -> None:
+    """A staple dish at most ``limit`` times in a period (per profile and service)."""
+    _soft_le(prob, name, uses, limit, slack)
+
+
+def soup_max(prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any) -> None:
+    """A soup dish at most ``limit`` times in a period (per profile and service)."""
+    _soft_le(prob, name, uses, limit, slack)
+
+
+def dish_max(prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any) -> None:
+    """Any other dish at most ``limit`` times in a period (per profile and service)."""
+    _soft_le(prob, name, uses, limit, slack)
+
+
+def protein_max(
+    prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any
+) -> None:
+    """Meals whose main protein is one class at most ``limit`` times in a period."""
+    _soft_le(prob, name, uses, limit, slack)
+
+
+def no_consecutive(
+    prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any
+) -> None:
+    """A dish on at most one of two consecutive served days (``limit`` 1; 0 on the first
+    day when the last served day of the history had it)."""
+    _soft_le(prob, name, uses, limit, slack)
+
+
+def no_repeat_history(
+    prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any
+) -> None:
+    """A no-repeat dish of the last served menu is not served again inside its window."""
+    _soft_le(prob, name, uses, limit, slack)
+
+
+def rice_min(prob: pulp.LpProblem, name: str, uses: Sequence[Any], limit: int, slack: Any) -> None:
+    """At least ``limit`` meals of a period have a rice staple (where one is allowed)."""
+    prob += (pulp.lpSum(uses) + slack >= limit, name)
+
+
+#: Rotation rule ids, in the order the docs list them.
+ROTATION_RULES: tuple[str, ...] = (
+    "staple_max",
+    "soup_max",
+    "dish_max",
+    "protein_max",
+    "no_consecutive",
+    "rice_min",
+    "no_repeat_history",
+)
+
+
+def rotation_periods(dates: Sequence[date], period_days: int) -> list[tuple[Window, int]]:
+    """Blocks of ``period_days`` from the first date with their length in days."""
+    first = dates[0]
+    blocks: dict[int, set[date]] = {}
+    for d in dates:
+        blocks.setdefault((d - first).days // period_days, set()).add(d)
+    out = []
+    for k in sorted(blocks):
+        span = min(period_days, (dates[-1] - first).days + 1 - k * period_days)
+        out.append((Window(min(blocks[k]), frozenset(blocks[k])), span))
+    return out
+
+
+def scaled(limit: int, span: int, period_days: int) -> int:
+    """A minimum for a short block: scaled down, rounded down."""
+    return limit if span >= period_days else (limit * span) // period_days

@@ -16,11 +16,12 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from solvers.menu import patterns as pt
-from solvers.menu.backends import Outcome, pick_backend, run
+from solvers.menu import pricing
+from solvers.menu.backends import Outcome, pick_backend, run, solve_lp
 from solvers.menu.explain import (
     elastic_explanations,
     explain_no_meal,
@@ -66,13 +67,16 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
 
     # ---- pattern enumeration, shared by every (profile, service) with the same signature
     anchor = _anchor_groups(problem)
+    month = horizon_month(problem)
     pats: dict[tuple[str, str], pt.PatternSet] = {}
     cache: dict[tuple[object, ...], pt.PatternSet] = {}
     for profile in problem.profiles:
+        before = served_before(problem, profile.code)
         for service in problem.served(profile):
             key = (
                 _signature(profile, service, cands[profile.code], anchor[profile.code]),
                 problem.penalty_scale(profile),
+                before if problem.quality is not None else None,
             )
             if key not in cache:
                 cache[key] = pt.enumerate_patterns(
@@ -86,6 +90,9 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
                     anchor[profile.code],
                     dominance=problem.share_reward_fen == 0,
                     penalty_scale=problem.penalty_scale(profile),
+                    quality=problem.quality,
+                    month=month,
+                    served_before=before,
                 )
             pats[profile.code, service] = cache[key]
             if not cache[key].patterns:
@@ -102,6 +109,9 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
         time.perf_counter() - t0,
     )
     ctx = _Ctx(problem, params, backend, pats, t0, time.perf_counter() - t0, complete, n_patterns)
+    ctx.fixed = _locked_patterns(problem, month)
+    ctx.cands = cands
+    ctx.month = month
     ctx.deadline = time.perf_counter() + params.time_limit_s
     if params.total_time_s is not None:
         ctx.deadline = min(ctx.deadline, t0 + params.total_time_s)
@@ -143,6 +153,10 @@ class _Ctx:
     complete: bool
     n_patterns: int
     deadline: float = 0.0
+    fixed: dict[tuple[date, str, str], pt.Pattern] = field(default_factory=dict)
+    cands: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    month: int | None = None
+    extra: dict[tuple[date, str, str], list[pt.Pattern]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,6 +167,7 @@ class _Block:
     chosen: dict[tuple[date, str, str], pt.Pattern]
     linking_fen: float  # soft food-group penalties in the objective
     notes: list[Explanation]
+    global_bound: float | None = None  # Lagrangian bound over every meal (CG), if proven
 
 
 def _solve_block(
@@ -164,8 +179,19 @@ def _solve_block(
     share: float = 1.0,
 ) -> _Block | MenuResult:
     """Build and solve one profile's MIP; a MenuResult when it has no plan."""
+    global_bound = None
+    if discount is None and ctx.params.cg_rounds > 0:
+        global_bound = _column_generation(ctx, profile, left_blocks, share)
     b0 = time.perf_counter()
-    mip = build(ctx.problem, (profile,), ctx.pats, elastic=False, discount=discount)
+    mip = build(
+        ctx.problem,
+        (profile,),
+        ctx.pats,
+        elastic=False,
+        discount=discount,
+        fixed=ctx.fixed,
+        extra=ctx.extra,
+    )
     ctx.build_s += time.perf_counter() - b0
     if ctx.params.dump_lp_path:
         stem, ext = os.path.splitext(ctx.params.dump_lp_path)
@@ -212,11 +238,83 @@ def _solve_block(
     )
     assert out.objective is not None
     linking = max(0.0, out.objective - pattern_fen)
-    return _Block(out, chosen, linking, soft_linking_notes(mip) + out.notes)
+    if global_bound is not None:
+        global_bound = min(global_bound, out.objective)
+    return _Block(out, chosen, linking, soft_linking_notes(mip) + out.notes, global_bound)
+
+
+def _column_generation(
+    ctx: _Ctx, profile: DietProfile, left_blocks: int, share: float
+) -> float | None:
+    """Column generation for one profile: LP of the (elastic) master, exact pricing of
+    every free meal cell, new columns into ``ctx.extra``; returns the best Lagrangian
+    bound over every meal when every pricing was exact (None otherwise).
+
+    The elastic master (hard linking rows with priced slacks) is a relaxation of the
+    problem, so its Lagrangian bound is valid for the problem itself."""
+    problem, params = ctx.problem, ctx.params
+    cells = [
+        (d, s, profile.code)
+        for d in problem.dates
+        for s in problem.served(profile)
+        if (d, s, profile.code) not in ctx.fixed
+    ]
+    before = served_before(problem, profile.code)
+    # at most half of this profile's share of the time left
+    stop = time.perf_counter() + 0.5 * share * (ctx.deadline - time.perf_counter()) / max(
+        1, left_blocks
+    )
+    best: float | None = None
+    for rnd in range(params.cg_rounds):
+        b0 = time.perf_counter()
+        mip = build(problem, (profile,), ctx.pats, elastic=True, fixed=ctx.fixed, extra=ctx.extra)
+        ctx.build_s += time.perf_counter() - b0
+        z = solve_lp(mip.prob, max(1.0, stop - time.perf_counter()), params.threads)
+        if z is None:
+            log.info("profile %s: master LP not solved, no global bound", profile.code)
+            return None
+        priced = pricing.price(
+            problem,
+            profile,
+            mip,
+            cells,
+            ctx.cands[profile.code],
+            ctx.month,
+            before,
+            params.pricing_node_limit,
+        )
+        if priced.exact:
+            bound = z + priced.min_rc
+            best = bound if best is None else max(best, bound)
+        added = 0
+        for cell, cols in priced.columns.items():
+            have = {q.dishes for q in ctx.extra.get(cell, [])} | {
+                q.dishes for q in ctx.pats[cell[2], cell[1]].patterns
+            }
+            new = [q for q in cols if q.dishes not in have]
+            ctx.extra.setdefault(cell, []).extend(new)
+            added += len(new)
+        log.info(
+            "profile %s: CG round %d, LP %.0f, min rc %.1f (%s), %d columns, %d nodes",
+            profile.code,
+            rnd + 1,
+            z,
+            priced.min_rc,
+            "exact" if priced.exact else "capped",
+            added,
+            priced.nodes,
+        )
+        if not priced.exact:
+            return None
+        if added == 0 or time.perf_counter() > stop:
+            break
+    return best
 
 
 def _explain_infeasible_mip(ctx: _Ctx, profile: DietProfile, left: float) -> MenuResult:
-    emip = build(ctx.problem, (profile,), ctx.pats, elastic=True)
+    emip = build(
+        ctx.problem, (profile,), ctx.pats, elastic=True, fixed=ctx.fixed, extra=ctx.extra
+    )
     eout = run(emip.prob, ctx.params, ctx.backend, left)
     found = elastic_explanations(emip) if eout.status.has_solution else []
     if not found:
@@ -256,7 +354,12 @@ def _solve_separately(ctx: _Ctx) -> MenuResult:
     bounds = [b.outcome.bound for b in blocks]
     bound = None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
     optimal = all(b.outcome.status == SolveStatus.OPTIMAL for b in blocks)
-    return _result(ctx, blocks, objective, bound, optimal)
+    kind = "global" if ctx.complete else "patterns"
+    if all(b.global_bound is not None for b in blocks):
+        # every profile's bound holds over all its menus (column generation)
+        bound = sum(b.global_bound or 0.0 for b in blocks)
+        kind = "global"
+    return _result(ctx, blocks, objective, bound, optimal, kind=kind)
 
 
 def _result(
@@ -266,6 +369,7 @@ def _result(
     bound: float | None,
     optimal: bool,
     notes: Sequence[Explanation] = (),
+    kind: str | None = None,
 ) -> MenuResult:
     chosen: dict[tuple[date, str, str], pt.Pattern] = {}
     all_notes: list[Explanation] = []
@@ -276,7 +380,24 @@ def _result(
     gap = None
     if bound is not None:
         gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
-    meals = sorted(extract(ctx.problem, chosen), key=lambda m: (m.date, m.service, m.profile))
+    meals = sorted(
+        extract(ctx.problem, chosen, frozenset(ctx.fixed)),
+        key=lambda m: (m.date, m.service, m.profile),
+    )
+    for (d, s, p), q in sorted(ctx.fixed.items()):
+        for v in q.violations:
+            all_notes.append(
+                Explanation(
+                    v.rule,
+                    f"locked meal {p} {d} {s} breaks {v.rule} "
+                    f"({v.value:g} against {v.bound:g}): kept as the dietitian locked it",
+                    p,
+                    d,
+                    s,
+                    v.value,
+                    v.bound,
+                )
+            )
     return MenuResult(
         status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
         objective=objective,
@@ -289,7 +410,7 @@ def _result(
         backend=ctx.backend,
         n_patterns=ctx.n_patterns,
         complete=ctx.complete,
-        bound_kind="global" if ctx.complete else "patterns",
+        bound_kind=kind or ("global" if ctx.complete else "patterns"),
     )
 
 
@@ -407,11 +528,47 @@ def _joint(blocks: Sequence[_Block], reward: float) -> float:
 # Pattern enumeration
 
 
+def horizon_month(problem: MenuProblem) -> int:
+    """The month whose seasonal vegetables count (the middle date's)."""
+    return problem.dates[len(problem.dates) // 2].month
+
+
+def served_before(problem: MenuProblem, profile: str) -> frozenset[int]:
+    """Catalogue indices of the dishes the history served the profile."""
+    index = {d.code: i for i, d in enumerate(problem.dishes)}
+    return frozenset(
+        index[c] for h in problem.history if h.profile == profile for c in h.dishes if c in index
+    )
+
+
+def _locked_patterns(problem: MenuProblem, month: int) -> dict[tuple[date, str, str], pt.Pattern]:
+    """The one column of every locked meal."""
+    index = {d.code: i for i, d in enumerate(problem.dishes)}
+    by_code = {p.code: p for p in problem.profiles}
+    out: dict[tuple[date, str, str], pt.Pattern] = {}
+    for lock in problem.locked:
+        profile = by_code[lock.profile]
+        out[lock.date, lock.service, lock.profile] = pt.locked_pattern(
+            problem.dishes,
+            profile,
+            lock.service,
+            tuple(index[c] for c in lock.dishes),
+            problem.rating_reward_fen,
+            problem.penalty_scale(profile),
+            problem.quality,
+            month,
+            served_before(problem, profile.code),
+        )
+    return out
+
+
 def _anchor_groups(problem: MenuProblem) -> dict[str, frozenset[str]]:
     """Categories and food groups whose every dish anchors its own pattern search."""
     out = {}
     for p in problem.profiles:
         anchors = set(p.no_repeat_categories) | {"main", "side", "vegetable"}
+        if p.rotation is not None:
+            anchors |= {"staple", "soup"}
         anchors |= {r.group for r in p.food_group_rules if r.min}
         out[p.code] = frozenset(anchors)
     return out

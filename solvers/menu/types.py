@@ -633,6 +633,10 @@ class MenuParams:
             profile re-solved with the other plans fixed) after the Lagrangian split.
         total_time_s: optional wall-clock budget for the whole call (enumeration
             included); the MIP solves stop at the earlier of this and ``time_limit_s``.
+        cg_rounds: column-generation rounds per profile (LP of the master, exact pricing
+            of every meal cell from its duals); 0 disables it (bound over the patterns).
+        pricing_node_limit: search nodes per cell and structure in one pricing; a pricing
+            stopped by it leaves the bound over the patterns only.
     """
 
     backend: str = "highs"
@@ -646,6 +650,8 @@ class MenuParams:
     node_limit: int = 2_000
     share_rounds: int = 2
     total_time_s: float | None = None
+    cg_rounds: int = 12
+    pricing_node_limit: int = 20_000
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -662,6 +668,10 @@ class MenuParams:
             raise _fail("MenuParams", "patterns_per_dish", self.patterns_per_dish, "must be >= 1")
         if self.node_limit < 100:
             raise _fail("MenuParams", "node_limit", self.node_limit, "must be >= 100")
+        if self.cg_rounds < 0:
+            raise _fail("MenuParams", "cg_rounds", self.cg_rounds, "must be >= 0")
+        if self.pricing_node_limit < 100:
+            raise _fail("MenuParams", "pricing_node_limit", self.pricing_node_limit, ">= 100")
         if self.share_rounds < 0:
             raise _fail("MenuParams", "share_rounds", self.share_rounds, "must be >= 0")
         if self.total_time_s is not None and not (
