@@ -4,6 +4,7 @@ Entry point: :func:`solve_routes` (``RoutingProblem`` + ``RoutingParams`` ->
 ``RoutingResult``). Travel matrices come from :mod:`solvers.travel`.
 """
 
+from solvers.routing.bounds import FleetBound, WhatIf, fleet_bound, one_meal_trips, what_if
 from solvers.routing.solve import solve_routes
 from solvers.routing.types import (
     DAY_MINUTES,
@@ -32,6 +33,7 @@ __all__ = [
     "DAY_MINUTES",
     "DEFAULT_HOLD_LIMITS",
     "DropReason",
+    "FleetBound",
     "FirstSolution",
     "Kitchen",
     "Metaheuristic",
@@ -48,6 +50,10 @@ __all__ = [
     "Vehicle",
     "VehicleRoute",
     "Visit",
+    "WhatIf",
     "default_hold_limit",
+    "fleet_bound",
+    "one_meal_trips",
     "solve_routes",
+    "what_if",
 ]

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from solvers.routing import engine, hgs
+from solvers.routing.bounds import fleet_bound
 from solvers.routing.construct import Plan, first_plan, improve, plan_cost, plan_from_routes
 from solvers.routing.prechecks import precheck, split_stops
 from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, TripSpec
@@ -664,6 +665,7 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
         models=len(statuses),
         message=message,
         first_plan_s=first,
+        bound=fleet_bound(problem),
     )
     logger.info("solve_routes: %s", result.summary().splitlines()[0])
     return result

@@ -11,9 +11,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from solvers.clock import MINUTES_PER_DAY, hhmm
 from solvers.status import SolveStatus
+
+if TYPE_CHECKING:
+    from solvers.routing.bounds import FleetBound, WhatIf
 
 DAY_MINUTES = MINUTES_PER_DAY
 """Default horizon: one day in minutes."""
@@ -639,6 +643,11 @@ class RoutingResult:
         message: extra information (e.g. why there is no solution).
         first_plan_s: seconds until the first complete plan (the constructive one) was
             ready, ``None`` when it was not built.
+        bound: the lower bound on the trips and vehicle-minutes serving everyone needs
+            (:func:`solvers.routing.bounds.fleet_bound`; ``short``: proof that no plan
+            serves everyone).
+        what_if: when meals are unserved and the caller asked for it, the smallest change
+            found that serves everyone (:func:`solvers.routing.bounds.what_if`).
     """
 
     status: SolveStatus
@@ -649,6 +658,8 @@ class RoutingResult:
     models: int = 1
     message: str = ""
     first_plan_s: float | None = None
+    bound: FleetBound | None = None
+    what_if: WhatIf | None = None
 
     def is_feasible(self) -> bool:
         """True when the routes are a usable plan (possibly with unserved stops)."""

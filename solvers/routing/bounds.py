@@ -1,0 +1,365 @@
+"""When the fleet is too small: a lower bound that proves it, and a what-if that fixes it.
+
+:func:`fleet_bound` is a pure, quick bound on the vehicle-trips and vehicle-minutes any
+plan needs to serve every stop of a :class:`RoutingProblem`:
+
+- capacity: the fewest trips whose capacities (each vehicle's, once per allowed trip,
+  largest first) hold every hot box and every cold item;
+- hold-limit reach, per hold limit ``h`` over the stops whose limit is at most ``h``: a
+  stop costs at least ``inc + service`` minutes of a vehicle (``inc``: the fastest travel
+  to it from any other stop or kitchen), and on one trip the stops of limit <= ``h`` are
+  all reached within ``h`` of the trip's ready time, after at least the loading minutes,
+  so one trip does at most ``h - loading + service`` minutes of such work (the last
+  stop's service is after its arrival). Trips needed >= work / that;
+- vehicle-minutes: each vehicle gives that work at most ``trips x per-trip`` minutes and
+  at most the minutes between its earliest departure and the end of its shift or of the
+  latest window (plus service), less a reload between trips.
+
+The bound is valid for every plan, so ``needed > available`` proves that no plan can
+serve everyone (``FleetBound.short``). It does not prove the converse.
+
+:func:`what_if` looks for the smallest change that serves everyone, by re-running the
+(deterministic, budgeted) solver on the modified problem: one more trip per vehicle,
+N more vehicles of a kind at a kitchen, or the first departures T minutes earlier.
+Candidates the bound proves short are skipped without a solver run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from solvers.routing.types import (
+    RoutingParams,
+    RoutingProblem,
+    RoutingResult,
+    Stop,
+    Trip,
+    Vehicle,
+)
+
+
+@dataclass(frozen=True)
+class FleetBound:
+    """A lower bound on what serving every stop needs, against what the fleet has.
+
+    ``trips_needed`` / ``minutes_needed``: no plan that serves every stop uses fewer
+    vehicle-trips / vehicle-minutes of stop work; ``trips_available`` /
+    ``minutes_available``: the most the fleet can give. ``binding``: what the larger
+    shortfall ratio comes from (``capacity`` or ``hold limit H min``).
+    """
+
+    trips_needed: int
+    trips_available: int
+    minutes_needed: int
+    minutes_available: int
+    binding: str
+
+    @property
+    def short(self) -> bool:
+        """True when the bound proves that no plan serves every stop."""
+        return (
+            self.trips_needed > self.trips_available or self.minutes_needed > self.minutes_available
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "trips_needed": self.trips_needed,
+            "trips_available": self.trips_available,
+            "minutes_needed": self.minutes_needed,
+            "minutes_available": self.minutes_available,
+            "binding": self.binding,
+            "fleet_short": self.short,
+        }
+
+    def describe(self) -> str:
+        verdict = "the fleet is proven short" if self.short else "no proof of a short fleet"
+        return (
+            f"bound: >= {self.trips_needed} of {self.trips_available} trips, "
+            f">= {self.minutes_needed} of {self.minutes_available} vehicle-min "
+            f"({self.binding}; {verdict})"
+        )
+
+
+def _incoming(problem: RoutingProblem) -> dict[str, int]:
+    """Per stop: the fastest travel minutes to it from any other stop or kitchen."""
+    locs = sorted({s.location for s in problem.stops} | {k.location for k in problem.kitchens})
+    mats = [m.minutes for m in problem.matrices.values()]
+    out: dict[str, int] = {}
+    cache: dict[int, int] = {}
+    for s in problem.stops:
+        loc = s.location
+        if loc not in cache:
+            others = [j for j in locs if j != loc]
+            cache[loc] = min((m[j][loc] for m in mats for j in others), default=0)
+        out[s.id] = cache[loc]
+    return out
+
+
+def _capacity_trips(amount: int, caps: list[int], available: int) -> int:
+    """Fewest trips of the given capacities (largest first) that carry ``amount``."""
+    if amount <= 0:
+        return 0
+    if not caps or max(caps) <= 0:
+        return available + 1
+    total = 0
+    for n, cap in enumerate(sorted(caps, reverse=True), start=1):
+        total += cap
+        if total >= amount:
+            return n
+    return len(caps) + math.ceil((amount - total) / max(caps))  # more trips of the largest
+
+
+def _earliest_depart(v: Vehicle) -> int:
+    if v.ready_times:
+        return max(v.shift[0], v.ready_times[0] + v.loading_minutes)
+    return v.shift[0]
+
+
+def fleet_bound(problem: RoutingProblem) -> FleetBound:
+    """The lower bound of the module docstring for ``problem``."""
+    vehicles = problem.vehicles
+    available = sum(v.max_trips for v in vehicles)
+    caps_hot = [v.hot_capacity for v in vehicles for _ in range(v.max_trips)]
+    caps_cold = [v.cold_capacity for v in vehicles for _ in range(v.max_trips)]
+    trips = max(
+        _capacity_trips(sum(s.hot for s in problem.stops), caps_hot, available),
+        _capacity_trips(sum(s.cold for s in problem.stops), caps_cold, available),
+    )
+    binding = "capacity"
+    minutes_needed = minutes_available = 0
+    if not vehicles or not problem.stops:
+        return FleetBound(trips, available, 0, 0, binding)
+    inc = _incoming(problem)
+    loading = min(v.loading_minutes for v in vehicles)
+    holds = sorted({s.hold_limit for s in problem.stops if s.hold_limit is not None})
+    classes: list[int | None] = [*holds, None]  # None: every stop, no hold limit reach
+    for h in classes:
+        group = [s for s in problem.stops if h is None or (s.hold_limit or 0) <= h]
+        group = [s for s in group if h is None or s.hold_limit is not None]
+        if not group:
+            continue
+        work = sum(inc[s.id] + s.service_minutes for s in group)
+        max_svc = max(s.service_minutes for s in group)
+        per_trip = (h - loading + max_svc) if h is not None else None
+        if per_trip is not None:
+            need = math.ceil(work / per_trip) if per_trip > 0 else available + 1
+            if need > trips:
+                trips, binding = need, f"hold limit {h} min"
+        last = max(s.window[1] for s in group) + max_svc
+        avail = 0
+        for v in vehicles:
+            span = min(v.shift[1], last) - _earliest_depart(v)
+            best = 0
+            for t in range(1, v.max_trips + 1):
+                cap = span - (t - 1) * v.reload_minutes
+                if per_trip is not None:
+                    cap = min(cap, t * per_trip)
+                best = max(best, cap)
+            avail += max(0, best)
+        if minutes_available == 0 or work / max(1, avail) > minutes_needed / max(
+            1, minutes_available
+        ):
+            minutes_needed, minutes_available = work, avail
+            if work > avail and trips <= available:
+                binding = "vehicle-minutes" + (f" within hold limit {h} min" if h else "")
+    return FleetBound(trips, available, minutes_needed, minutes_available, binding)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The smallest change found that serves every meal (``found``), or the last tried.
+
+    ``change``: ``extra_trip`` (one more trip per vehicle), ``add_vehicles`` (``count``
+    vehicles like ``vehicle_kind`` at ``kitchen``), ``earlier_start`` (first departures
+    ``minutes`` earlier). ``unserved_meals``: what the solver left with the change;
+    ``runs``: solver runs spent (candidates the bound proved short cost none).
+    """
+
+    found: bool
+    change: str
+    count: int = 0
+    vehicle_kind: str = ""
+    kitchen: str = ""
+    minutes: int = 0
+    unserved_meals: int = 0
+    runs: int = 0
+
+    def describe(self) -> str:
+        if self.change == "none":
+            return "what-if: no change tried"
+        if self.change == "extra_trip":
+            what = "allow one more trip per vehicle"
+        elif self.change == "add_vehicles":
+            what = f"add {self.count} {self.vehicle_kind} at kitchen {self.kitchen}"
+        else:
+            what = f"start the first departures {self.minutes} min earlier"
+        if self.found:
+            return f"what-if: {what} -> every meal delivered ({self.runs} solver runs)"
+        return (
+            f"what-if: not found in {self.runs} solver runs; the last tried ({what}) "
+            f"leaves {self.unserved_meals} meals"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "found": self.found,
+            "change": self.change,
+            "count": self.count,
+            "vehicle_kind": self.vehicle_kind,
+            "kitchen": self.kitchen,
+            "minutes": self.minutes,
+            "unserved_meals": self.unserved_meals,
+            "runs": self.runs,
+            "text": self.describe(),
+        }
+
+
+def _add_vehicles(problem: RoutingProblem, model: Vehicle, count: int) -> RoutingProblem:
+    extra = tuple(replace(model, id=f"{model.id}+{i}") for i in range(1, count + 1))
+    return replace(problem, vehicles=problem.vehicles + extra)
+
+
+def _earlier(problem: RoutingProblem, minutes: int) -> RoutingProblem:
+    def shift(v: Vehicle) -> Vehicle:
+        return replace(
+            v,
+            shift=(v.shift[0] - minutes, v.shift[1]),
+            ready_times=tuple(r - minutes for r in v.ready_times[:1]) + v.ready_times[1:],
+        )
+
+    return replace(problem, vehicles=tuple(shift(v) for v in problem.vehicles))
+
+
+def candidates(problem: RoutingProblem, unserved_meals: int) -> list[tuple[WhatIf, RoutingProblem]]:
+    """The changes :func:`what_if` tries, smallest first: one more trip per vehicle; per
+    kitchen with a fleet and per vehicle kind (the largest vehicle of that kind as the
+    model), as many vehicles as the unserved meals fill, then twice as many; first
+    departures 15 and 30 minutes earlier."""
+    out: list[tuple[WhatIf, RoutingProblem]] = []
+    if not any(v.ready_times for v in problem.vehicles):  # fixed ready times: per trip
+        more = tuple(replace(v, max_trips=v.max_trips + 1) for v in problem.vehicles)
+        out.append((WhatIf(False, "extra_trip", count=1), replace(problem, vehicles=more)))
+    models: dict[tuple[str, str], Vehicle] = {}
+    for v in sorted(problem.vehicles, key=lambda v: (v.id,)):
+        key = (v.start_kitchen, v.kind)
+        cur = models.get(key)
+        if cur is None or (v.hot_capacity, v.shift[1] - v.shift[0]) > (
+            cur.hot_capacity,
+            cur.shift[1] - cur.shift[0],
+        ):
+            models[key] = v
+    sized: list[tuple[int, int, WhatIf, RoutingProblem]] = []
+    for (kitchen, kind), model in sorted(models.items()):
+        per_vehicle = max(1, model.hot_capacity * model.max_trips)
+        n = max(1, math.ceil(unserved_meals / per_vehicle))
+        for count in (n, 2 * n):
+            label = WhatIf(False, "add_vehicles", count, kind.split("@")[0], kitchen)
+            sized.append((count, -model.hot_capacity, label, _add_vehicles(problem, model, count)))
+    sized.sort(key=lambda x: (x[0], x[1], x[2].kitchen, x[2].vehicle_kind))
+    out.extend((w, p) for _, _, w, p in sized)
+    for minutes in (15, 30):
+        out.append((WhatIf(False, "earlier_start", minutes=minutes), _earlier(problem, minutes)))
+    return out
+
+
+def what_if(
+    problem: RoutingProblem,
+    params: RoutingParams,
+    result: RoutingResult,
+    solve: Callable[[RoutingProblem, RoutingParams], RoutingResult],
+    max_runs: int = 3,
+) -> WhatIf | None:
+    """The first change of :func:`candidates` with which ``solve`` (the deterministic,
+    budgeted solver) delivers every meal, in at most ``max_runs`` solver runs; ``None``
+    when ``result`` already delivers every meal."""
+    dropped = result.objective.dropped_meals
+    if dropped == 0:
+        return None
+    runs = 0
+    last = WhatIf(False, "none", unserved_meals=dropped)
+    for label, changed in candidates(problem, dropped):
+        if runs >= max_runs:
+            break
+        if fleet_bound(changed).short:
+            continue
+        runs += 1
+        r = solve(changed, params)
+        left = r.objective.dropped_meals if r.status.has_solution else dropped
+        last = replace(label, unserved_meals=left, runs=runs)
+        if r.status.has_solution and left == 0:
+            return replace(last, found=True)
+    return replace(last, runs=runs)
+
+
+def _fits(
+    stops: dict[str, Stop],
+    problem: RoutingProblem,
+    stop_id: str,
+    route_trips: tuple[Trip, ...],
+    k: int,
+    v: Vehicle,
+) -> bool:
+    """Can ``stop_id`` join trip ``k`` of a route, its departure and ready time kept?"""
+    trip = route_trips[k]
+    stop = stops[stop_id]
+    if stop.vehicles and v.id not in stop.vehicles:
+        return False
+    if trip.hot + stop.hot > v.hot_capacity or trip.cold + stop.cold > v.cold_capacity:
+        return False
+    mat = problem.matrices[v.kind].minutes
+    start = problem.kitchen(trip.kitchen).location
+    end = problem.kitchen(trip.end_kitchen).location
+    latest = (
+        route_trips[k + 1].depart - v.reload_minutes if k + 1 < len(route_trips) else v.shift[1]
+    )
+    ids = [x.stop_id for x in trip.visits]
+    for pos in range(len(ids) + 1):
+        seq = [stops[i] for i in [*ids[:pos], stop_id, *ids[pos:]]]
+        t, loc, svc, ok = trip.depart, start, 0, True
+        for s in seq:
+            t = max(t + svc + mat[loc][s.location], s.window[0])
+            if t > s.window[1] or (s.hold_limit is not None and t - trip.ready_at > s.hold_limit):
+                ok = False
+                break
+            loc, svc = s.location, s.service_minutes
+        if ok and t + svc + mat[loc][end] <= latest:
+            return True
+    return False
+
+
+def one_meal_trips(problem: RoutingProblem, result: RoutingResult) -> list[dict[str, Any]]:
+    """Every trip that carries a single meal, and why: ``no_other_trip`` when no other
+    trip of the plan can take that stop (capacity, window, hold limit, the next trip or
+    shift end, with that trip's departure kept), else ``could_join`` naming a trip that
+    could (the search left it alone)."""
+    vehicles = {v.id: v for v in problem.vehicles}
+    stops = {s.id: s for s in problem.stops}
+    out: list[dict[str, Any]] = []
+    for route in result.routes:
+        for trip in route.trips:
+            if trip.hot + trip.cold != 1 or len(trip.visits) != 1:
+                continue
+            stop_id = trip.visits[0].stop_id
+            other = next(
+                (
+                    (r.vehicle_id, r.trips[k].index)
+                    for r in result.routes
+                    for k in range(len(r.trips))
+                    if (r.vehicle_id, r.trips[k].index) != (route.vehicle_id, trip.index)
+                    and _fits(stops, problem, stop_id, r.trips, k, vehicles[r.vehicle_id])
+                ),
+                None,
+            )
+            out.append(
+                {
+                    "vehicle": route.vehicle_id,
+                    "trip": trip.index + 1,
+                    "stop": stop_id,
+                    "reason": "could_join" if other else "no_other_trip",
+                    "could_join": f"{other[0]} trip {other[1] + 1}" if other else None,
+                }
+            )
+    return out
