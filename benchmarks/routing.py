@@ -5,6 +5,7 @@ meal-delivery problems with hold limits (saved fixtures, demo presets) against P
         [--sets solomon,gh,cvrp] [--only NAME ...] [--no-pyvrp] [--synthetic 1000]
         [--synthetic-only] [--meal-only] [--meal-files F.json ...]
         [--meal-presets district city] [--meal-time-limit 30] [--json out.json]
+    python benchmarks/routing.py --routing-only --meal-presets district --demo-seeds 0 1 2
 
 DATA_DIR defaults to ``../shared/data/vrp`` relative to the repository root. Every solution
 (ours and PyVRP's) is checked by :func:`solvers.routing.instances.check_routes`; costs are
@@ -535,6 +536,68 @@ def meal(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def routing_only(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The planner's routing as ``mealplan plan`` runs it, without the database writes:
+    per preset and demo seed, every kitchen with the [planning] budgets (iterations,
+    seeds per kitchen, what-if runs) in the configured worker processes."""
+    from mealplan.config import load_settings, resolve_workers
+    from mealplan.planning.route_workers import solve_kitchens
+    from mealplan.planning.routes import _with_what_if, routing_params
+
+    rows = []
+    for preset in args.meal_presets:
+        for demo_seed in args.demo_seeds:
+            cases = demo_problems(preset, demo_seed)
+            planning = load_settings().planning
+            params = routing_params(planning, planning.seed)
+            limit = planning.routing_time_limit_s
+            t0 = time.perf_counter()
+            problems = [p for _, p in cases]
+            results = solve_kitchens(
+                problems,
+                params,
+                limit,
+                resolve_workers(planning.workers),
+                seeds=planning.routing_seeds,
+            )
+            routed = time.perf_counter() - t0
+            results = [
+                _with_what_if(p, r, params, limit, planning.routing_what_if_runs)
+                for p, r in zip(problems, results, strict=True)
+            ]
+            wall = time.perf_counter() - t0
+            trips = [t for r in results for vr in r.routes for t in vr.trips]
+            row: dict[str, Any] = {
+                "preset": preset,
+                "demo_seed": demo_seed,
+                "kitchens": len(cases),
+                "meals": sum(s.hot + s.cold for p in problems for s in p.stops),
+                "unserved": sum(r.objective.dropped_meals for r in results),
+                "vehicles": sum(r.objective.vehicles_used for r in results),
+                "fleet": sum(len(p.vehicles) for p in problems),
+                "trips": len(trips),
+                "one_meal_trips": sum(1 for t in trips if t.hot + t.cold == 1),
+                "km": round(sum(r.objective.distance_m for r in results) / 1000, 1),
+                "bound_trips": sum(r.bound.trips_needed for r in results if r.bound),
+                "fleet_short": any(r.bound.short for r in results if r.bound),
+                "what_if": [r.what_if.describe() for r in results if r.what_if],
+                "routing_s": round(routed, 1),
+                "wall_s": round(wall, 1),
+                "ok": all(plan_ok(p, r) for p, r in zip(problems, results, strict=True)),
+            }
+            print(
+                f"{preset} seed {demo_seed}: {row['meals']} meals, {row['unserved']} unserved, "
+                f"{row['vehicles']}/{row['fleet']} vehicles, {row['trips']} trips "
+                f"({row['one_meal_trips']} with one meal), {row['km']} km, bound >= "
+                f"{row['bound_trips']} trips{' (fleet proven short)' if row['fleet_short'] else ''}"
+                f", {row['routing_s']} s routing, {row['wall_s']} s wall, check "
+                f"{'ok' if row['ok'] else 'FAILED'}" + "".join(f"; {w}" for w in row["what_if"]),
+                flush=True,
+            )
+            rows.append(row)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -569,10 +632,18 @@ def main() -> None:
     ap.add_argument("--meal-time-limit", type=float, default=30.0)
     ap.add_argument("--meal-only", action="store_true")
     ap.add_argument("--json", help="write all rows to this file")
+    ap.add_argument(
+        "--routing-only",
+        action="store_true",
+        help="the planner's routing per demo preset and seed at the [planning] budgets",
+    )
+    ap.add_argument("--demo-seeds", nargs="*", type=int, default=[1], help="with --routing-only")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     out: dict[str, Any] = {}
-    if args.meal_only:
+    if args.routing_only:
+        out["routing"] = routing_only(args)
+    elif args.meal_only:
         out["meal"] = meal(args)
     else:
         if not args.synthetic_only:

@@ -35,12 +35,35 @@ class RoutingTask:
 
 
 def schedule(
-    sizes: Sequence[int], total_limit_s: float, workers: int, seed: int
+    sizes: Sequence[int], total_limit_s: float, workers: int, seed: int, seeds: int | None = None
 ) -> list[RoutingTask]:
-    """The runs for kitchens of ``sizes`` stops on ``workers`` lanes (see the module)."""
+    """The runs for kitchens of ``sizes`` stops on ``workers`` lanes (see the module).
+
+    ``seeds``: a fixed number of runs per kitchen (seeds ``seed`` .. ``seed + seeds - 1``)
+    whatever the number of workers, so that the plan does not depend on the machine's
+    cores; the runs are dealt to the lanes by size and each lane shares the time limit
+    (a safety net) among its runs. ``None``: the spare lanes decide (see the module)."""
     n = len(sizes)
     if n == 0:
         return []
+    if seeds is not None:
+        runs = [(k, c) for k in range(n) for c in range(max(1, seeds))]
+        lanes = max(1, min(workers, len(runs)))
+        load = [0] * lanes
+        lane_at: dict[tuple[int, int], int] = {}
+        for run in sorted(runs, key=lambda r: (-sizes[r[0]], r)):
+            lane = min(range(lanes), key=lambda j: (load[j], j))
+            lane_at[run] = lane
+            load[lane] += max(1, sizes[run[0]])
+        return [
+            RoutingTask(
+                k,
+                seed + c,
+                max(1.0, total_limit_s * max(1, sizes[k]) / load[lane_at[(k, c)]]),
+                lane_at[(k, c)],
+            )
+            for k, c in runs
+        ]
     if workers >= 2 * n:
         # fewer kitchens than workers: every kitchen in `copies` lanes of its own
         copies = workers // n
@@ -79,14 +102,16 @@ def solve_kitchens(
     total_limit_s: float,
     workers: int,
     on_done: Callable[[int, int], None] | None = None,
+    seeds: int | None = None,
 ) -> list[rs.RoutingResult]:
     """Solve every kitchen's problem within about ``total_limit_s`` of wall time.
 
     ``params``: the solver parameters but for the time limit and seed, which come from
     the schedule. ``on_done(done, total)`` is called as kitchens finish (in this process).
+    ``seeds``: runs per kitchen, whatever ``workers`` is (see :func:`schedule`).
     Returns one result per problem, in order.
     """
-    tasks = schedule([len(p.stops) for p in problems], total_limit_s, workers, params.seed)
+    tasks = schedule([len(p.stops) for p in problems], total_limit_s, workers, params.seed, seeds)
     best: dict[int, tuple[int, rs.RoutingResult]] = {}
     need = {k: sum(1 for t in tasks if t.kitchen == k) for k in range(len(problems))}
     done = 0

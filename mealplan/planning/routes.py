@@ -13,7 +13,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -327,10 +327,36 @@ class RoutesPlan:
         vehicles = sum(r.objective.vehicles_used for _, r in self.results)
         km = sum(r.objective.distance_m for _, r in self.results) / 1000
         trips = sum(len(vr.trips) for _, r in self.results for vr in r.routes)
-        return (
+        line = (
             f"routes {self.date} {self.service}: {vehicles} vehicles, {trips} trips, "
             f"{km:.1f} km, {self.dropped_meals} meals unserved ({self.wall_s:.1f} s)"
         )
+        return "; ".join([line, *self.fleet_notes()])
+
+    def fleet_notes(self) -> list[str]:
+        """Per kitchen with unserved meals: the bound (a proof when the fleet is short)
+        and the what-if that serves everyone."""
+        notes: list[str] = []
+        for kp, r in self.results:
+            if r.objective.dropped_meals == 0:
+                continue
+            if r.bound is not None:
+                notes.append(f"kitchen {kp.kitchen.code}: {r.bound.describe()}")
+            if r.what_if is not None:
+                notes.append(f"kitchen {kp.kitchen.code}: {r.what_if.describe()}")
+        return notes
+
+    def fleet_json(self) -> dict[str, Any]:
+        """The bound, the what-if and the one-meal trips (with why) per kitchen, for
+        plan.json."""
+        return {
+            kp.kitchen.code: {
+                "bound": r.bound.as_json() if r.bound is not None else None,
+                "what_if": r.what_if.as_json() if r.what_if is not None else None,
+                "one_meal_trips": rs.one_meal_trips(kp.problem, r),
+            }
+            for kp, r in self.results
+        }
 
 
 def split_meals(meals: dict[str, int], chunks: Sequence[int]) -> list[dict[str, int]]:
@@ -396,13 +422,19 @@ def plan_routes(
             len(kp.problem.stops),
             len(kp.problem.vehicles),
         )
+    params = routing_params(planning, planning.seed if seed is None else seed)
     solved = solve_kitchens(
         [kp.problem for kp in problems],
-        rs.RoutingParams(seed=planning.seed if seed is None else seed),
+        params,
         total_limit,
         workers,
         on_done=on_kitchen,
+        seeds=planning.routing_seeds,
     )
+    solved = [
+        _with_what_if(kp.problem, r, params, total_limit, planning.routing_what_if_runs)
+        for kp, r in zip(problems, solved, strict=True)
+    ]
     results: list[tuple[KitchenProblem, rs.RoutingResult]] = list(
         zip(problems, solved, strict=True)
     )
@@ -434,6 +466,43 @@ def plan_routes(
     _store(session, plan)
     plan.wall_s = round(time.perf_counter() - started, 3)
     return plan
+
+
+def routing_params(planning: PlanningSettings, seed: int) -> rs.RoutingParams:
+    """The solver's parameters from [planning]: budgets in work units (search iterations,
+    OR-Tools polish solutions), so that the same inputs give the same routes however busy
+    the machine is; the time limit is set per run by the worker schedule (a safety net)."""
+    polish = planning.routing_polish_solutions
+    return rs.RoutingParams(
+        seed=seed,
+        own_search_iterations=planning.routing_iterations,
+        own_search_share=1.0,
+        improve_with_ortools=polish > 0,
+        solution_limit=polish if polish > 0 else None,
+        hgs_iterations=max(1, planning.routing_iterations),
+    )
+
+
+def _with_what_if(
+    problem: rs.RoutingProblem,
+    result: rs.RoutingResult,
+    params: rs.RoutingParams,
+    limit_s: float,
+    runs: int,
+) -> rs.RoutingResult:
+    """``result`` with the smallest change that serves everyone, when meals are unserved
+    (at most ``runs`` solver runs with the planner's seed and an eighth of its search
+    iterations each: a changed fleet that serves everyone is found quickly)."""
+    if runs <= 0 or not result.status.has_solution or result.objective.dropped_meals == 0:
+        return result
+    iterations = params.own_search_iterations
+    quick = replace(
+        params,
+        time_limit_s=limit_s,
+        own_search_iterations=None if iterations is None else max(1, iterations // 8),
+    )
+    found = rs.what_if(problem, quick, result, rs.solve_routes, runs)
+    return replace(result, what_if=found)
 
 
 def _store(session: Session, plan: RoutesPlan) -> None:
@@ -594,10 +663,12 @@ def routes_json(
     *,
     routes: Sequence[Route] | None = None,
     unserved: Sequence[UnservedStop] | None = None,
+    plan: RoutesPlan | None = None,
 ) -> dict[str, Any]:
     """The stored routes of a date and service in the stable JSON shape (``routes`` and
     ``unserved``: the rows already loaded by :func:`stored_routes` and
-    :func:`stored_unserved`)."""
+    :func:`stored_unserved`; ``plan``: the plan just made, whose bound per kitchen goes
+    into ``objective.bound`` and whose what-if into ``what_if``)."""
     if routes is None:
         routes = stored_routes(session, date, service)
     if unserved is None:
@@ -668,7 +739,7 @@ def routes_json(
         }
         for u in unserved
     ]
-    return {
+    out: dict[str, Any] = {
         "date": date.isoformat(),
         "service": service,
         "routes": out_routes,
@@ -676,3 +747,11 @@ def routes_json(
         "hold_limits": hold_limits(planning),
         "objective": routes_objective(routes, unserved).as_json(),
     }
+    if plan is not None:
+        fleet = plan.fleet_json()
+        out["objective"]["bound"] = {k: v["bound"] for k, v in fleet.items()}
+        out["what_if"] = {k: v["what_if"] for k, v in fleet.items() if v["what_if"]}
+        out["one_meal_trips"] = [
+            {"kitchen": k, **trip} for k, v in fleet.items() for trip in v["one_meal_trips"]
+        ]
+    return out

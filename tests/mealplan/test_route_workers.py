@@ -108,3 +108,39 @@ def test_workers_setting(tmp_path: Path) -> None:
         load_settings({"MEALPLAN_CONFIG": str(cfg)})
     with pytest.raises(ValueError, match="workers"):
         resolve_workers(-2)
+
+
+def test_fixed_seeds_do_not_depend_on_the_workers() -> None:
+    """schedule/solve_kitchens with ``seeds``: every kitchen runs seeds s .. s + n - 1
+    whatever the number of workers, so one and two workers give the same routes."""
+    tasks = schedule([300, 100], 600.0, 1, seed=3, seeds=2)
+    assert sorted((t.kitchen, t.seed) for t in tasks) == [(0, 3), (0, 4), (1, 3), (1, 4)]
+    assert math.isclose(sum(t.time_limit_s for t in tasks), 600.0)
+    two = schedule([300, 100], 600.0, 2, seed=3, seeds=2)
+    assert sorted((t.kitchen, t.seed) for t in two) == [(0, 3), (0, 4), (1, 3), (1, 4)]
+    assert len({t.lane for t in two}) == 2
+    problems = [_kitchen(8, 0), _kitchen(6, 2)]
+    one_worker = solve_kitchens(problems, PARAMS, 60.0, 1, seeds=2)
+    two_workers = solve_kitchens(problems, PARAMS, 60.0, 2, seeds=2)
+    assert [_routes(r) for r in one_worker] == [_routes(r) for r in two_workers]
+
+
+def test_routing_budget_settings(tmp_path: Path) -> None:
+    """[planning] routing budgets: defaults in work units (iterations, seeds, no polish,
+    what-if runs) reach the solver's parameters; out-of-range values are a ConfigError
+    naming the key."""
+    from mealplan.planning.routes import routing_params
+
+    planning = load_settings({}).planning
+    params = routing_params(planning, 7)
+    assert params.seed == 7 and params.own_search_iterations == planning.routing_iterations
+    assert not params.improve_with_ortools and params.solution_limit is None
+    cfg = tmp_path / "mealplan.toml"
+    cfg.write_text("[planning]\nrouting_polish_solutions = 50\n", encoding="utf-8")
+    polished = routing_params(load_settings({"MEALPLAN_CONFIG": str(cfg)}).planning, 1)
+    assert polished.improve_with_ortools and polished.solution_limit == 50
+    for key, value in (("routing_iterations", "-1"), ("routing_seeds", "0"),
+                       ("routing_what_if_runs", "99"), ("routing_polish_solutions", "-3")):  # fmt: skip
+        cfg.write_text(f"[planning]\n{key} = {value}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"\[planning\] {key}"):
+            load_settings({"MEALPLAN_CONFIG": str(cfg)})

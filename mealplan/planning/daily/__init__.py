@@ -62,6 +62,7 @@ class DailyPlanResult:
             f"profiles {f.get('profiles', 0)}, dishes {f.get('dishes', 0)}",
             f"  routes: {f.get('vehicles', 0)} vehicles, {f.get('trips', 0)} trips, "
             f"{f.get('distance_km', 0)} km, {f.get('meals_unserved', 0)} meals unserved",
+            *(f"  {w['text']}" for w in self.plan.get("what_if", {}).values()),
             f"  purchase: {f.get('purchase_cost_yuan', 0)} yuan of ingredients",
             "  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         ]

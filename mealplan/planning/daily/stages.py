@@ -353,7 +353,7 @@ def routes_stage(
         plan=plan,
         objective=routes_objective(routes, unserved),
         document=routes_json(
-            session, date, service, settings.planning, routes=routes, unserved=unserved
+            session, date, service, settings.planning, routes=routes, unserved=unserved, plan=plan
         ),
         departures=departures_by_kitchen(routes),
         earliest_window_min=earliest,
