@@ -517,6 +517,7 @@ def _weekly_breaks(
     rotation = profile.rotation
     span = max(profile.no_repeat_days, rotation.period_days if rotation else 0, 1)
     others = _neighbour_meals(session, menu, span)
+    catalogue = _solver_dishes(session, {c for codes in others.values() for c in codes})
     out: list[RuleBreak] = []
     day = menu.date
     for dish in meal:
@@ -526,8 +527,33 @@ def _weekly_breaks(
             if abs((other - day).days) < profile.no_repeat_days and dish.code in codes:
                 out.append(RuleBreak("no_repeat", dish.code, True, other=other))
                 break
-    # the rotation limits (staple_max, soup_max, dish_max, protein_max, no_consecutive)
-    # follow when the solver's helpers land (rules.dish_limit, rules.meal_proteins)
+    if rotation is None:
+        return out
+    first = week_start(day)
+    block_start = first + dt.timedelta(
+        days=((day - first).days // rotation.period_days) * rotation.period_days
+    )
+    block = {
+        d: [catalogue[c] for c in codes if c in catalogue]
+        for d, codes in others.items()
+        if block_start <= d < block_start + dt.timedelta(days=rotation.period_days)
+    }
+    block[day] = list(meal)
+    for dish in meal:
+        rule, limit = rules.dish_limit(dish, rotation)
+        count = sum(1 for dishes in block.values() if any(d.code == dish.code for d in dishes))
+        if count > limit:
+            out.append(RuleBreak(rule, dish.code, False, count, limit))
+    for protein in sorted(rules.meal_proteins(meal)):
+        count = sum(1 for dishes in block.values() if protein in rules.meal_proteins(dishes))
+        if count > rotation.protein_max:
+            out.append(RuleBreak("protein_max", protein, False, count, rotation.protein_max))
+    if rotation.no_consecutive:
+        for dish in meal:
+            for other in (day - dt.timedelta(days=1), day + dt.timedelta(days=1)):
+                if dish.code in others.get(other, ()):
+                    out.append(RuleBreak("no_consecutive", dish.code, False, other=other))
+                    break
     return out
 
 

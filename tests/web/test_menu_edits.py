@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -337,3 +338,29 @@ def test_site_staff_reads_the_menu_but_cannot_swap(
     assert post.status_code == 403
     assert client.post(_meal_url("/lock", TUESDAY, "regular")).status_code == 403
     assert _stored(session, TUESDAY, "regular")[1] is False
+
+
+def test_check_names_rotation_rules(
+    session: Session, week: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the profile's rotation rules (soup and main protein at most once a week, no
+    dish on consecutive days), the check names `soup_max`, `protein_max` and
+    `no_consecutive` with the counts, from the solver's rule helpers."""
+    plain = menus.solver_profile
+
+    def with_rotation(*args: Any, **kwargs: Any) -> ms.DietProfile:
+        rotation = ms.RotationRules(soup_max=1, protein_max=1)
+        return replace(plain(*args, **kwargs), rotation=rotation)
+
+    monkeypatch.setattr(menus, "solver_profile", with_rotation)
+    check = menus.check_meal(
+        session, TUESDAY, "lunch", "regular", ["rice", "pork", "greens", "greens2", "soup"]
+    )
+    by_rule = {(b.rule, b.dish): b for b in check.breaks}
+    assert (by_rule[("soup_max", "soup")].count, by_rule[("soup_max", "soup")].limit) == (2, 1)
+    assert by_rule[("protein_max", "pork")].count == 2
+    assert by_rule[("no_consecutive", "rice")].other == MONDAY
+    fish = menus.check_meal(
+        session, TUESDAY, "lunch", "regular", ["rice", "fish", "greens", "greens2", "soup"]
+    )
+    assert "protein_max" not in fish.rules
