@@ -3,16 +3,54 @@
 Processes are *spawned*: they start clean, without the parent's database connections or
 threads, and import the main module again (entry points guard themselves, see
 ``mealplan/__main__.py``). Functions and arguments must be picklable.
+
+Workers end with their parent: on Linux the kernel kills them when the parent dies
+(``PR_SET_PDEATHSIG``, when the pool is started from the main thread), and everywhere a
+watcher thread in each worker exits it once its parent process is gone (kill -9 of the
+parent included). When the caller stops early (an error, SIGTERM), the workers are
+terminated instead of being waited for.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 R = TypeVar("R")
+
+#: How often a worker checks that its parent is still there (seconds).
+PARENT_POLL_S = 0.5
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int, parent_main_thread: bool) -> None:
+    """Worker initializer: exit when ``parent_pid`` is gone."""
+    if sys.platform.startswith("linux") and parent_main_thread:
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the call above
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def run_each(
@@ -34,7 +72,28 @@ def run_each(
         return
     order = sorted(range(len(calls)), key=priority) if priority else range(len(calls))
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(calls)),
+        mp_context=ctx,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
+    )
+    try:
         futures = {pool.submit(fn, *calls[i]): i for i in order}
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's workers now (the caller is giving up on their results)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)

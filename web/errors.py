@@ -1,4 +1,6 @@
-"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 405, 413, 500 (rolls back)."""
+"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 405, 413, 500 (rolls back), and
+503 when the database is busy (another writer held SQLite's lock past the busy timeout)
+or cannot be reached: a page saying nothing was saved and to try again, never a 500."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import logging
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from mealplan.db.session import database_busy
 from mealplan.errors import NotFoundError
 from web.db import rollback_db
 
@@ -54,6 +58,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc: HTTPException) -> tuple[str, int]:
         return _page(413, _("The file is too large"))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> tuple[str, int, dict[str, str]]:
+        rollback_db()
+        log.warning("database %s: %s", "busy" if database_busy(exc) else "error", exc.orig)
+        body, code = _page(
+            503,
+            _("The database is busy"),
+            _("Nothing was saved. A plan or an import is writing; try again in a minute."),
+        )
+        return body, code, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def server_error(exc: Exception) -> tuple[str, int]:

@@ -4,7 +4,9 @@ Every subcommand is a thin wrapper over a use case in ``mealplan.planning``,
 ``mealplan.io`` or ``mealplan.services``; the web panel calls the same functions.
 Exit codes: 0 success, 1 a plan or import could not be made (the message says why),
 2 bad usage or bad input, or a file or folder that cannot be written (read-only or full
-disk, a path that is not a folder): the message names the path.
+disk, a path that is not a folder): the message names the path; 2 also when the database
+is busy (another program held its write lock longer than the busy timeout) or cannot be
+used; 143 when a run was stopped with SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import logging
 import sys
 
 import click
+from sqlalchemy.exc import OperationalError
 
+from mealplan.db.session import BUSY_TIMEOUT_S, database_busy
 from mealplan.errors import MealplanError
 
 log = logging.getLogger("mealplan")
@@ -61,9 +65,22 @@ def disk_error_message(exc: OSError) -> str | None:
     return f"cannot write {path}: {reason} (check the folder exists, is writable and has space)"
 
 
+def database_error_message(exc: OperationalError) -> str:
+    """One line for a database that is busy or cannot be used (no SQL, no traceback)."""
+    if database_busy(exc):
+        return (
+            f"the database is busy: another program kept it locked for more than "
+            f"{BUSY_TIMEOUT_S} s (a plan or an import writing); nothing was changed, "
+            "try again in a minute"
+        )
+    reason = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+    return f"the database cannot be used: {reason}; nothing was changed"
+
+
 class MealplanGroup(click.Group):
-    """Turns MealplanError, and file-system errors such as a read-only or full output disk,
-    into a clear message and exit code 2 instead of a traceback."""
+    """Turns MealplanError, file-system errors such as a read-only or full output disk,
+    and a busy or unusable database into a clear message and exit code 2 instead of a
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -77,6 +94,10 @@ class MealplanGroup(click.Group):
                 raise
             log.debug("file-system error", exc_info=True)
             click.echo(f"error: {message}", err=True)
+            ctx.exit(2)
+        except OperationalError as exc:
+            log.debug("database error", exc_info=True)
+            click.echo(f"error: {database_error_message(exc)}", err=True)
             ctx.exit(2)
 
 

@@ -5,6 +5,13 @@ A run records what it was asked, what it found and how long each stage took
 a row in ``plan_lock`` under a unique constraint, committed on its own, so two runs for
 the same date cannot both write. A lock left by a killed process (same host, process
 gone) or older than ``stale_after`` is taken over with a warning.
+
+A run records its holder (``host:pid``) in its inputs; a ``running`` run whose holder is
+gone (killed with -9, the machine rebooted) is marked ``killed`` by
+:func:`sweep_stale_runs`, which each run and the panel's job list call, and the staging
+folders such a process left are removed by :func:`sweep_staging`. SIGTERM during a run
+(:func:`terminate_on_sigterm`) ends it as ``killed``, cleans its staging folder and exits
+143.
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,17 +47,105 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _holder_alive(holder: str) -> bool:
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # cannot tell for another machine: assume alive until stale
+def _pid_alive(pid: int) -> bool:
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a finished child not yet reaped still answers kill(0)
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _holder_alive(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # cannot tell for another machine: assume alive until stale
+    return _pid_alive(int(pid))
+
+
+class RunTerminated(SystemExit):
+    """The process was asked to stop (SIGTERM) during a run: exit status 143."""
+
+    def __init__(self, message: str = "stopped by SIGTERM") -> None:
+        super().__init__(143)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@contextmanager
+def terminate_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`RunTerminated` (so that the run is marked
+    ``killed`` and cleans up) instead of ending the process at once. Only the main thread
+    can install a handler; elsewhere the block runs unchanged."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise RunTerminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+KILLED_MESSAGE = "the process running it ended without finishing (killed)"
+
+
+def sweep_stale_runs(factory: sessionmaker[Session]) -> list[int]:
+    """Mark ``killed`` every ``running`` run whose holder process is gone (same host);
+    returns their ids."""
+    with factory() as session:
+        swept = []
+        for run in session.scalars(select(PlanRun).where(PlanRun.status == "running")):
+            inputs = run.inputs if isinstance(run.inputs, dict) else {}
+            holder = inputs.get("holder")
+            if not isinstance(holder, str) or _holder_alive(holder):
+                continue
+            log.warning("plan run %s (%s %s %s): %s", run.id, run.kind, run.date,
+                        run.service, KILLED_MESSAGE)  # fmt: skip
+            run.status = "killed"
+            run.error = run.error or KILLED_MESSAGE
+            run.finished_at = dt.datetime.now().replace(microsecond=0)
+            swept.append(run.id)
+        if swept:
+            session.commit()
+        return swept
+
+
+def sweep_staging(out: Path) -> list[Path]:
+    """Remove the staging folders (``.NAME.tmp-PID``) and old folders (``.NAME.old-PID``)
+    that processes no longer running left next to ``out``; an old folder is put back
+    when the process died between the two renames of the swap (``out`` is missing)."""
+    removed: list[Path] = []
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in sorted(entries):
+        for kind in ("tmp", "old"):
+            prefix = f".{out.name}.{kind}-"
+            pid = entry.name[len(prefix) :]
+            if not entry.name.startswith(prefix) or not pid.isdigit():
+                continue
+            if int(pid) == os.getpid() or _pid_alive(int(pid)):
+                continue
+            if kind == "old" and not out.exists():
+                entry.rename(out)
+                log.warning("put back %s left by a stopped run", out)
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 @contextmanager
@@ -161,7 +259,8 @@ class RunRecorder:
                 run = PlanRun(kind=kind, date=date, service=service, status="running")
                 session.add(run)
             run.status = "running"
-            run.inputs = {**(run.inputs or {}), **inputs}  # keep who queued it
+            # keep who queued it; the holder lets sweep_stale_runs tell a killed run
+            run.inputs = {**(run.inputs or {}), **inputs, "holder": _holder()}
             run.started_at = dt.datetime.now().replace(microsecond=0)
             session.commit()
             sqlite = session.get_bind().dialect.name == "sqlite"

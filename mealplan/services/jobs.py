@@ -37,13 +37,13 @@ from mealplan.db.session import session_factory
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
 from mealplan.planning.daily import FILES
-from mealplan.planning.runs import read_progress
+from mealplan.planning.runs import read_progress, sweep_stale_runs
 
 log = logging.getLogger(__name__)
 
 KINDS = ("daily", "menu")
 ACTIVE = ("queued", "running")
-FINISHED = ("done", "failed")
+FINISHED = ("done", "failed", "killed")
 
 #: Documents of a daily run, in the order the panel lists them (key -> default file).
 DAILY_FILES: dict[str, str] = dict(FILES)
@@ -429,7 +429,10 @@ def recent_runs(
     kinds: Sequence[str] | None = None,
     limit: int = 20,
 ) -> list[JobStatus]:
-    """The latest runs, newest first (without checking their files)."""
+    """The latest runs, newest first (without checking their files); runs whose process
+    was killed are marked ``killed`` first (see :func:`~mealplan.planning.runs.
+    sweep_stale_runs`)."""
+    sweep_stale_runs(session_factory(settings))
     stmt = select(PlanRun).order_by(PlanRun.id.desc()).limit(limit)
     if kinds is not None:
         stmt = stmt.where(PlanRun.kind.in_(list(kinds)))

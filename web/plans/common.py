@@ -21,6 +21,7 @@ STATUS_LABELS = {
     "running": _l("Running"),
     "done": _l("Done"),
     "failed": _l("Failed"),
+    "killed": _l("Killed"),
 }
 
 # Stage names the planning use cases report (others are shown as they are).
