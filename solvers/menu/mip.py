@@ -263,7 +263,8 @@ def _rotation(
         service: str,
         cover: Cover,
     ) -> None:
-        slack = prob.add_variable(rules.row_name(f"s_{rid}", *index), 0)
+        # at most every counted meal in excess (keeps a stopped solve's slacks meaningful)
+        slack = prob.add_variable(rules.row_name(f"s_{rid}", *index), 0, max(len(uses), limit))
         obj.append((slack, weight))
         mip.slacks.append(
             (

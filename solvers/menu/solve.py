@@ -218,7 +218,23 @@ def _solve_block(
         log.warning(
             "profile %s: no plan in %.1f s, retrying with %.1f s", profile.code, left, 3 * left
         )
-        out = run(mip.prob, ctx.params, ctx.backend, 3 * left, gap)
+        # the elastic model (hard linking rows with heavily priced slacks) always has a
+        # plan, found fast; with no slack used it is a plan of the model itself
+        emip = build(
+            ctx.problem,
+            (profile,),
+            ctx.pats,
+            elastic=True,
+            discount=discount,
+            fixed=ctx.fixed,
+            extra=ctx.extra,
+        )
+        eout = run(emip.prob, ctx.params, ctx.backend, 3 * left, gap)
+        if eout.status.has_solution:
+            if elastic_explanations(emip):
+                return _explain_infeasible_mip(ctx, profile, left)
+            mip, out = emip, Outcome(SolveStatus.FEASIBLE, eout.objective, None, eout.notes)
+            global_bound = None
     if out.status == SolveStatus.INFEASIBLE:
         return _explain_infeasible_mip(ctx, profile, left)
     if not out.status.has_solution:
@@ -312,9 +328,7 @@ def _column_generation(
 
 
 def _explain_infeasible_mip(ctx: _Ctx, profile: DietProfile, left: float) -> MenuResult:
-    emip = build(
-        ctx.problem, (profile,), ctx.pats, elastic=True, fixed=ctx.fixed, extra=ctx.extra
-    )
+    emip = build(ctx.problem, (profile,), ctx.pats, elastic=True, fixed=ctx.fixed, extra=ctx.extra)
     eout = run(emip.prob, ctx.params, ctx.backend, left)
     found = elastic_explanations(emip) if eout.status.has_solution else []
     if not found:
@@ -345,11 +359,32 @@ def _solve_separately(ctx: _Ctx) -> MenuResult:
     """No sharing reward: one independent MIP per profile; figures are sums."""
     blocks: list[_Block] = []
     profiles = ctx.problem.profiles
+    missed: list[Explanation] = []
     for k, profile in enumerate(profiles):
         out = _solve_block(ctx, profile, len(profiles) - k)
         if isinstance(out, MenuResult):
-            return out
+            if out.status == SolveStatus.INFEASIBLE or len(profiles) == 1:
+                return out
+            # no plan in its time slice: the other profiles still get theirs
+            missed.append(
+                Explanation(
+                    "time_limit",
+                    f"no menu found for {profile.code} within the time limit "
+                    f"({out.status.value}); give the menu solver more time",
+                    profile.code,
+                )
+            )
+            continue
         blocks.append(out)
+    if not blocks:
+        return MenuResult(
+            status=SolveStatus.NO_SOLUTION,
+            explanations=tuple(missed),
+            wall_s=time.perf_counter() - ctx.t0,
+            build_s=ctx.build_s,
+            backend=ctx.backend,
+            n_patterns=ctx.n_patterns,
+        )
     objective = sum(b.outcome.objective or 0.0 for b in blocks)
     bounds = [b.outcome.bound for b in blocks]
     bound = None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
@@ -359,7 +394,9 @@ def _solve_separately(ctx: _Ctx) -> MenuResult:
         # every profile's bound holds over all its menus (column generation)
         bound = sum(b.global_bound or 0.0 for b in blocks)
         kind = "global"
-    return _result(ctx, blocks, objective, bound, optimal, kind=kind)
+    if missed:
+        bound, optimal = None, False
+    return _result(ctx, blocks, objective, bound, optimal, missed, kind=kind)
 
 
 def _result(
