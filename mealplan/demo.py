@@ -331,6 +331,15 @@ class _Network:
                     "packing_minutes": 20,
                     "loading_minutes": 10,
                     "contact_phone": _phone(rng),
+                    # packing and cooking capacity (packing_lines is set from the meals)
+                    "packing_portions_per_slot": 400,
+                    "cook_to_pack_minutes": 10,
+                    "cook_minutes_staple": 40,
+                    "cook_minutes_main": 60,
+                    "cook_minutes_side": 45,
+                    "cook_minutes_vegetable": 25,
+                    "cook_minutes_soup": 45,
+                    "cook_minutes_fruit": 15,
                 }
             )
         streets = self._streets()
@@ -404,6 +413,9 @@ class _Network:
             dinner = sum(round(s.size * 0.4) for s in mine if s.dinner) + homes // 5
             k["capacity_lunch"] = int(math.ceil(lunch * 1.3 / 100) * 100)
             k["capacity_dinner"] = int(max(200, math.ceil(dinner * 1.5 / 100) * 100))
+            # a line of four packs about 100 meals (400 portions) in 15 minutes; the
+            # lunch is packed in about an hour and a half
+            k["packing_lines"] = max(2, math.ceil(lunch / 450))
 
     def _build_clients(self) -> None:
         rng = self.rng

@@ -66,6 +66,20 @@ class Kitchen(Base):
     packing_minutes: Mapped[int] = mapped_column(Integer, default=20)
     loading_minutes: Mapped[int] = mapped_column(Integer, default=10)
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    # packing capacity: lines, dish portions one line packs per 15 minutes; cooked food
+    # waits at least cook_to_pack_minutes before it is packed
+    packing_lines: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    packing_portions_per_slot: Mapped[int] = mapped_column(
+        Integer, default=400, server_default="400"
+    )
+    cook_to_pack_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # cook lead time per dish category (None: cooking_lead_minutes)
+    cook_minutes_staple: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cook_minutes_main: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cook_minutes_side: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cook_minutes_vegetable: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cook_minutes_soup: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cook_minutes_fruit: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     sites: Mapped[list[Site]] = relationship(back_populates="kitchen")
     vehicles: Mapped[list[Vehicle]] = relationship(back_populates="kitchen")

@@ -391,6 +391,31 @@ KITCHENS = RecordSchema(
                  ("装车分钟", "装车时长"), 10, 600),
         Field("contact_phone", label=N_("Contact phone"), label_zh="联系电话", aliases=("电话",),
               default="", max_length=40, attr="contact_phone"),
+        Field("packing_lines", T.INT, label=N_("Packing lines"), label_zh="分装线数",
+              aliases=("分装线", "打包线数"), default=3, min_value=1, max_value=50,
+              unit="lines", attr="packing_lines"),
+        Field("packing_portions_per_slot", T.INT,
+              label=N_("Packing rate (portions per 15 min per line)"),
+              label_zh="分装速度（每线每15分钟份数）", aliases=("分装速度", "每线每15分钟份数"),
+              default=400, min_value=1, max_value=100_000, unit="portions",
+              help=N_("dish portions one line packs in 15 minutes"),
+              attr="packing_portions_per_slot"),
+        _minutes("cook_to_pack_minutes", N_("Cook-to-pack lead (min)"), "出锅至分装（分钟）",
+                 ("出锅至分装分钟", "出锅到分装"), 10, 240),
+        *(
+            Field(f"cook_minutes_{cat}", T.INT, label=label, label_zh=label_zh,
+                  aliases=(label_zh.removesuffix("（分钟）"),), min_value=0, max_value=600,
+                  unit="minute", help=N_("blank: the cooking lead time"),
+                  attr=f"cook_minutes_{cat}")
+            for cat, label, label_zh in (
+                ("staple", N_("Cooking time, staples (min)"), "主食烹饪时长（分钟）"),
+                ("main", N_("Cooking time, main dishes (min)"), "荤菜烹饪时长（分钟）"),
+                ("side", N_("Cooking time, side dishes (min)"), "小荤烹饪时长（分钟）"),
+                ("vegetable", N_("Cooking time, vegetables (min)"), "素菜烹饪时长（分钟）"),
+                ("soup", N_("Cooking time, soups (min)"), "汤烹饪时长（分钟）"),
+                ("fruit", N_("Preparation time, fruit (min)"), "水果准备时长（分钟）"),
+            )
+        ),
     ),
     search=("code", "name", "address"),
 )  # fmt: skip
