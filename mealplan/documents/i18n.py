@@ -83,6 +83,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "finish": ("出锅装箱", "Finish (packed)"),
     "departures": ("对应发车", "Departures"),
     "hold_over": ("超出保温时限", "beyond hold limit"),
+    "cook_start": ("开始烹饪", "Cooking starts"),
+    "cook_finish": ("出锅", "Cooked"),
+    "eat_by_sites": ("站点食用截止", "Sites eat by"),
+    "packing": ("分装", "Packing"),
+    "trips_packing": ("车次分装（完成即制作时间）", "Trips packed (the finish is the packed time)"),
+    "home_eat_by": ("居家食用截止", "Homes eat by"),
+    "forecast_wave": (
+        "报餐截止前开锅，按预测备餐",
+        "starts before the headcount cut-off: cooked from the forecast",
+    ),
     "samples_h": (
         "留样记录（每样 {g} 克，冷藏 {h} 小时）",
         "Retention samples ({g} g each, refrigerated {h} h)",

@@ -144,6 +144,8 @@ class RouteSheet:
         trip_seq, trip_count: this is trip ``trip_seq`` of ``trip_count`` for the vehicle.
         distance_m, drive_minutes: totals for the trip.
         hold_limit_minutes: cooked-to-eaten limit used for stops without ``eat_by_min``.
+        trip: the trip as the production sheet names it (``V1-2``; empty: unknown).
+        cook_finish_min: when its wave's cooking finished (None: not scheduled).
     """
 
     date: dt.date
@@ -162,6 +164,8 @@ class RouteSheet:
     distance_m: int = 0
     drive_minutes: int = 0
     hold_limit_minutes: int = 120
+    trip: str = ""
+    cook_finish_min: int | None = None
 
     @property
     def total_meals(self) -> int:

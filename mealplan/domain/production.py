@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from mealplan.domain.schedule import KitchenCapacity, TripLoad, TripPack, schedule_kitchen
 from mealplan.domain.vocab import DishCategory, FoodGroup, Service
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,9 @@ class Departure:
     depart_min: int
     meals: Mapping[str, int]
     last_arrival_min: int | None = None
+    ready_min: int | None = None  # when the router wants the load ready
+    last_bulk_arrival_min: int | None = None  # its last canteen or dining point
+    last_home_arrival_min: int | None = None  # its last home
 
 
 # --------------------------------------------------------------------------- output
@@ -297,6 +301,19 @@ class CookingWave:
     service: str = Service.LUNCH.value
     eat_by_min: int | None = None
     latest_arrival_min: int | None = None
+    packs: tuple[TripPack, ...] = ()  # when each trip is packed (scheduled waves)
+    forecast: bool = False  # cooking starts before the headcount cut-off
+    home_hold_limit_minutes: int | None = None
+
+    def pack_of(self, trip: str) -> TripPack | None:
+        return next((p for p in self.packs if p.trip == trip), None)
+
+    def home_eat_by_min(self, trip: str) -> int | None:
+        """A home box of ``trip`` is eaten by its packed time plus the home hold limit."""
+        pack = self.pack_of(trip)
+        if pack is None or self.home_hold_limit_minutes is None:
+            return None
+        return pack.pack_finish_min + self.home_hold_limit_minutes
 
     @property
     def first_departure_min(self) -> int:
@@ -313,7 +330,19 @@ class CookingWave:
 
     @property
     def within_hold(self) -> bool:
-        """Every known last arrival is no later than the eat-by time."""
+        """Every known last arrival is no later than its eat-by time (scheduled waves: a
+        bulk stop's cook finish + bulk hold, a home's packed time + home hold)."""
+        if self.packs:
+            for d in self.departures:
+                bulk, home = d.last_bulk_arrival_min, d.last_home_arrival_min
+                if bulk is None and home is None:  # kinds unknown: checked as bulk
+                    bulk = d.last_arrival_min
+                if bulk is not None and self.eat_by_min is not None and bulk > self.eat_by_min:
+                    return False
+                home_by = self.home_eat_by_min(d.trip)
+                if home is not None and home_by is not None and home > home_by:
+                    return False
+            return True
         if self.eat_by_min is None or self.latest_arrival_min is None:
             return True
         return self.latest_arrival_min <= self.eat_by_min
@@ -593,6 +622,99 @@ def cooking_waves(
                 wave.latest_arrival_min,
                 wave.eat_by_min,
             )
+        waves.append(wave)
+    return waves
+
+
+def trip_loads(
+    departures: Iterable[Departure],
+    meals: Iterable[ProfileMeal],
+    dishes: Mapping[str, ProductionDish],
+    capacity: KitchenCapacity,
+    *,
+    service: str = Service.LUNCH.value,
+) -> list[TripLoad]:
+    """Each trip as the scheduler sees it: its ready time (``ready_min``, else its departure),
+    the dish portions it carries and the longest cooking lead of them.
+
+    Raises:
+        ValueError: a trip carries a profile without a menu for ``service``.
+    """
+    menus = {m.profile: m for m in meals if m.service == service}
+    out = []
+    for d in departures:
+        portions = 0
+        lead = 0
+        for profile, n in d.meals.items():
+            if not n:
+                continue
+            if profile not in menus:
+                raise ValueError(f"trip {d.trip}: no {service} menu for profile {profile!r}")
+            codes = tuple(dict.fromkeys(menus[profile].dishes))
+            portions += n * len(codes)
+            for code in codes:
+                lead = max(lead, capacity.lead(_dish(dishes, code, f"trip {d.trip}").category))
+        ready = d.ready_min if d.ready_min is not None else d.depart_min
+        out.append(TripLoad(d.trip, ready, portions, lead, d.last_bulk_arrival_min))
+    return out
+
+
+def scheduled_waves(
+    departures: Iterable[Departure],
+    meals: Iterable[ProfileMeal],
+    dishes: Mapping[str, ProductionDish],
+    capacity: KitchenCapacity,
+    *,
+    hold_limit_bulk_minutes: int,
+    hold_limit_home_minutes: int,
+    cutoff_min: int | None = None,
+    group_within_minutes: int = 30,
+    service: str = Service.LUNCH.value,
+) -> list[CookingWave]:
+    """Cooking waves from the kitchen's packing and cooking schedule
+    (:func:`mealplan.domain.schedule.schedule_kitchen`): each wave cooks from
+    ``start_min`` to ``finish_min``, its trips are packed in their ``packs`` windows; the
+    bulk eat-by is ``finish + hold_limit_bulk_minutes`` (cook -> eat) and a home box's is
+    its trip's packed time + ``hold_limit_home_minutes`` (pack -> arrive)."""
+    meals = list(meals)
+    deps = {d.trip: d for d in departures}
+    loads = trip_loads(deps.values(), meals, dishes, capacity, service=service)
+    schedule = schedule_kitchen(
+        loads,
+        capacity,
+        cutoff_min=cutoff_min,
+        bulk_hold_minutes=hold_limit_bulk_minutes,
+        group_within_minutes=group_within_minutes,
+    )
+    menus = {m.profile: m for m in meals if m.service == service}
+    waves = []
+    for w in schedule.waves:
+        group = tuple(deps[p.trip] for p in w.packs)
+        per_profile: dict[str, int] = defaultdict(int)
+        for dep in group:
+            for profile, n in dep.meals.items():
+                per_profile[profile] += n
+        wave_meals = [
+            ProfileMeal(service, p, menus[p].dishes, n, halal=menus[p].halal)
+            for p, n in per_profile.items()
+            if n
+        ]
+        arrivals = [d.last_arrival_min for d in group if d.last_arrival_min is not None]
+        wave = CookingWave(
+            number=w.number,
+            start_min=w.cook_start_min,
+            finish_min=w.cook_finish_min,
+            departures=group,
+            lines=tuple(production_lines(wave_meals, dishes)),
+            service=service,
+            eat_by_min=w.cook_finish_min + hold_limit_bulk_minutes,
+            latest_arrival_min=max(arrivals) if arrivals else None,
+            packs=w.packs,
+            forecast=w.forecast,
+            home_hold_limit_minutes=hold_limit_home_minutes,
+        )
+        if not wave.within_hold:
+            log.warning("wave %d: a stop is reached after its eat-by time", w.number)
         waves.append(wave)
     return waves
 

@@ -32,6 +32,8 @@ from mealplan.db.models import (
 )
 from mealplan.documents.models import KitchenInfo
 from mealplan.domain.production import Departure, IngredientInfo, ProductionDish
+from mealplan.domain.schedule import KitchenCapacity
+from mealplan.domain.vocab import DishCategory, StopKind
 
 # --------------------------------------------------------------------------- kitchens
 
@@ -56,10 +58,28 @@ class KitchenFacts:
     cooking_minutes: int
     packing_minutes: int
     loading_minutes: int
+    capacity: KitchenCapacity | None = None  # packing lines and cooking leads
 
     @property
     def code(self) -> str:
         return self.info.code
+
+
+def kitchen_capacity(kitchen: Kitchen) -> KitchenCapacity:
+    """The kitchen's packing and cooking capacity (blank category leads: its cooking lead
+    time)."""
+    leads = {
+        c.value: getattr(kitchen, f"cook_minutes_{c.value}")
+        for c in DishCategory
+        if getattr(kitchen, f"cook_minutes_{c.value}", None) is not None
+    }
+    return KitchenCapacity(
+        packing_lines=kitchen.packing_lines or 1,
+        portions_per_slot=kitchen.packing_portions_per_slot or 1,
+        cook_to_pack_minutes=kitchen.cook_to_pack_minutes,
+        cook_minutes=leads,
+        default_cook_minutes=kitchen.cooking_lead_minutes,
+    )
 
 
 def kitchen_facts(kitchen: Kitchen) -> KitchenFacts:
@@ -68,6 +88,7 @@ def kitchen_facts(kitchen: Kitchen) -> KitchenFacts:
         kitchen.cooking_lead_minutes,
         kitchen.packing_minutes,
         kitchen.loading_minutes,
+        kitchen_capacity(kitchen),
     )
 
 
@@ -259,6 +280,15 @@ def departures_by_kitchen(routes: Sequence[Route]) -> dict[str, tuple[Departure,
                     depart_min=trip.depart_min,
                     meals=dict(meals),
                     last_arrival_min=max((s.arrive_min for s in trip.stops), default=None),
+                    ready_min=trip.ready_min,
+                    last_bulk_arrival_min=max(
+                        (s.arrive_min for s in trip.stops if s.kind != StopKind.HOME),
+                        default=None,
+                    ),
+                    last_home_arrival_min=max(
+                        (s.arrive_min for s in trip.stops if s.kind == StopKind.HOME),
+                        default=None,
+                    ),
                 )
             )
     return {code: tuple(deps) for code, deps in sorted(out.items())}

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -153,9 +153,12 @@ def build_kitchen_problems(
     settings: Settings,
     provider: TravelProvider | None = None,
     locks: dict[str, str] | None = None,
+    ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
 ) -> list[KitchenProblem]:
     """One routing problem per kitchen with demand; ``locks`` (stop code -> vehicle code,
-    see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``)."""
+    see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``);
+    ``ready_times`` (kitchen code -> vehicle code -> one ready minute per trip) fix when
+    the kitchen has those vehicles' loads packed (``Vehicle.ready_times``)."""
     planning = settings.planning
     limits = hold_limits(planning)
     sites = {s.id: s for s in session.scalars(select(Site))}
@@ -259,6 +262,7 @@ def build_kitchen_problems(
                 max_trips=planning.max_trips_per_vehicle,
                 reload_minutes=planning.reload_minutes,
                 loading_minutes=kitchen.loading_minutes,
+                ready_times=(ready_times or {}).get(kitchen.code, {}).get(v.code, ()),
             )
             for v in fleet
         )
@@ -389,8 +393,10 @@ def plan_routes(
     provider: TravelProvider | None = None,
     replace_deliveries: bool = False,
     on_kitchen: Callable[[int, int], None] | None = None,
+    ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
 ) -> RoutesPlan:
-    """Plan and store the routes for ``date`` and ``service`` (caller owns the transaction)."""
+    """Plan and store the routes for ``date`` and ``service`` (caller owns the transaction);
+    ``ready_times``: see :func:`build_kitchen_problems`."""
     Service(service)
     started = time.perf_counter()
     planning = settings.planning
@@ -411,7 +417,12 @@ def plan_routes(
     demand = demand or day_demand(session, date, service, forecast_weeks=planning.forecast_weeks)
     locks = stored_locks(session, date, service)
     problems = build_kitchen_problems(
-        session, demand, settings, provider, {code: v for code, (v, _) in locks.items()}
+        session,
+        demand,
+        settings,
+        provider,
+        {code: v for code, (v, _) in locks.items()},
+        ready_times,
     )
     total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
     workers = resolve_workers(planning.workers)
