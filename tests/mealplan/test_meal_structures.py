@@ -78,14 +78,28 @@ def test_import_refuses_bad_structures_and_writes_nothing(session: Session) -> N
 
 
 def test_catalogue_ships_default_structures(session: Session) -> None:
-    """The shipped catalogue loads 一荤两素一饭一汤 (with meat in the main), its vegetarian
-    version and 两荤两素 at a higher price."""
+    """The shipped catalogue stores the defaults of mealplan/data/meal_structures.toml:
+    一荤两素一饭一汤 active with meat, poultry, fish, shellfish or egg in the main (soy, egg
+    or dairy for vegetarians), 一小荤 and 两荤两素 (a dearer tier) kept inactive."""
+    import tomllib
+    from importlib import resources
+
     from mealplan.catalogue import load_catalogue
 
     load_catalogue(session)
     rows = {s.code: s for s in session.scalars(select(MealStructure))}
-    assert rows["standard"].name_zh == "一荤两素一饭一汤"
-    assert rows["double_meat"].main == 2
-    assert (rows["double_meat"].price_fen or 0) > (rows["standard"].price_fen or 0)
+    toml = tomllib.loads(
+        resources.files("mealplan.data").joinpath("meal_structures.toml").read_text("utf-8")
+    )
+    for spec in toml["structure"]:
+        row = rows[spec["code"]]
+        assert (row.name_zh, row.price_fen, row.active) == (
+            spec["name_zh"], spec.get("price_fen"), spec["active"],
+        )  # fmt: skip
+        assert rows[spec["code"] + "_vegetarian"].active == spec["active"]
+    assert set(rows["standard"].main_food_groups) == set(toml["groups"]["protein"])
+    (regular,) = load_meal_structures(session, vegetarian=False)
     (veg,) = load_meal_structures(session, vegetarian=True)
-    assert veg.slots[1].food_groups == frozenset({"soy", "egg", "dairy"})
+    assert regular.code == "standard" and regular.slots[1] == ms.Slot("main", MEAT)
+    assert veg.slots[1].food_groups == frozenset(toml["groups"]["vegetarian_protein"])
+    assert (rows["double_meat"].price_fen or 0) > (rows["standard"].price_fen or 0)
