@@ -704,6 +704,7 @@ def routes_json(
                         "meals": dict(st.meals),
                         "distance_m_from_prev": st.distance_m_from_prev,
                         "minutes_from_prev": st.minutes_from_prev,
+                        "locked": st.locked,
                     }
                 )
             trips.append(

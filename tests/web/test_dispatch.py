@@ -229,6 +229,10 @@ def test_placement_accepted_updates_times_and_locks(
     assert session.get(UnservedStop, day["unserved"]) is None
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "place"))
     assert entry is not None and entry.entity_code == "C2"
+    plan = planning_routes.routes_json(session, DAY, "lunch", settings.planning)
+    stops = plan["routes"][0]["trips"][0]["stops"]
+    assert [(s["stop"], s["locked"]) for s in stops] == [("S1", False), ("S2", False), ("C2", True)]
+    assert plan["unserved"] == [] and plan["objective"]["meals_unserved"] == 0
     html = client.get("/routes/?date=2025-03-03&service=lunch").get_data(as_text=True)
     assert "已锁定" in html
 
