@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib import resources
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import PlanningSettings
-from mealplan.db.mappers import facts_of, load_dishes, load_locked_meals
+from mealplan.db.mappers import facts_of, load_dishes, load_locked_meals, load_meal_structures
 from mealplan.db.models import DietProfile, Dish, Menu, MenuItem, NutritionGroup, Rating
 from mealplan.domain import menu_rules
 from mealplan.domain.food import percent_energy
@@ -72,22 +74,154 @@ def week_profiles(
     return out
 
 
-def dish_ratings(session: Session, since: dt.date) -> dict[int, float]:
-    """Mean elder rating (1-5) per dish since ``since``."""
+def dish_ratings(session: Session, since: dt.date) -> dict[int, tuple[float, int]]:
+    """(mean elder rating 1-5, number of ratings) per dish since ``since``."""
     rows = session.execute(
-        select(Rating.dish_id, func.avg(Rating.score))
+        select(Rating.dish_id, func.avg(Rating.score), func.count(Rating.id))
         .where(Rating.subject == "dish", Rating.dish_id.is_not(None), Rating.date >= since)
         .group_by(Rating.dish_id)
     )
-    return {int(dish_id): float(avg) for dish_id, avg in rows if dish_id is not None}
+    return {int(dish_id): (float(avg), int(n)) for dish_id, avg, n in rows if dish_id is not None}
 
 
-def solver_dishes(dishes: Iterable[Dish], ratings: dict[int, float]) -> tuple[ms.Dish, ...]:
+# --------------------------------------------------------------------------- data files
+
+
+@dataclass(frozen=True)
+class StructureSpec:
+    """One ``[[structure]]`` of ``mealplan/data/meal_structures.toml``, the fallback
+    when the kitchen stored no ``meal_structure`` rows (panel, import).
+
+    ``slots`` are strings: ``"vegetable"`` or ``"main:protein"`` (a named group set of
+    ``groups``) or ``"main:fish|shellfish"`` (food groups joined by ``|``)."""
+
+    code: str
+    slots: tuple[str, ...]
+    name_zh: str = ""
+    name_en: str = ""
+    price_fen: int | None = None
+    budget_fen: int | None = None
+    services: tuple[str, ...] = ("lunch", "dinner")
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StructureFile:
+    """The structures and the named food-group sets their slots refer to."""
+
+    structures: tuple[StructureSpec, ...]
+    groups: Mapping[str, frozenset[str]]
+
+
+#: The named group set whose vegetarian version is ``vegetarian_<name>`` (有荤有素).
+VEGETARIAN_PREFIX = "vegetarian_"
+
+
+def read_structures(text: str, where: str = "meal_structures.toml") -> StructureFile:
+    """Parse a structures file; ValueError naming the file, structure and field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{where}: not valid TOML: {exc}") from exc
+    groups_raw = data.get("groups", {})
+    if not isinstance(groups_raw, dict):
+        raise ValueError(f"{where}: [groups] must be a table of lists of food groups")
+    groups: dict[str, frozenset[str]] = {}
+    for name, members in groups_raw.items():
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise ValueError(f"{where}: groups.{name} must be a list of food-group codes")
+        groups[name] = frozenset(members)
+    specs: list[StructureSpec] = []
+    raw = data.get("structure", [])
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{where}: needs at least one [[structure]]")
+    for n, item in enumerate(raw, 1):
+        here = f"{where}: structure {n} ({item.get('code', '?')})"
+        try:
+            spec = StructureSpec(
+                code=str(item["code"]),
+                slots=tuple(str(x) for x in item["slots"]),
+                name_zh=str(item.get("name_zh", "")),
+                name_en=str(item.get("name_en", "")),
+                price_fen=item.get("price_fen"),
+                budget_fen=item.get("budget_fen"),
+                services=tuple(item.get("services", ("lunch", "dinner"))),
+                active=bool(item.get("active", True)),
+            )
+        except KeyError as exc:
+            raise ValueError(f"{here}: missing {exc.args[0]}") from exc
+        try:
+            for vegetarian in (False, True):
+                to_solver_structure(spec, groups, vegetarian)
+        except ValueError as exc:
+            raise ValueError(f"{here}: {exc}") from exc
+        specs.append(spec)
+    codes = [s.code for s in specs]
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{where}: structure codes must be unique, got {codes}")
+    return StructureFile(tuple(specs), groups)
+
+
+def default_structures() -> StructureFile:
+    """The shipped structures (``mealplan/data/meal_structures.toml``)."""
+    text = resources.files("mealplan.data").joinpath("meal_structures.toml").read_text("utf-8")
+    return read_structures(text)
+
+
+def _slot(text: str, groups: Mapping[str, frozenset[str]], vegetarian: bool) -> ms.Slot:
+    category, _, named = text.partition(":")
+    if not named:
+        return ms.Slot(category.strip())
+    named = named.strip()
+    if named in groups:
+        veg = groups.get(VEGETARIAN_PREFIX + named)
+        chosen = veg if vegetarian and veg is not None else groups[named]
+        return ms.Slot(category.strip(), frozenset(chosen))
+    members = frozenset(g.strip() for g in named.split("|") if g.strip())
+    if not members:
+        raise ValueError(f"slot {text!r}: no food group after ':'")
+    return ms.Slot(category.strip(), members)
+
+
+def to_solver_structure(
+    spec: StructureSpec, groups: Mapping[str, frozenset[str]], vegetarian: bool
+) -> ms.MealStructure:
+    """The solver's structure for a profile (a vegetarian one gets the vegetarian sets)."""
+    return ms.MealStructure(
+        spec.code,
+        tuple(_slot(t, groups, vegetarian) for t in spec.slots),
+        services=frozenset(spec.services),
+        budget_fen=spec.budget_fen,
+        price_fen=spec.price_fen,
+    )
+
+
+def profile_structures(file: StructureFile, vegetarian: bool) -> tuple[ms.MealStructure, ...]:
+    """The active structures as the solver sees them for a (vegetarian) profile."""
+    return tuple(
+        to_solver_structure(spec, file.groups, vegetarian)
+        for spec in file.structures
+        if spec.active
+    )
+
+
+def season_months() -> dict[str, frozenset[int]]:
+    """Season tag -> months (``mealplan/data/seasons.toml``)."""
+    text = resources.files("mealplan.data").joinpath("seasons.toml").read_text("utf-8")
+    return {tag: frozenset(int(m) for m in months) for tag, months in tomllib.loads(text).items()}
+
+
+def solver_dishes(
+    dishes: Iterable[Dish], ratings: Mapping[int, tuple[float, int]]
+) -> tuple[ms.Dish, ...]:
+    seasons = season_months()
     out = []
     for dish in dishes:
         if not dish.active or not dish.recipe:
             continue
         facts = facts_of(dish)
+        tags = frozenset(dish.tags or ())
+        rating = ratings.get(dish.id)
         out.append(
             ms.Dish(
                 code=dish.code,
@@ -100,8 +234,10 @@ def solver_dishes(dishes: Iterable[Dish], ratings: dict[int, float]) -> tuple[ms
                 vegetarian=facts.vegetarian,
                 food_groups=facts.food_groups,
                 cooking_method=dish.cooking_method,
-                tags=frozenset(dish.tags or ()),
-                rating=ratings.get(dish.id),
+                tags=tags,
+                rating=None if rating is None else rating[0],
+                rating_count=0 if rating is None else rating[1],
+                in_season_months=frozenset(m for t in tags for m in seasons.get(t, ())),
             )
         )
     return tuple(out)
@@ -112,9 +248,13 @@ def solver_profile(
     services: Sequence[str],
     planning: PlanningSettings,
     headcount: int | None,
+    structures: StructureFile | None = None,
+    stored_structures: tuple[ms.MealStructure, ...] = (),
 ) -> ms.DietProfile:
     """The solver's view of a diet profile: its fields, and the rules of
-    :mod:`mealplan.domain.menu_rules` applied to it (this function only converts)."""
+    :mod:`mealplan.domain.menu_rules` applied to it (this function only converts).
+    ``stored_structures`` (the kitchen's) replace the structures file when given."""
+    structure_file = structures if structures is not None else default_structures()
     group: NutritionGroup = profile.group
     allergens = frozenset(profile.exclude_allergens or ())
     food_group_rules = tuple(
@@ -143,7 +283,17 @@ def solver_profile(
         food_group_rules=food_group_rules,
         headcount=headcount,
         distinct_method_categories=menu_rules.distinct_cooking_methods(profile.max_iddsi),
+        structures=stored_structures or profile_structures(structure_file, profile.vegetarian),
+        rotation=menu_rules.rotation(planning),
+        cost_band_fen=menu_rules.cost_band(planning),
     )
+
+
+#: Enumeration caps of the product's menu runs (column generation adds what they miss).
+PATTERNS_PER_DISH = 2
+ENUMERATION_NODE_LIMIT = 500
+CG_ROUNDS = 1
+PRICING_NODE_LIMIT = 4_000
 
 
 def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.MenuParams:
@@ -151,6 +301,11 @@ def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.Menu
         "backend": planning.menu_backend,
         "time_limit_s": planning.menu_time_limit_s,
         "seed": planning.seed,
+        # fewer meal patterns up front: column generation prices the rest from the duals
+        "patterns_per_dish": PATTERNS_PER_DISH,
+        "node_limit": ENUMERATION_NODE_LIMIT,
+        "cg_rounds": CG_ROUNDS,
+        "pricing_node_limit": PRICING_NODE_LIMIT,
     }
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return ms.MenuParams(**kwargs)  # type: ignore[arg-type]
@@ -172,6 +327,7 @@ def _solve_with_relaxation(
     params: ms.MenuParams,
     warnings: list[str],
     locked: tuple[ms.LockedMeal, ...] = (),
+    history: tuple[ms.LockedMeal, ...] = (),
 ) -> ms.MenuResult:
     """Solve; when profiles are infeasible, relax what may be relaxed (a shorter no-repeat
     window, as the explanation suggests) or set the profile aside, and solve the rest, so
@@ -189,6 +345,8 @@ def _solve_with_relaxation(
             # A missed soft target weighs once per diner, like the cost does.
             penalty_per_diner=True,
             locked=tuple(m for m in locked if m.profile in current),
+            quality=menu_rules.quality_weights(planning),
+            history=history,
         )
         result = ms.solve_menu(problem, params)
         if result.status != ms.SolveStatus.INFEASIBLE or not current:
@@ -235,12 +393,16 @@ def plan_menus(
     dump_lp: str | None = None,
     time_limit_s: float | None = None,
     backend: str | None = None,
+    structures: StructureFile | None = None,
 ) -> MenuPlan:
     """Plan and store menus for ``days`` days from ``start``.
 
     ``profiles`` restricts planning to those profile codes (default: every profile that
     occurs in the demand). Stored menus of the planned (date, service, profile) triples
     are replaced; others are left alone. The caller owns the transaction.
+    Locked meals are kept exactly (the dietitian's locks); ``structures`` replaces the
+    shipped meal structures (``mealplan/data/meal_structures.toml``). The stored menus of
+    the ``HISTORY_DAYS`` before ``start`` count for rotation (no Monday repeat of Friday).
     """
     if days < 1:
         raise ValueError(f"days must be >= 1, got {days}")
@@ -269,15 +431,21 @@ def plan_menus(
     ratings = dish_ratings(session, start - dt.timedelta(days=90))
     dishes = solver_dishes(load_dishes(session), ratings)
     active_services = tuple(s for s in services if by_service.get(s))
+    # the kitchen's stored structures (panel, import), else the shipped default file
+    structure_file = structures if structures is not None else default_structures()
+    kitchen_structures = {v: load_meal_structures(session, vegetarian=v) for v in (False, True)}
     problem_profiles = tuple(
         solver_profile(
             stored_profiles[code],
             active_services,
             planning,
             sum(demand[s][code] for s in active_services),
+            structure_file,
+            kitchen_structures[stored_profiles[code].vegetarian],
         )
         for code in codes
     )
+    history = served_history(session, start, active_services, codes)
     if not problem_profiles or not active_services:
         warnings.append("no diet profile has meals in this period: nothing to plan")
         empty = ms.MenuResult(status=ms.SolveStatus.OPTIMAL, objective=0.0, bound=0.0, gap=0.0)
@@ -304,12 +472,29 @@ def plan_menus(
     result = _solve_with_relaxation(
         dishes, problem_profiles, dates, active_services, planning, params, warnings,
         tuple(m for m in locked if set(m.dishes) <= known),
+        history=history,
     )  # fmt: skip
     plan = MenuPlan(start, dates, tuple(services), by_service, result, 0, warnings)
     plan.stored = _store(
         session, plan, stored_profiles, {(m.date, m.service, m.profile) for m in locked}
     )
     return plan
+
+
+#: Days of stored menus before the horizon that count as history (last week's menu).
+HISTORY_DAYS = 7
+
+
+def served_history(
+    session: Session, start: dt.date, services: Sequence[str], profiles: Sequence[str]
+) -> tuple[ms.LockedMeal, ...]:
+    """The stored menus of the ``HISTORY_DAYS`` before ``start`` as solver history."""
+    first = start - dt.timedelta(days=HISTORY_DAYS)
+    return tuple(
+        ms.LockedMeal(m.date, m.service, m.profile, m.dishes)
+        for m in stored_meals(session, first, HISTORY_DAYS, services, profiles)
+        if m.dishes
+    )
 
 
 def _store(

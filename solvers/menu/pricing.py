@@ -23,6 +23,7 @@ the master does not have yet count with y = 0, which keeps ``y`` feasible). It i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,6 +130,7 @@ def price(
     node_limit: int,
     keep: int = 2,
     tolerance: float = 1e-6,
+    deadline: float | None = None,
 ) -> Priced:
     """Exact pricing of every cell: the meals of negative reduced cost (up to ``keep``
     per cell and structure) and the sum of the cells' minimum reduced costs."""
@@ -137,6 +139,9 @@ def price(
     quality: QualityWeights | None = problem.quality
     duals = duals_by_cell(mip, cells)
     for cell in cells:
+        if deadline is not None and time.perf_counter() > deadline:
+            out.exact = False  # cells left unpriced: no bound from this round
+            break
         d, service, _ = cell
         pi, shift, terms = duals[cell]
         bonus = sum(min(0.0, t) for t, _ in terms)

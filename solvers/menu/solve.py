@@ -298,6 +298,7 @@ def _column_generation(
             ctx.month,
             before,
             params.pricing_node_limit,
+            deadline=stop,
         )
         if priced.exact:
             bound = z + priced.min_rc

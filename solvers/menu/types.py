@@ -651,7 +651,7 @@ class MenuParams:
     share_rounds: int = 2
     total_time_s: float | None = None
     cg_rounds: int = 12
-    pricing_node_limit: int = 20_000
+    pricing_node_limit: int = 5_000
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
