@@ -233,7 +233,8 @@ def _solve_block(
         if eout.status.has_solution:
             if elastic_explanations(emip):
                 return _explain_infeasible_mip(ctx, profile, left)
-            mip, out = emip, Outcome(SolveStatus.FEASIBLE, eout.objective, None, eout.notes)
+            # the elastic model relaxes this one: its dual bound holds here too
+            mip, out = emip, Outcome(SolveStatus.FEASIBLE, eout.objective, eout.bound, eout.notes)
             global_bound = None
     if out.status == SolveStatus.INFEASIBLE:
         return _explain_infeasible_mip(ctx, profile, left)
