@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import PlanningSettings, Settings
-from mealplan.db.mappers import load_dishes
+from mealplan.db.mappers import load_dishes, load_meal_structures
 from mealplan.db.models import (
     DietProfile,
     Dish,
@@ -423,8 +423,10 @@ def _stored_menu(session: Session, day: dt.date, service: str, profile_code: str
 def _solver_view(
     session: Session, profile: DietProfile, service: str, planning: PlanningSettings
 ) -> ms.DietProfile:
-    """The profile as the solver plans it for the service (the planner's own conversion)."""
-    return solver_profile(profile, (service,), planning, None)
+    """The profile as the solver plans it for the service (the planner's own conversion,
+    with the kitchen's stored meal structures as the planner reads them)."""
+    stored = load_meal_structures(session, vegetarian=profile.vegetarian)
+    return solver_profile(profile, (service,), planning, None, stored_structures=stored)
 
 
 def _solver_dishes(session: Session, codes: Iterable[str]) -> dict[str, ms.Dish]:

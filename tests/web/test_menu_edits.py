@@ -364,3 +364,22 @@ def test_check_names_rotation_rules(
         session, TUESDAY, "lunch", "regular", ["rice", "fish", "greens", "greens2", "soup"]
     )
     assert "protein_max" not in fish.rules
+
+
+def test_check_uses_the_kitchens_stored_structures(session: Session, week: Any) -> None:
+    """With the kitchen's 一荤两素一饭一汤 stored (meat, fish or egg in the main), tofu as
+    the regular profile's main breaks `structure`; pork does not."""
+    from mealplan.io.importing import import_table
+
+    csv = (
+        "code,name_zh,diet,staple,main,vegetable,soup,main_food_groups\n"
+        "std,一荤两素一饭一汤,non_vegetarian,1,1,2,1,pork;poultry;fish;egg\n"
+    )
+    import_table(session, "meal-structures", csv.encode(), filename="s.csv")
+    tofu = menus.check_meal(
+        session, MONDAY, "lunch", "regular", ["rice", "tofu", "greens", "greens2", "soup"]
+    )
+    pork = menus.check_meal(
+        session, MONDAY, "lunch", "regular", ["rice", "pork", "greens", "greens2", "soup"]
+    )
+    assert "structure" in tofu.rules and "structure" not in pork.rules
