@@ -19,6 +19,7 @@ OFFICE = ("admin", "manager", "dispatcher", "viewer")
 EDITORS = ("admin", "manager")
 PLANNERS = ("admin", "manager", "dispatcher")  # may start the daily plan
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+MEAL = f"date={dt.date.today().isoformat()}&service=lunch&profile=regular"  # today's menu
 
 # (method, url, {role: expected status}); roles not named expect 403.
 MATRIX: list[tuple[str, str, dict[str, int]]] = [
@@ -54,6 +55,10 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/menus/replan", dict.fromkeys(EDITORS, 302)),
     ("GET", "/menus/print?site=S1", dict.fromkeys(ALL, 200)),
     ("GET", "/menus/nutrients", dict.fromkeys(ALL, 200)),
+    ("GET", f"/menus/meal?{MEAL}", dict.fromkeys(EDITORS, 200)),
+    ("GET", f"/menus/meal/check?{MEAL}", dict.fromkeys(EDITORS, 400)),  # no dish given
+    ("POST", f"/menus/meal/lock?{MEAL}", dict.fromkeys(EDITORS, 302)),
+    ("POST", f"/menus/meal/unlock?{MEAL}", dict.fromkeys(EDITORS, 302)),
     ("GET", "/plans/", dict.fromkeys(OFFICE, 200)),
     ("POST", "/plans/run", dict.fromkeys(PLANNERS, 302)),
     ("GET", "/plans/1", dict.fromkeys(OFFICE, 200)),
