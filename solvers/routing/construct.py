@@ -939,12 +939,41 @@ def improve(
         "own search: %d steps, vehicle removal %d of %d attempts", it, removed_vehicles, len(tried)
     )
     st.restore(best_snap)
+    merged = _merge_one_meal_trips(st)
+    if merged:
+        logger.info("own search: %d one-meal trips merged into others", merged)
     return Plan(
         tuple(tuple(q) for q in st.seqs),
         tuple(st.sched),
         tuple(sorted(best_dropped)),
         plan_cost(spec, st.seqs, sorted(best_dropped), 0),
     )
+
+
+def _merge_one_meal_trips(st: _State) -> int:
+    """A last, deterministic pass: every trip carrying a single meal gives it to the
+    cheapest other trip that can take it (capacity, windows, hold limits, shift, later
+    trips re-timed), when the plan's cost does not rise. Returns the trips merged."""
+    merged = 0
+    for t in range(len(st.seqs)):
+        seq = st.seqs[t]
+        if len(seq) != 1 or st.chunks[seq[0]].meals != 1:
+            continue
+        c = seq[0]
+        snap = st.snapshot()
+        before = plan_cost(st.spec, st.seqs, (), 0)
+        st.seqs[t] = []
+        if not st.rebuild_chain(st.chain_of[t]):
+            st.restore(snap)
+            continue
+        b = _best_anywhere(st, c, [u for u in range(len(st.seqs)) if st.seqs[u]])
+        if b is not None:
+            st.insert(b[1], c, b[2], b[3])
+        if b is None or plan_cost(st.spec, st.seqs, (), 0) > before:
+            st.restore(snap)
+            continue
+        merged += 1
+    return merged
 
 
 __all__ = [
