@@ -49,7 +49,7 @@ class PlanningSettings:
     routing_seeds: int = 2
     routing_polish_solutions: int = 0
     routing_what_if_runs: int = 3  # solver runs to find what serves everyone (0: off)
-    routing_time_limit_s: float = 900.0
+    routing_time_limit_s: float = 1800.0
     workers: int = 0  # processes for routing and PDF rendering (0: one per core, <= 4)
     max_trips_per_vehicle: int = 2  # waves a vehicle may drive per service
     reload_minutes: int = 15  # at the kitchen between two trips
