@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from solvers.menu import (
+    MEAT_GROUPS,
     NUTRIENT_KEYS,
     RATIO_KEYS,
     STANDARD_STRUCTURE,
@@ -36,6 +37,9 @@ from solvers.menu import (
     MenuProblem,
     MenuResult,
     NutrientBound,
+    QualityWeights,
+    RotationRules,
+    Slot,
     solve_menu,
 )
 from solvers.menu.synthetic import synthetic_problem
@@ -224,7 +228,8 @@ def run(name: str, problem: MenuProblem, params: MenuParams) -> MenuResult:
     print(
         f"{name:<34} {params.backend:<6} build {r.build_s:5.1f} s  solve {solve_s:5.1f} s  "
         f"total {r.wall_s:5.1f} s  obj {obj:>9}  bound {bound:>9}  gap {gap:>8}  "
-        f"{r.status.value:<11} patterns {r.n_patterns}{'' if r.complete else ' (capped)'}"
+        f"{r.status.value:<11} patterns {r.n_patterns}{'' if r.complete else ' (capped)'} "
+        f"bound_kind {r.bound_kind}"
     )
     for e in r.explanations[:8]:
         print(f"    {e.message}")
@@ -269,6 +274,30 @@ def run_demo(args: argparse.Namespace, backend: str) -> None:
         run(f"demo {len(problem.dishes)}x{len(ok)}x{args.days} share={share:g}", together, params)
 
 
+def with_issue13_rules(problem: MenuProblem) -> MenuProblem:
+    """The issue-13 rules on a problem: the main (or side) slot takes a protein dish,
+    rotation rules, the quality objective inside a 450-600 fen band."""
+
+    def protein(st: MealStructure) -> MealStructure:
+        slots = tuple(
+            Slot(s.category, MEAT_GROUPS) if s.category in ("main", "side") else s for s in st.slots
+        )
+        return dataclasses.replace(st, slots=slots)
+
+    profiles = tuple(
+        dataclasses.replace(
+            p,
+            structures=tuple(protein(st) for st in p.structures)
+            if not p.vegetarian
+            else p.structures,
+            rotation=RotationRules(),
+            cost_band_fen=(450, 600),
+        )  # fmt: skip
+        for p in problem.profiles
+    )
+    return dataclasses.replace(problem, profiles=profiles, quality=QualityWeights())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--time-limit", type=float, default=30.0)
@@ -281,6 +310,13 @@ def main() -> None:
     ap.add_argument("--node-limit", type=int, default=MenuParams.node_limit)
     ap.add_argument("--demo", action="store_true", help="also run the demo catalogue")
     ap.add_argument("--demo-only", action="store_true", help="run the demo catalogue only")
+    ap.add_argument("--cg-rounds", type=int, default=MenuParams.cg_rounds)
+    ap.add_argument("--pricing-node-limit", type=int, default=MenuParams.pricing_node_limit)
+    ap.add_argument(
+        "--rules",
+        action="store_true",
+        help="issue 13 rules: protein slots, rotation, quality objective in a 450-600 band",
+    )
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -293,12 +329,16 @@ def main() -> None:
             threads=args.threads,
             seed=args.seed,
             node_limit=args.node_limit,
+            cg_rounds=args.cg_rounds,
+            pricing_node_limit=args.pricing_node_limit,
         )
         if not args.demo_only:
             for share in (float(s) for s in args.share.split(",")):
                 problem = synthetic_problem(
                     n_days=args.days, seed=args.seed, share_reward_fen=share
                 )
+                if args.rules:
+                    problem = with_issue13_rules(problem)
                 run(f"synthetic 300x8x{args.days}x2 share={share:g}", problem, params)
         if args.demo or args.demo_only:
             run_demo(args, backend)
