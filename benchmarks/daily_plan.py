@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def cpu_name() -> str:
@@ -88,7 +89,46 @@ def main() -> int:
     for key in ("meals", "sites_forecast", "homes", "vehicles", "trips", "distance_km",
                 "meals_delivered", "meals_unserved", "purchase_cost_yuan"):  # fmt: skip
         print(f"  {key:18} {result.figures.get(key)}")
+    for line in schedule_figures(result.plan, settings.planning.headcount_cutoff):
+        print(f"  {line}")
     return 0 if result.ok else 1
+
+
+def schedule_figures(plan: dict[str, Any], cutoff: str) -> list[str]:
+    """The kitchen schedule of plan.json in figures: waves, trips packed earlier than
+    routed, waves cooked from the forecast, the fullest packing slot against capacity,
+    and stops reached after their hold limit measured from the packing (homes) or the
+    cook finish (sites)."""
+
+    def minute(text: str) -> int:
+        return int(text[-5:-3]) * 60 + int(text[-2:])
+
+    capacity = {k["kitchen"]: k["capacity"]["slot_portions"] for k in plan["kitchens"]}
+    packed = {(w["kitchen"], p["trip"]): (w, p) for w in plan["waves"] for p in w["packs"]}
+    load: dict[tuple[str, str], int] = {}
+    for w in plan["waves"]:
+        for p in w["packs"]:
+            for start, n in p["slots"]:
+                load[(w["kitchen"], start)] = load.get((w["kitchen"], start), 0) + n
+    fullest = max(((n / capacity[k], k, t) for (k, t), n in load.items()), default=(0, "", ""))
+    stops = late = 0
+    for route in plan["routes"]:
+        for seq, trip in enumerate(route["trips"], start=1):
+            wave, pack = packed[(route["kitchen"], f"{route['vehicle']}-{seq}")]
+            for stop in trip["stops"]:
+                since = pack["pack_finish"] if stop["kind"] == "home" else wave["cook_finish"]
+                stops += 1
+                late += minute(stop["arrive"]) - minute(since) > plan["hold_limits"][stop["kind"]]
+    early = sum(minute(p["pack_finish"]) < minute(p["ready"]) for _, p in packed.values())
+    forecast = sum(1 for w in plan["waves"] if w["forecast"])
+    first = min((w["cook_start"] for w in plan["waves"]), default="-")
+    return [
+        f"waves {len(plan['waves'])}, first cooking {first} (cut-off {cutoff}), "
+        f"{forecast} cooked from the forecast",
+        f"fullest packing slot {fullest[1]} {fullest[2]}: {fullest[0]:.0%} of capacity; "
+        f"{early} trip(s) packed before their routed ready time",
+        f"stops beyond the hold limit from packing/cooking: {late} of {stops}",
+    ]
 
 
 if __name__ == "__main__":

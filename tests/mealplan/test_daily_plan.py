@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -299,7 +301,8 @@ def test_two_kitchens_get_their_own_documents(
     documents = daily.stages.kitchen_documents
 
     def spy(*args: Any) -> Any:
-        printed.extend(args[-1])
+        # the sheets as the builder made them (the plan adds its trip label)
+        printed.extend(dataclasses.replace(sheet, trip="") for sheet in args[-1])
         return documents(*args)
 
     monkeypatch.setattr(daily.stages, "kitchen_documents", spy)
@@ -341,3 +344,112 @@ def test_two_kitchens_get_their_own_documents(
         panel = [routes.trip_sheet(s, i, two_kitchens.planning) for i in trip_ids]
     assert len(panel) == len(printed) > 1
     assert sorted(panel, key=repr) == sorted(printed, key=repr)
+
+
+# --------------------------------------------------------------------------- the schedule
+
+
+def _minute(text: str) -> int:
+    """``HH:MM``, ``MM-DD HH:MM`` or an ISO time -> minutes of the plan day."""
+    hh, mm = text[-5:].split(":")
+    return int(hh) * 60 + int(mm)
+
+
+def check_schedule(plan: dict[str, Any], cutoff_min: int) -> dict[tuple[str, str], Any]:
+    """An independent check of plan.json's schedule (it recomputes nothing with the
+    planner's code): every trip is packed in full within its kitchen's capacity per
+    15-minute slot, after its wave's cook finish + the cook-to-pack lead and by the ready
+    time it was routed with; every stop is reached within its hold limit of its trip's
+    packed time (home) or its wave's cook finish (sites); a wave starting before the
+    cut-off is marked as cooked from the forecast. Returns (kitchen, trip) -> (wave, pack)."""
+    capacity = {k["kitchen"]: k["capacity"] for k in plan["kitchens"]}
+    packed: dict[tuple[str, str], Any] = {}
+    load: dict[tuple[str, int], int] = {}
+    for w in plan["waves"]:
+        assert _minute(w["cook_start"]) <= _minute(w["cook_finish"])
+        if _minute(w["cook_start"]) < cutoff_min:
+            assert w["forecast"], w
+        for p in w["packs"]:
+            packed[(w["kitchen"], p["trip"])] = (w, p)
+            assert sum(n for _, n in p["slots"]) == p["portions"]
+            for start, n in p["slots"]:
+                assert _minute(start) % 15 == 0
+                key = (w["kitchen"], _minute(start))
+                load[key] = load.get(key, 0) + n
+            assert (
+                _minute(p["pack_start"])
+                >= _minute(w["cook_finish"]) + capacity[w["kitchen"]]["cook_to_pack_minutes"]
+            )
+    for (kitchen, _), n in load.items():
+        assert n <= capacity[kitchen]["slot_portions"]
+    dishes = {p: len(set(d)) for p, d in plan["menus"].items()}
+    limits = plan["hold_limits"]
+    for route in plan["routes"]:
+        for seq, trip in enumerate(route["trips"], start=1):
+            wave, pack = packed[(route["kitchen"], f"{route['vehicle']}-{seq}")]
+            portions = sum(
+                n * dishes.get(p, 0) for s in trip["stops"] for p, n in s["meals"].items()
+            )
+            assert pack["portions"] == portions
+            assert _minute(pack["pack_finish"]) <= _minute(trip["ready_at"])
+            assert _minute(trip["depart"]) >= _minute(pack["pack_finish"])
+            for stop in trip["stops"]:
+                since = pack["pack_finish"] if stop["kind"] == "home" else wave["cook_finish"]
+                held = _minute(stop["arrive"]) - _minute(since)
+                assert held <= limits[stop["kind"]], (stop["stop"], held)
+    return packed
+
+
+def test_schedule_packing_cooking_and_printed_times_agree(
+    kitchen_world: Settings, tmp_path: Path
+) -> None:
+    """With one packing line of 150 portions per 15 minutes (the day's load needs more than a slot),
+    plan.json's waves pass the independent schedule check, and the labels' 制作时间 and
+    eat-by times, the route sheets' ready times and the production sheet's pack windows are
+    plan.json's packed times and eat-by times."""
+    with unit_of_work(kitchen_world) as s:
+        k = s.scalars(select(Kitchen)).one()
+        k.packing_lines, k.packing_portions_per_slot = 1, 150
+        k.cook_minutes_staple, k.cook_minutes_main = 40, 60
+    out = tmp_path / "out"
+    result = run_daily_plan(kitchen_world, DAY, out_dir=out, seed=3)
+    assert result.ok
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert plan["kitchens"][0]["capacity"]["slot_portions"] == 150
+    slots: dict[str, int] = {}
+    for w in plan["waves"]:
+        for p in w["packs"]:
+            for start, n in p["slots"]:
+                slots[start] = slots.get(start, 0) + n
+    assert sum(slots.values()) > 150 and len(slots) > 1  # more than a slot: capacity binds
+    packed = check_schedule(plan, _minute(kitchen_world.planning.headcount_cutoff))
+    limits = plan["hold_limits"]
+    cooked: list[int] = []
+    eat_by: list[int] = []
+    ready: list[int] = []
+    for route in plan["routes"]:
+        for seq, trip in enumerate(route["trips"], start=1):
+            wave, pack = packed[(route["kitchen"], f"{route['vehicle']}-{seq}")]
+            assert trip["packed"] == pack["pack_finish"]
+            ready.append(_minute(pack["pack_finish"]))
+            for stop in trip["stops"]:
+                since = pack["pack_finish"] if stop["kind"] == "home" else wave["cook_finish"]
+                for n in stop["meals"].values():
+                    if n:
+                        cooked.append(_minute(pack["pack_finish"]))
+                        eat_by.append(_minute(since) + limits[stop["kind"]])
+    labels = _pdftotext(out / "labels.pdf")
+    assert sorted(
+        _minute(t) for t in re.findall(r"制作时间: (\d\d-\d\d \d\d:\d\d)", labels)
+    ) == sorted(cooked)
+    assert sorted(
+        _minute(t) for t in re.findall(r"食用截止: (\d\d-\d\d \d\d:\d\d)", labels)
+    ) == sorted(eat_by)
+    sheets = _pdftotext(out / "route_sheets.pdf")
+    assert sorted(_minute(t) for t in re.findall(r"备餐完成\s+(\d\d:\d\d)", sheets)) == sorted(
+        ready
+    )
+    production = _pdftotext(out / "production.pdf")
+    for w in plan["waves"]:
+        for p in w["packs"]:
+            assert f"{p['pack_start']}-{p['pack_finish']}" in production

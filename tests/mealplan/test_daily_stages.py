@@ -92,8 +92,9 @@ def test_production_per_kitchen_adds_up_to_the_day() -> None:
 
 def test_waves_are_timed_and_numbered_per_kitchen() -> None:
     """Each kitchen's waves start at 1 and use its own durations: K2's van leaving 10:40
-    finishes at 10:35 (5 min loading) and starts at 09:40 (45 + 10 min); a late arrival
-    names the wave with its kitchen."""
+    is ready at 10:35 (5 min loading), its 26 portions take one minute of a 1,200-portion
+    slot (10:34-10:35), so cooking finishes at 10:24 (10 min cook-to-pack) and starts at
+    09:39 (45 min lead); a late arrival names the wave with its kitchen."""
     production = stages.production_stage("lunch", _demand(), MENUS)
     departures = {
         "K1": (
@@ -105,12 +106,14 @@ def test_waves_are_timed_and_numbered_per_kitchen() -> None:
     waves = stages.waves_stage("lunch", 120, production, departures, {"K1": 630, "K2": 640})
     k1, k2 = waves.of("K1"), waves.of("K2")
     assert [w.number for w in k1.waves] == [1, 2] and [w.number for w in k2.waves] == [1]
-    assert (k2.waves[0].start_min, k2.waves[0].finish_min) == (580, 635)
-    assert (k1.waves[0].start_min, k1.waves[0].finish_min) == (545, 620)
+    assert (k2.waves[0].start_min, k2.waves[0].finish_min) == (579, 624)
+    (pack,) = k2.waves[0].packs
+    assert (pack.pack_start_min, pack.pack_finish_min, pack.portions) == (634, 635, 26)
+    assert (k1.waves[0].start_min, k1.waves[0].finish_min) == (549, 609)
     assert waves.count == 3
-    assert waves.warnings == ("cooking wave K2-1: the last arrival is after the eat-by time",)
+    assert waves.warnings == ("cooking wave K2-1: a stop is reached after its eat-by time",)
     # one sample per dish variant a kitchen cooks, taken at its first wave's finish
-    assert {s.dish: s.taken_min for s in k2.samples} == {"rice": 635, "pork": 635}
+    assert {s.dish: s.taken_min for s in k2.samples} == {"rice": 624, "pork": 624}
     assert {s.dish for s in k1.samples} == {"rice", "pork", "fish"}
 
 
@@ -205,7 +208,7 @@ def test_plan_json_entries_name_their_kitchen() -> None:
     assert sum(e["portions"] for e in plan["production"]) == sum(
         ln.portions for ln in production.lines
     )
-    assert [(w["kitchen"], w["wave"], w["finish"]) for w in plan["waves"]] == [("K2", 1, "10:35")]
+    assert [(w["kitchen"], w["wave"], w["finish"]) for w in plan["waves"]] == [("K2", 1, "10:24")]
     assert {e["stop"]: e["kitchen"] for e in plan["demand"]} == {
         "S1": "K1",
         "S2": "K2",

@@ -15,13 +15,15 @@ kitchen, each kitchen's documents are separate files named with its code
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import json
 import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ from mealplan.documents import (
 )
 from mealplan.documents.render import html_to_pdf_many
 from mealplan.domain import production as prod
-from mealplan.domain.clock import hhmm
+from mealplan.domain.clock import hhmm, parse_hhmm
+from mealplan.domain.schedule import KitchenCapacity, TripPack, pack_trips
 from mealplan.errors import MealplanError
 from mealplan.planning.adapters import (
     KitchenFacts,
@@ -49,9 +52,10 @@ from mealplan.planning.adapters import (
     load_production_dishes,
     profile_facts,
     stop_kitchens,
+    trip_label,
 )
 from mealplan.planning.demand import DayDemand, day_demand, store_forecasts
-from mealplan.planning.menus import plan_menus, stored_meals
+from mealplan.planning.menus import MenuPlan, plan_menus, stored_meals
 from mealplan.planning.route_sheets import sheets_of
 from mealplan.planning.routes import (
     RoutesObjective,
@@ -59,6 +63,7 @@ from mealplan.planning.routes import (
     plan_routes,
     routes_json,
     routes_objective,
+    split_meals,
     stored_routes,
     stored_unserved,
 )
@@ -319,7 +324,7 @@ class RoutesStage:
     document: Mapping[str, Any]  # the routes JSON (plan.json's routing keys)
     departures: Mapping[str, tuple[prod.Departure, ...]]  # per kitchen code
     earliest_window_min: Mapping[str, int]  # per kitchen code
-    sheets: tuple[RouteSheet, ...]
+    sheets: tuple[RouteSheet, ...]  # each names its trip (``RouteSheet.trip``)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -328,20 +333,164 @@ class RoutesStage:
         return self.plan.has_plan and self.objective.meals_delivered > 0
 
 
+#: Re-routings at most with the ready times the kitchens' packing capacity allows.
+MAX_RETIMES = 2
+
+
+def retimed_routes(
+    session: Session,
+    settings: Settings,
+    request: DayRequest,
+    demand: DemandStage,
+    *,
+    menus: MenuPlan | None = None,
+) -> RoutesPlan:
+    """Routes that agree with the kitchens' packing: each kitchen's schedule
+    (:func:`routes_schedule`) packs every trip by the ready time the router planned it
+    with; where packing capacity makes a trip packed earlier, the router plans again with
+    that vehicle's trips fixed at their packed times (``Vehicle.ready_times``: the hold
+    limit counts from them), at most :data:`MAX_RETIMES` times, until no trip is packed
+    earlier than planned (a fixed point; fixed times only move earlier, so the loop is
+    monotone and deterministic). ``menus``: menus planned but not stored yet (profiles
+    without one count as the day's longest menu)."""
+    fixed: dict[str, dict[str, tuple[int, ...]]] = {}
+    plan = None
+    for attempt in range(MAX_RETIMES + 1):
+        plan = plan_routes(
+            session,
+            request.date,
+            request.service,
+            settings,
+            demand=demand.demand,
+            time_limit_s=request.routing_time_limit_s,
+            seed=request.seed,
+            ready_times=fixed or None,
+        )
+        if attempt == MAX_RETIMES:
+            break
+        changed = retimed(plan, routes_schedule(session, request, plan, menus), fixed)
+        if not changed:
+            break
+        log.info("re-routing with %d vehicle(s) re-timed to their packing", changed)
+    assert plan is not None
+    return plan
+
+
+def _menus_of_day(
+    session: Session, request: DayRequest, menus: MenuPlan | None
+) -> dict[str, tuple[str, ...]]:
+    """Dishes per profile for the day: stored menus and newly planned ones."""
+    out = {m.profile: m.dishes for m in stored_meals(session, request.date, 1, [request.service])}
+    if menus is not None:
+        for m in menus.result.meals:
+            if m.date == request.date and m.service == request.service:
+                out.setdefault(m.profile, m.dishes)
+    return out
+
+
+def routes_schedule(
+    session: Session, request: DayRequest, plan: RoutesPlan, menus: MenuPlan | None
+) -> dict[str, dict[str, TripPack]]:
+    """Each kitchen's packing of the planned (not yet stored) trips: kitchen code -> trip
+    (``V1-2``) -> its :class:`~mealplan.domain.schedule.TripPack`. Profiles without a
+    menu count as the longest menu of the day, cooked with the kitchen's lead time."""
+    day_menus = _menus_of_day(session, request, menus)
+    dishes = load_production_dishes(session, (c for d in day_menus.values() for c in d))
+    kitchens = load_kitchens(session)
+    widest = max(day_menus.values(), key=len, default=())
+    out: dict[str, dict[str, TripPack]] = {}
+    for kp, result in plan.results:
+        facts = kitchens.get(kp.kitchen.code)
+        if facts is None:
+            continue
+        capacity = capacity_of(facts)
+        departures = []
+        profiles: set[str] = set()
+        for vr in result.routes:
+            for trip in vr.trips:
+                meals: dict[str, int] = defaultdict(int)
+                delivered: dict[str, int] = defaultdict(int)
+                bulk = home = None
+                for visit in trip.visits:
+                    info = kp.stops[visit.stop_id]
+                    part = split_meals(info.meals, [delivered[visit.stop_id], visit.hot])[1]
+                    delivered[visit.stop_id] += visit.hot
+                    for p, n in part.items():
+                        meals[p] += n
+                    if info.kind == "home":
+                        home = max(home or 0, visit.arrival)
+                    else:
+                        bulk = max(bulk or 0, visit.arrival)
+                profiles |= set(meals)
+                departures.append(
+                    prod.Departure(
+                        trip_label(vr.vehicle_id, trip.index + 1),
+                        vr.vehicle_id,
+                        trip.depart,
+                        dict(meals),
+                        max((v.arrival for v in trip.visits), default=None),
+                        trip.ready_at,
+                        bulk,
+                        home,
+                    )
+                )
+        profile_meals_ = [
+            prod.ProfileMeal(request.service, p, day_menus.get(p, widest), 0)
+            for p in sorted(profiles)
+        ]
+        known = {**dishes}
+        for meal in profile_meals_:
+            for code in meal.dishes:
+                known.setdefault(code, prod.ProductionDish(code, code, "main"))
+        loads = prod.trip_loads(departures, profile_meals_, known, capacity,
+                                service=request.service)  # fmt: skip
+        out[kp.kitchen.code] = dict(pack_trips(loads, capacity))
+    return out
+
+
+def retimed(
+    plan: RoutesPlan,
+    packs: Mapping[str, Mapping[str, TripPack]],
+    fixed: dict[str, dict[str, tuple[int, ...]]],
+) -> int:
+    """Fix the ready times of every vehicle with a trip packed before its planned ready
+    time (in ``fixed``, kitchen -> vehicle -> one minute per trip; a fixed time only moves
+    earlier); returns how many vehicles changed (0: the fixed point)."""
+    changed = 0
+    for kp, result in plan.results:
+        code = kp.kitchen.code
+        vehicles = {v.id: v for v in kp.problem.vehicles}
+        for vr in result.routes:
+            trips = list(vr.trips)
+            early = [packs.get(code, {}).get(trip_label(vr.vehicle_id, t.index + 1)) for t in trips]
+            if not any(p is not None and p.early for p in early):
+                continue
+            vehicle = vehicles[vr.vehicle_id]
+            times: list[int] = []
+            for t, p in zip(trips, early, strict=True):
+                times.append(p.pack_finish_min if p is not None else t.ready_at)
+            last = trips[-1]
+            while len(times) < vehicle.max_trips:  # a trip it does not drive now
+                times.append(last.return_at + vehicle.reload_minutes - vehicle.loading_minutes)
+            old = fixed.get(code, {}).get(vr.vehicle_id)
+            if old is not None:
+                times = [min(a, b) for a, b in zip(old, times, strict=True)]
+            for i in range(1, len(times)):  # ascending, as the router requires
+                times[i] = max(times[i], times[i - 1])
+            new = tuple(times)
+            if new != old:
+                fixed.setdefault(code, {})[vr.vehicle_id] = new
+                changed += 1
+    return changed
+
+
 def routes_stage(
     session: Session, settings: Settings, request: DayRequest, demand: DemandStage
 ) -> RoutesStage:
-    """Plan and store the routes, then read them back as departures and route sheets."""
+    """Plan and store the routes re-timed to the kitchens' packing (:func:`retimed_routes`),
+    then read them back as departures and route sheets."""
     date, service = request.date, request.service
-    plan = plan_routes(
-        session,
-        date,
-        service,
-        settings,
-        demand=demand.demand,
-        time_limit_s=request.routing_time_limit_s,
-        seed=request.seed,
-    )
+    plan = retimed_routes(session, settings, request, demand)
     routes = stored_routes(session, date, service)
     unserved = stored_unserved(session, date, service)
     earliest = {
@@ -357,7 +506,14 @@ def routes_stage(
         ),
         departures=departures_by_kitchen(routes),
         earliest_window_min=earliest,
-        sheets=tuple(sheets_of(session, routes, date, service, settings.planning)),
+        sheets=tuple(
+            replace(sheet, trip=label)
+            for sheet, label in zip(
+                sheets_of(session, routes, date, service, settings.planning),
+                (trip_label(r.vehicle.code, t.seq) for r in routes for t in r.trips),
+                strict=True,
+            )
+        ),
         warnings=tuple(plan.warnings),
     )
 
@@ -378,6 +534,7 @@ class KitchenWaves:
 class WavesStage:
     kitchens: tuple[KitchenWaves, ...]
     warnings: tuple[str, ...] = ()
+    hold_limits: Mapping[str, int] = dataclasses.field(default_factory=dict)  # per stop kind
 
     def of(self, kitchen: str) -> KitchenWaves:
         return next(k for k in self.kitchens if k.kitchen == kitchen)
@@ -387,18 +544,40 @@ class WavesStage:
         return sum(len(k.waves) for k in self.kitchens)
 
 
+def capacity_of(kitchen: KitchenFacts) -> KitchenCapacity:
+    """The kitchen's packing and cooking capacity (stored, else the defaults with its
+    cooking lead time)."""
+    if kitchen.capacity is not None:
+        return kitchen.capacity
+    return KitchenCapacity(3, 400, default_cook_minutes=kitchen.cooking_minutes)
+
+
+def cutoff_minute(planning: PlanningSettings) -> int:
+    """The headcount cut-off (``[planning] headcount_cutoff``) in minutes."""
+    return parse_hhmm(planning.headcount_cutoff)
+
+
 def waves_stage(
     service: str,
     hold_limit_minutes: int,
     production: ProductionStage,
     departures: Mapping[str, Sequence[prod.Departure]],
     earliest_window_min: Mapping[str, int],
+    *,
+    planning: PlanningSettings | None = None,
 ) -> WavesStage:
-    """Each kitchen's cooking waves timed to its own vehicles' departures, and its
-    retention samples. Dishes no wave cooks (their meals could not be routed) are still
-    cooked and sampled: timed to the kitchen's first wave, or half an hour before its
-    earliest delivery window. Meals of profiles without a menu are left out of the waves
-    (the menus stage has warned about them)."""
+    """Each kitchen's cooking and packing schedule (:func:`mealplan.domain.production.
+    scheduled_waves`): every trip packed as late as its kitchen's packing lines allow and
+    by the ready time its route was planned with, cooking waves finishing the
+    cook-to-pack lead before their trips' packing, waves starting before the headcount
+    cut-off marked as cooked from the forecast; and its retention samples.
+    ``hold_limit_minutes`` is the bulk hold (cook -> eat); the home hold (pack -> arrive)
+    and the cut-off come from ``planning`` (default settings when None). Dishes no wave
+    cooks (their meals could not be routed) are still cooked and sampled: timed to the
+    kitchen's first wave, or half an hour before its earliest delivery window. Meals of
+    profiles without a menu are left out of the waves (the menus stage has warned about
+    them)."""
+    planning = planning or PlanningSettings()
     out = []
     warnings = []
     for kp in production.kitchens:
@@ -411,28 +590,43 @@ def waves_stage(
                 d.depart_min,
                 {p: n for p, n in d.meals.items() if p in with_menu},
                 d.last_arrival_min,
+                d.ready_min if d.ready_min is not None else d.depart_min - k.loading_minutes,
+                d.last_bulk_arrival_min,
+                d.last_home_arrival_min,
             )
             for d in departures.get(k.code, ())
         ]
-        waves = prod.cooking_waves(
+        waves = prod.scheduled_waves(
             deps,
             kp.meals,
             production.dishes,
-            cooking_minutes=k.cooking_minutes,
-            packing_minutes=k.packing_minutes,
-            loading_minutes=k.loading_minutes,
-            hold_limit_minutes=hold_limit_minutes,
+            capacity_of(k),
+            hold_limit_bulk_minutes=hold_limit_minutes,
+            hold_limit_home_minutes=planning.hold_limit_home_minutes,
+            cutoff_min=cutoff_minute(planning),
             service=service,
         )
         for wave in waves:
+            label = wave_label(k.code, wave.number, production.several)
             if not wave.within_hold:
-                label = wave_label(k.code, wave.number, production.several)
-                warnings.append(f"cooking wave {label}: the last arrival is after the eat-by time")
+                warnings.append(f"cooking wave {label}: a stop is reached after its eat-by time")
+            for pack in wave.packs:
+                if pack.early:
+                    warnings.append(
+                        f"cooking wave {label}: trip {pack.trip} is packed by "
+                        f"{hhmm(pack.pack_finish_min)}, before its ready time "
+                        f"{hhmm(pack.ready_min)} (packing capacity)"
+                    )
         earliest = earliest_window_min.get(k.code, DEFAULT_FINISH_MIN + 30)
         finish = min((w.finish_min for w in waves), default=earliest - 30)
         samples = prod.retention_samples(kp.lines, waves=waves, finish_min=finish)
         out.append(KitchenWaves(k.code, tuple(waves), tuple(samples)))
-    return WavesStage(tuple(out), tuple(warnings))
+    limits = {
+        "canteen": hold_limit_minutes,
+        "dining_point": hold_limit_minutes,
+        "home": planning.hold_limit_home_minutes,
+    }
+    return WavesStage(tuple(out), tuple(warnings), limits)
 
 
 # --------------------------------------------------------------------------- 6. purchase
@@ -502,6 +696,40 @@ class KitchenDocuments:
     labels: LabelSheet | None  # None: no trip, no label
 
 
+def timed_sheet(
+    sheet: RouteSheet, wave: prod.CookingWave | None, hold_limits: Mapping[str, int]
+) -> RouteSheet:
+    """A route sheet with the kitchen's schedule's times: ready = the trip's packed time;
+    a home stop's eat-by = packed time + home hold, a site's = its wave's cook finish +
+    bulk hold (the sheet unchanged when no wave packs the trip)."""
+    pack = wave.pack_of(sheet.trip) if wave is not None else None
+    if wave is None or pack is None:
+        return sheet
+    stops = tuple(
+        replace(
+            stop,
+            eat_by_min=(
+                pack.pack_finish_min
+                + hold_limits.get("home", PlanningSettings().hold_limit_home_minutes)
+                if stop.kind == "home"
+                else wave.finish_min + hold_limits.get(stop.kind, sheet.hold_limit_minutes)
+            ),
+        )
+        for stop in sheet.stops
+    )
+    return replace(
+        sheet, ready_min=pack.pack_finish_min, cook_finish_min=wave.finish_min, stops=stops
+    )
+
+
+def timed_sheets(sheets: Sequence[RouteSheet], waves: WavesStage) -> tuple[RouteSheet, ...]:
+    """Every sheet re-timed by :func:`timed_sheet` with its trip's wave."""
+    wave_of = {(kw.kitchen, p.trip): w for kw in waves.kitchens for w in kw.waves for p in w.packs}
+    return tuple(
+        timed_sheet(s, wave_of.get((s.kitchen.code, s.trip)), waves.hold_limits) for s in sheets
+    )
+
+
 def kitchen_documents(
     request: DayRequest,
     production: ProductionStage,
@@ -509,8 +737,12 @@ def kitchen_documents(
     purchase: PurchaseStage,
     sheets: Sequence[RouteSheet],
 ) -> tuple[KitchenDocuments, ...]:
-    """The view models of every kitchen's documents (pure)."""
+    """The view models of every kitchen's documents (pure). The route sheets and labels
+    carry the schedule's times (:func:`timed_sheets`): ready = the trip's packed time,
+    labels' 制作时间 = the packed time, eat-by = the stop's (home: packed + home hold;
+    sites: cook finish + bulk hold)."""
     date, service = request.date, request.service
+    sheets = timed_sheets(sheets, waves)
     out = []
     for kp in production.kitchens:
         info = kp.kitchen.info
@@ -624,7 +856,7 @@ def plan_document(
     """plan.json: the routes JSON, then demand, menus, production, purchase and waves;
     each production, purchase and wave entry names its kitchen, and ``kitchens`` sums up
     each kitchen with its files."""
-    plan = dict(routes.document)
+    plan = copy.deepcopy(dict(routes.document))
     site_kitchen, client_kitchen = demand.kitchen_of_site, demand.kitchen_of_client
     plan["demand"] = [
         {"stop": s.site_code, "kind": s.kind, "meals": s.meals, "source": s.source,
@@ -651,10 +883,29 @@ def plan_document(
     plan["purchase_waste_allowance"] = purchase.waste_allowance
     plan["waves"] = [
         {"wave": w.number, "start": hhmm(w.start_min), "finish": hhmm(w.finish_min),
-         "trips": [d.trip for d in w.departures], "kitchen": kw.kitchen}
+         "cook_start": hhmm(w.start_min), "cook_finish": hhmm(w.finish_min),
+         "eat_by_bulk": hhmm(w.eat_by_min) if w.eat_by_min is not None else None,
+         "forecast": w.forecast,
+         "trips": [d.trip for d in w.departures], "kitchen": kw.kitchen,
+         "packs": [{"trip": p.trip, "ready": hhmm(p.ready_min),
+                    "pack_start": hhmm(p.pack_start_min), "pack_finish": hhmm(p.pack_finish_min),
+                    "portions": p.portions, "slots": [[hhmm(t), n] for t, n in p.slots]}
+                   for p in w.packs]}
         for kw in waves.kitchens
         for w in kw.waves
     ]  # fmt: skip
+    packed = {
+        (kw.kitchen, p.trip): (w, p) for kw in waves.kitchens for w in kw.waves for p in w.packs
+    }
+    for route in plan.get("routes", []):
+        for seq, trip in enumerate(route["trips"], start=1):
+            label = trip_label(route["vehicle"], seq)
+            trip["trip"] = label
+            found = packed.get((route["kitchen"], label))
+            if found is not None:
+                trip["wave"] = found[0].number
+                trip["packed"] = hhmm(found[1].pack_finish_min)
+                trip["cook_finish"] = hhmm(found[0].finish_min)
     plan["kitchens"] = [
         {
             "kitchen": kp.kitchen.code,
@@ -662,6 +913,12 @@ def plan_document(
             "meals": sum(m.portions for m in kp.meals),
             "portions": kp.portions,
             "waves": len(waves.of(kp.kitchen.code).waves),
+            "capacity": {
+                "packing_lines": capacity_of(kp.kitchen).packing_lines,
+                "portions_per_slot": capacity_of(kp.kitchen).portions_per_slot,
+                "slot_portions": capacity_of(kp.kitchen).slot_portions,
+                "cook_to_pack_minutes": capacity_of(kp.kitchen).cook_to_pack_minutes,
+            },
             "purchase_cost_fen": purchase.of(kp.kitchen.code).cost_fen,
             "files": {
                 key: name

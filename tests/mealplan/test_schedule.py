@@ -1,0 +1,127 @@
+"""The kitchen's cooking and packing schedule on tiny hand-computed cases: packing
+capacity per 15-minute slot, the cook-to-pack lead, the headcount cut-off and the fixed
+point with the router's ready times."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from mealplan.domain.production import Departure, ProductionDish, ProfileMeal, scheduled_waves
+from mealplan.domain.schedule import KitchenCapacity, TripLoad, pack_trips, schedule_kitchen
+from mealplan.planning.adapters import trip_label
+from mealplan.planning.daily import stages
+from solvers import routing as rs
+
+ONE_LINE = KitchenCapacity(packing_lines=1, portions_per_slot=30, cook_to_pack_minutes=10,
+                           cook_minutes={"staple": 40, "main": 60}, default_cook_minutes=90)  # fmt: skip
+
+
+def test_capacity_binds_the_second_trip_packs_a_slot_earlier() -> None:
+    """Two trips of 30 portions both ready at 10:00 on one 30-portion line: A (first by
+    id) packs 09:45-10:00, B has to pack 09:30-09:45 and is early."""
+    packs = pack_trips([TripLoad("A", 600, 30), TripLoad("B", 600, 30)], ONE_LINE)
+    a, b = packs["A"], packs["B"]
+    assert (a.pack_start_min, a.pack_finish_min, a.slots, a.early) == (585, 600, ((585, 30),),
+                                                                        False)  # fmt: skip
+    assert (b.pack_start_min, b.pack_finish_min, b.slots, b.early) == (570, 585, ((570, 30),),
+                                                                        True)  # fmt: skip
+
+
+def test_a_ready_time_inside_a_slot_offers_only_its_share() -> None:
+    """Ready 10:07: the 10:00 slot offers 7/15 of 30 = 14 portions, the rest (6) goes into
+    09:45; packing runs 09:45-10:07."""
+    (p,) = pack_trips([TripLoad("A", 607, 20)], ONE_LINE).values()
+    assert (p.slots, p.pack_start_min, p.pack_finish_min, p.early) == (
+        ((585, 6), (600, 14)),
+        585,
+        607,
+        False,
+    )
+
+
+def test_slot_load_never_exceeds_capacity() -> None:
+    """Ten trips with uneven loads and ready times: every slot within lines x rate and every
+    trip packed in full by its ready time."""
+    trips = [TripLoad(f"T{i}", 600 + 7 * (i % 4), 11 + 13 * i) for i in range(10)]
+    cap = KitchenCapacity(2, 40)
+    schedule = schedule_kitchen(trips, cap)
+    assert all(n <= cap.slot_portions for n in schedule.slot_load().values())
+    for t in trips:
+        p = schedule.packs[t.trip]
+        assert sum(n for _, n in p.slots) == t.portions
+        assert p.pack_finish_min <= t.ready_min and p.pack_start_min <= p.pack_finish_min
+
+
+def test_cutoff_marks_a_wave_cooked_before_it_as_forecast() -> None:
+    """Cut-off 09:00, a main dish (60 min) and 10 min cook-to-pack: a trip ready at 10:00
+    packs 09:52-10:00 (15 of 30 portions take 8 minutes), so cooking runs 08:42-09:42,
+    from the forecast; a trip ready at 11:40 cooks 09:22-10:22, after the cut-off."""
+    trips = [TripLoad("A", 600, 15, cook_minutes=60), TripLoad("B", 700, 15, cook_minutes=60)]
+    schedule = schedule_kitchen(trips, ONE_LINE, cutoff_min=540)
+    first, second = schedule.waves
+    assert (first.cook_start_min, first.cook_finish_min, first.forecast) == (522, 582, True)
+    assert (second.cook_start_min, second.cook_finish_min, second.forecast) == (622, 682, False)
+    assert first.packs[0].pack_start_min - first.cook_finish_min == 10
+
+
+def test_a_far_bulk_stop_starts_its_own_wave() -> None:
+    """A packs from 09:52 (cook finish 09:42), B from 10:07: B shares A's wave unless its
+    last canteen (11:50) would then be reached more than 120 min after 09:42; on its own
+    wave (cook finish 09:57) it is within the hold."""
+    near = [TripLoad("A", 600, 15), TripLoad("B", 615, 15, last_bulk_arrival_min=650)]
+    assert len(schedule_kitchen(near, ONE_LINE, bulk_hold_minutes=120).waves) == 1
+    far = [TripLoad("A", 600, 15), TripLoad("B", 615, 15, last_bulk_arrival_min=710)]
+    first, second = schedule_kitchen(far, ONE_LINE, bulk_hold_minutes=120).waves
+    assert (first.cook_finish_min, second.cook_finish_min) == (582, 597)
+    assert 710 - second.cook_finish_min <= 120
+
+
+def test_scheduled_waves_cook_lead_and_eat_by_per_kind() -> None:
+    """Rice (staple, 40 min) and pork (main, 60 min) for 10 meals = 20 portions ready at
+    10:00: packed 09:50-10:00, cooked 08:40-09:40; the bulk eat-by is 09:40 + 120 min and a
+    home box's 10:00 + 60 min."""
+    dishes = {"rice": ProductionDish("rice", "米饭", "staple"),
+              "pork": ProductionDish("pork", "红烧肉", "main")}  # fmt: skip
+    meals = [ProfileMeal("lunch", "regular", ("rice", "pork"), 10)]
+    dep = Departure("V1-1", "V1", 610, {"regular": 10}, 650, ready_min=600,
+                    last_home_arrival_min=650)  # fmt: skip
+    (wave,) = scheduled_waves([dep], meals, dishes, ONE_LINE, hold_limit_bulk_minutes=120,
+                              hold_limit_home_minutes=60)  # fmt: skip
+    assert (wave.start_min, wave.finish_min, wave.eat_by_min) == (520, 580, 700)
+    assert wave.home_eat_by_min("V1-1") == 660 and wave.within_hold
+    assert {ln.dish: ln.portions for ln in wave.lines} == {"rice": 10, "pork": 10}
+
+
+def _plan(ready: dict[str, int], portions: int) -> Any:
+    """A one-kitchen routing plan: each vehicle one trip ready at ``ready[vehicle]``
+    with one home stop of ``portions`` meals of a one-dish menu."""
+    vehicles = tuple(rs.Vehicle(v, "van", "K", 100, loading_minutes=10) for v in sorted(ready))
+    routes = tuple(
+        rs.VehicleRoute(v, (rs.Trip(0, "K", "K", r, r + 10, r + 60,
+                                     (rs.Visit(f"S{v}", r + 30, portions, 0, 30),), 1000, 20),))
+        for v, r in sorted(ready.items())
+    )  # fmt: skip
+    kp = SimpleNamespace(kitchen=SimpleNamespace(code="K"), problem=SimpleNamespace(
+        vehicles=vehicles))  # fmt: skip
+    return SimpleNamespace(results=[(kp, SimpleNamespace(routes=routes))])
+
+
+def _packs(ready: dict[str, int], portions: int) -> dict[str, Any]:
+    loads = [TripLoad(trip_label(v, 1), r, portions) for v, r in ready.items()]
+    return {"K": pack_trips(loads, ONE_LINE)}
+
+
+def test_retiming_reaches_a_fixed_point() -> None:
+    """V1 and V2 both want 30 portions at 10:00 on one line: V2 is packed by 09:45, so it is
+    fixed at 09:45; once the router plans V2 ready at 09:45 nothing is early and the
+    fixed times stay (the fixed point); a second pass changes nothing."""
+    fixed: dict[str, dict[str, tuple[int, ...]]] = {}
+    wanted = {"V1": 600, "V2": 600}
+    assert stages.retimed(_plan(wanted, 30), _packs(wanted, 30), fixed) == 1
+    assert fixed == {"K": {"V2": (585,)}}
+    honoured = {"V1": 600, "V2": 585}
+    packs = _packs(honoured, 30)
+    assert not any(p.early for p in packs["K"].values())
+    assert stages.retimed(_plan(honoured, 30), packs, fixed) == 0
+    assert fixed == {"K": {"V2": (585,)}}
