@@ -289,9 +289,11 @@ def solver_profile(
     )
 
 
-#: Enumeration caps of the product's menu runs (column generation adds what they miss).
-PATTERNS_PER_DISH = 2
-ENUMERATION_NODE_LIMIT = 500
+#: Enumeration caps of the product's menu runs. Lower caps (2 / 500) were tried: the
+#: low-sodium demo profile then found no menu (too few meal patterns for the hard 7-day
+#: no-repeat with a protein main) while the inexact pricing added none.
+PATTERNS_PER_DISH = 4
+ENUMERATION_NODE_LIMIT = 2_000
 CG_ROUNDS = 1
 PRICING_NODE_LIMIT = 4_000
 

@@ -263,8 +263,8 @@ def _rotation(
         service: str,
         cover: Cover,
     ) -> None:
-        # at most every counted meal in excess (keeps a stopped solve's slacks meaningful)
-        slack = prob.add_variable(rules.row_name(f"s_{rid}", *index), 0, max(len(uses), limit))
+        # at most one unit per day counted (a solve stopped early keeps its slacks sane)
+        slack = prob.add_variable(rules.row_name(f"s_{rid}", *index), 0, max(1, len(cover.dates)))
         obj.append((slack, weight))
         mip.slacks.append(
             (
