@@ -2,9 +2,11 @@
 
     demand -> menus -> production -> routes -> waves -> purchase -> documents -> store
 
-Demand, menus and routes read and write the database (through :mod:`mealplan.planning.
-adapters` for every row they convert); production, waves, purchase and the documents'
-view models are pure; rendering and storing write the files.
+Demand, menus and routes read the database (through :mod:`mealplan.planning.adapters`
+for every row they convert) and compute; :func:`store_plan` writes what they planned
+(forecasts, new menus, routes) in one short transaction, after which menus and routes are
+read back (:func:`menus_stage`, :func:`routes_stage`); production, waves, purchase and
+the documents' view models are pure; rendering and storing write the files.
 
 What is made per kitchen is made per kitchen: each kitchen with meals to cook gets its own
 production lines, cooking waves (numbered per kitchen), retention samples, purchase list,
@@ -27,9 +29,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mealplan.config import PlanningSettings, Settings
+from mealplan.db.models import DietProfile
 from mealplan.documents import (
     LabelSheet,
     ProductionSheet,
@@ -56,6 +60,7 @@ from mealplan.planning.adapters import (
 )
 from mealplan.planning.demand import DayDemand, day_demand, store_forecasts
 from mealplan.planning.menus import MenuPlan, plan_menus, stored_meals
+from mealplan.planning.menus import _store as _store_menus  # TODO: a public store_menus
 from mealplan.planning.route_sheets import sheets_of
 from mealplan.planning.routes import (
     RoutesObjective,
@@ -67,6 +72,7 @@ from mealplan.planning.routes import (
     stored_routes,
     stored_unserved,
 )
+from mealplan.planning.routes import _store as _store_routes  # TODO: a public store_routes
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +184,8 @@ def split_by_kitchen(
 
 
 def demand_stage(session: Session, request: DayRequest, planning: PlanningSettings) -> DemandStage:
-    """Headcounts of the day, missing reports forecast and stored, split by kitchen.
+    """Headcounts of the day, missing reports forecast (:func:`store_plan` stores the
+    forecasts), split by kitchen. Reads only.
 
     Raises:
         MealplanError: no meals are ordered or forecast.
@@ -186,7 +193,6 @@ def demand_stage(session: Session, request: DayRequest, planning: PlanningSettin
     demand = day_demand(
         session, request.date, request.service, forecast_weeks=planning.forecast_weeks
     )
-    store_forecasts(session, demand)
     if not demand.meals_by_profile():
         raise MealplanError(
             f"no meals are ordered or forecast for {request.date} {request.service}"
@@ -212,20 +218,29 @@ class MenusStage:
     warnings: tuple[str, ...] = ()
 
 
-def menus_stage(
+def missing_menus_stage(
     session: Session, request: DayRequest, planning: PlanningSettings, demand: DemandStage
+) -> MenuPlan | None:
+    """The week planned for the profiles with meals today and no stored menu (None: every
+    profile has one). ``plan_menus`` also stores them: the caller rolls that back at once
+    and :func:`store_plan` writes the menus with the rest of the day."""
+    date, service = request.date, request.service
+    have = {m.profile for m in stored_meals(session, date, 1, [service])}
+    missing = sorted(set(demand.meals_by_profile) - have)
+    if not missing:
+        return None
+    week_start = date - dt.timedelta(days=date.weekday())
+    log.info("planning the week of %s for %s", week_start, ", ".join(missing))
+    return plan_menus(session, week_start, 7, [service], planning, profiles=missing)
+
+
+def menus_stage(
+    session: Session, request: DayRequest, demand: DemandStage, planned: MenuPlan | None
 ) -> MenusStage:
-    """The stored menus of the day; the week is planned first for profiles without one."""
+    """The stored menus of the day (read after :func:`store_plan` wrote ``planned``)."""
     date, service = request.date, request.service
     meals = demand.meals_by_profile
-    warnings: list[str] = []
-    have = {m.profile for m in stored_meals(session, date, 1, [service])}
-    missing = sorted(set(meals) - have)
-    if missing:
-        week_start = date - dt.timedelta(days=date.weekday())
-        log.info("planning the week of %s for %s", week_start, ", ".join(missing))
-        menu_plan = plan_menus(session, week_start, 7, [service], planning, profiles=missing)
-        warnings.extend(menu_plan.warnings)
+    warnings: list[str] = list(planned.warnings) if planned is not None else []
     menus = {m.profile: m.dishes for m in stored_meals(session, date, 1, [service])}
     unplanned = tuple(sorted(set(meals) - set(menus)))
     warnings += [
@@ -337,6 +352,21 @@ class RoutesStage:
 MAX_RETIMES = 2
 
 
+def solve_routes_stage(
+    session: Session,
+    settings: Settings,
+    request: DayRequest,
+    demand: DemandStage,
+    *,
+    menus: MenuPlan | None = None,
+) -> RoutesPlan:
+    """Plan the routes (the slow part), re-timed to the kitchens' packing
+    (:func:`retimed_routes`; ``menus``: the week's newly planned menus). ``plan_routes``
+    also stores them: the caller rolls that back at once and :func:`store_plan` writes
+    them with the rest of the day."""
+    return retimed_routes(session, settings, request, demand, menus=menus)
+
+
 def retimed_routes(
     session: Session,
     settings: Settings,
@@ -366,6 +396,7 @@ def retimed_routes(
             seed=request.seed,
             ready_times=fixed or None,
         )
+        session.rollback()  # drop what plan_routes stored: no write lock while re-routing
         if attempt == MAX_RETIMES:
             break
         changed = retimed(plan, routes_schedule(session, request, plan, menus), fixed)
@@ -485,12 +516,10 @@ def retimed(
 
 
 def routes_stage(
-    session: Session, settings: Settings, request: DayRequest, demand: DemandStage
+    session: Session, settings: Settings, request: DayRequest, plan: RoutesPlan
 ) -> RoutesStage:
-    """Plan and store the routes re-timed to the kitchens' packing (:func:`retimed_routes`),
-    then read them back as departures and route sheets."""
+    """The routes :func:`store_plan` wrote, read back as departures and route sheets."""
     date, service = request.date, request.service
-    plan = retimed_routes(session, settings, request, demand)
     routes = stored_routes(session, date, service)
     unserved = stored_unserved(session, date, service)
     earliest = {
@@ -516,6 +545,22 @@ def routes_stage(
         ),
         warnings=tuple(plan.warnings),
     )
+
+
+def store_plan(
+    session: Session, demand: DemandStage, menus: MenuPlan | None, routes: RoutesPlan
+) -> None:
+    """Write what the computing stages planned: the day's forecasts, the week's new menus
+    and the routes (the caller commits; nothing slow happens here)."""
+    store_forecasts(session, demand.demand)
+    if menus is not None:
+        codes = {p for ps in menus.profiles.values() for p in ps}
+        profiles = {
+            p.code: p
+            for p in session.scalars(select(DietProfile).where(DietProfile.code.in_(codes)))
+        }
+        menus.stored = _store_menus(session, menus, profiles)
+    _store_routes(session, routes)
 
 
 # --------------------------------------------------------------------------- 5. waves
