@@ -118,9 +118,9 @@ def test_manager_runs_the_plan_and_opens_a_route_sheet(
     page.wait_for_load_state("domcontentloaded")
     assert "/plans/" in page.url
     # the bar moves while the job runs; a reload keeps following it
-    page.wait_for_function(
-        "Number(document.getElementById('run-progress').getAttribute('aria-valuenow')) > 0",
-        timeout=15_000,
+    # (a selector, not a JavaScript predicate: the panel's CSP forbids eval)
+    page.wait_for_selector(
+        "#run-progress[aria-valuenow]:not([aria-valuenow='0'])", state="attached", timeout=15_000
     )
     url = page.url
     for _attempt in range(5):  # the page reloads itself when the run ends: retry a clash
