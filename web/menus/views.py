@@ -14,6 +14,7 @@ from mealplan.services import jobs, menus
 from mealplan.services.menus import MealCheck, MenuEditError, Reason, RuleBreak
 from web.access import actor, requires
 from web.db import get_db
+from web.documents import document_lang, document_response
 from web.i18n import is_english
 from web.menus import bp
 from web.plans.common import SERVICES, job_runner, service_arg, settings
@@ -132,23 +133,6 @@ def replan() -> Response:
     return redirect(url_for("plans.status_page", run_id=run_id))
 
 
-def _lang() -> str:
-    lang = request.args.get("lang")
-    if lang in ("zh", "en"):
-        return lang
-    return "en" if is_english() else "zh"
-
-
-def _document(html: str, pdf: bytes | None, name: str) -> Response:
-    if pdf is None:
-        return Response(html, mimetype="text/html")
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @bp.get("/print")
 @requires("menus.view")
 def print_menu() -> Response:
@@ -166,8 +150,8 @@ def print_menu() -> Response:
         return _nothing(_("No menus of the week for the diet profiles this site serves."))
     if request.args.get("format") == "pdf":
         name = f"weekly-menu-{site}-{start.isoformat()}.pdf"
-        return _document("", weekly_menu_pdf(doc, lang=_lang()), name)
-    return _document(render_html(doc, lang=_lang()), None, "")
+        return document_response("", weekly_menu_pdf(doc, lang=document_lang()), name)
+    return document_response(render_html(doc, lang=document_lang()), None, "")
 
 
 @bp.get("/nutrients")
@@ -181,8 +165,8 @@ def nutrients() -> Response:
         return _nothing(_("No menus are stored for this week."))
     if request.args.get("format") == "pdf":
         name = f"nutrients-{service}-{start.isoformat()}.pdf"
-        return _document("", nutrient_report_pdf(doc, lang=_lang()), name)
-    return _document(render_html(doc, lang=_lang()), None, "")
+        return document_response("", nutrient_report_pdf(doc, lang=document_lang()), name)
+    return document_response(render_html(doc, lang=document_lang()), None, "")
 
 
 def _nothing(message: str) -> Response:

@@ -12,17 +12,10 @@ from mealplan.errors import NotFoundError
 from mealplan.services import routes
 from web.access import actor, requires
 from web.db import get_db
+from web.documents import document_lang, document_response
 from web.forms import parse_date
-from web.i18n import is_english
 from web.plans.common import SERVICES, service_arg, settings
 from web.routes import bp
-
-
-def _lang() -> str:
-    lang = request.args.get("lang")
-    if lang in ("zh", "en"):
-        return lang
-    return "en" if is_english() else "zh"
 
 
 @bp.get("/")
@@ -56,24 +49,16 @@ def trip(trip_id: int) -> str:
     return render_template("routes/trip.html", sheet=_trip_sheet(trip_id), trip_id=trip_id)
 
 
-def _sheet_response(html: str, pdf: bytes | None, name: str) -> Response:
-    if pdf is None:
-        return Response(html, mimetype="text/html")
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @bp.get("/trips/<int:trip_id>/sheet")
 @requires("routes.view")
 def trip_sheet(trip_id: int) -> Response:
     """The printed route sheet of one trip (HTML to print, or ``format=pdf``)."""
     sheet = _trip_sheet(trip_id)
     if request.args.get("format") == "pdf":
-        return _sheet_response("", route_sheets_pdf(sheet, lang=_lang()), f"trip-{trip_id}.pdf")
-    return _sheet_response(render_html(sheet, lang=_lang()), None, "")
+        return document_response(
+            "", route_sheets_pdf(sheet, lang=document_lang()), f"trip-{trip_id}.pdf"
+        )
+    return document_response(render_html(sheet, lang=document_lang()), None, "")
 
 
 @bp.get("/sheets")
@@ -87,8 +72,8 @@ def day_sheets() -> Response:
         abort(404)
     if request.args.get("format") == "pdf":
         name = f"route-sheets-{date.isoformat()}-{service}.pdf"
-        return _sheet_response("", route_sheets_pdf(sheets, lang=_lang()), name)
-    return _sheet_response(render_html(sheets, lang=_lang()), None, "")
+        return document_response("", route_sheets_pdf(sheets, lang=document_lang()), name)
+    return document_response(render_html(sheets, lang=document_lang()), None, "")
 
 
 # --------------------------------------------------------------------------- dispatching
