@@ -53,6 +53,14 @@ class Parsed:
             return row
         return {k: v for k, v in row.items() if (number, k) not in self.blank}
 
+    def grouped(self, key: str) -> list[tuple[Any, int, list[Row]]]:
+        """The rows by their value of ``key`` (a record written from several rows, such as a
+        dish and its recipe lines): (value, number of its first row, its rows), in file order."""
+        groups: dict[Any, tuple[int, list[Row]]] = {}
+        for number, row in self.rows:
+            groups.setdefault(row[key], (number, []))[1].append(row)
+        return [(value, number, rows) for value, (number, rows) in groups.items()]
+
     def error(self, row: int | None, name: str | None, value: object, message: str) -> None:
         column = None if name is None else self.table.header_of(name)
         self.errors.append(RowError(self.table.filename, row, column, shown(value), message))

@@ -118,15 +118,10 @@ class Dishes(Kind):
     def upsert(self, session: Session, p: Parsed) -> Counts:
         counts = Counts()
         refs = Refs(session, p.refs)
-        groups: dict[str, list[Row]] = defaultdict(list)
-        first: dict[str, int] = {}
-        for number, row in p.rows:
-            groups[row["code"]].append(row)
-            first.setdefault(row["code"], number)
         existing = {d.code: d for d in load_dishes(session)}
-        for code, rows in groups.items():
+        for code, number, rows in p.grouped("code"):
             obj = existing.get(code)
-            given = p.given(first[code], rows[0], obj is not None)
+            given = p.given(number, rows[0], obj is not None)
             head = {k: v for k, v in given.items() if k not in ("ingredient", "grams")}
             head["recipe"] = [(r["ingredient"], float(r["grams"])) for r in rows]
             written = write_record(session, self.schema, obj, head, refs=refs)
@@ -137,17 +132,7 @@ class Dishes(Kind):
     def export_records(self, session: Session) -> list[Row]:
         rows = []
         for dish in load_dishes(session):
-            head = {
-                "code": dish.code,
-                "name_zh": dish.name_zh,
-                "name_en": dish.name_en,
-                "category": dish.category,
-                "iddsi_level": dish.iddsi_level,
-                "cooking_method": dish.cooking_method,
-                "tags": list(dish.tags or []),
-                "base_dish": dish.base_dish_code,
-                "active": dish.active,
-            }
+            head = _dish_head(dish)
             for line in dish.recipe:
                 rows.append({**head, "ingredient": line.ingredient.code, "grams": line.grams})
         return rows
@@ -158,15 +143,7 @@ class Dishes(Kind):
             facts = facts_of(dish)
             out.append(
                 {
-                    "code": dish.code,
-                    "name_zh": dish.name_zh,
-                    "name_en": dish.name_en,
-                    "category": dish.category,
-                    "iddsi_level": dish.iddsi_level,
-                    "cooking_method": dish.cooking_method,
-                    "tags": list(dish.tags or []),
-                    "base_dish": dish.base_dish_code,
-                    "active": dish.active,
+                    **_dish_head(dish),
                     "allergens": sorted(facts.allergens),
                     "halal": facts.halal,
                     "vegetarian": facts.vegetarian,
@@ -181,3 +158,18 @@ class Dishes(Kind):
                 }
             )
         return out
+
+
+def _dish_head(dish: Dish) -> Row:
+    """The columns of a dish itself (without its recipe lines), as both exports write them."""
+    return {
+        "code": dish.code,
+        "name_zh": dish.name_zh,
+        "name_en": dish.name_en,
+        "category": dish.category,
+        "iddsi_level": dish.iddsi_level,
+        "cooking_method": dish.cooking_method,
+        "tags": list(dish.tags or []),
+        "base_dish": dish.base_dish_code,
+        "active": dish.active,
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -80,16 +79,11 @@ class NutritionGroups(Kind):
     def upsert(self, session: Session, p: Parsed) -> Counts:
         counts = Counts()
         refs = Refs(session, p.refs)
-        groups: dict[str, list[Row]] = defaultdict(list)
-        first: dict[str, int] = {}
-        for number, row in p.rows:
-            groups[row["group"]].append(row)
-            first.setdefault(row["group"], number)
         stmt = select(NutritionGroup).options(selectinload(NutritionGroup.targets))
         existing = {g.code: g for g in session.scalars(stmt)}
-        for code, rows in groups.items():
+        for code, number, rows in p.grouped("group"):
             obj = existing.get(code)
-            given = p.given(first[code], rows[0], obj is not None)
+            given = p.given(number, rows[0], obj is not None)
             head = {k: v for k, v in given.items() if k in ("group", *GROUP_COLUMNS)}
             written = write_record(session, self.schema, obj, head, refs=refs)
             targets = [
