@@ -10,36 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mealplan.domain.production import (
+from mealplan.domain.production import (  # the sheets carry these as they are
     CookingWave,
     ProductionLine,
     ProfileTotal,
     PurchaseLine,
     RetentionSample,
 )
-
-__all__ = [
-    "BoxLabel",
-    "CookingWave",
-    "KitchenInfo",
-    "LabelSheet",
-    "MenuEntry",
-    "MenuProfile",
-    "NutrientReport",
-    "NutrientRow",
-    "NutrientSection",
-    "PriceNote",
-    "ProductionLine",
-    "ProductionSheet",
-    "ProfileTotal",
-    "PurchaseLine",
-    "PurchaseListSheet",
-    "RetentionSample",
-    "RouteSheet",
-    "RouteStopView",
-    "StopMeals",
-    "WeeklyMenu",
-]
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,12 @@ from mealplan.documents.models import (
     LabelSheet,
     NutrientReport,
     ProductionSheet,
-    PurchaseLine,
     PurchaseListSheet,
     RouteSheet,
     WeeklyMenu,
 )
 from mealplan.documents.svg import route_map_svg
-from mealplan.domain.production import SUPPLIER_ORDER
+from mealplan.domain.production import SUPPLIER_ORDER, PurchaseLine
 from mealplan.parallel import run_each
 
 log = logging.getLogger(__name__)

@@ -47,7 +47,8 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id runs on this machine (a zombie counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -63,9 +64,9 @@ def _pid_alive(pid: int) -> bool:
 
 def _holder_alive(holder: str) -> bool:
     host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not (pid.isascii() and pid.isdigit()):
         return True  # cannot tell for another machine: assume alive until stale
-    return _pid_alive(int(pid))
+    return pid_alive(int(pid))
 
 
 class RunTerminated(SystemExit):
@@ -135,9 +136,9 @@ def sweep_staging(out: Path) -> list[Path]:
         for kind in ("tmp", "old"):
             prefix = f".{out.name}.{kind}-"
             pid = entry.name[len(prefix) :]
-            if not entry.name.startswith(prefix) or not pid.isdigit():
+            if not entry.name.startswith(prefix) or not (pid.isascii() and pid.isdigit()):
                 continue
-            if int(pid) == os.getpid() or _pid_alive(int(pid)):
+            if int(pid) == os.getpid() or pid_alive(int(pid)):
                 continue
             if kind == "old" and not out.exists():
                 entry.rename(out)

@@ -37,7 +37,7 @@ from mealplan.db.session import session_factory
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError
 from mealplan.planning.daily import FILES
-from mealplan.planning.runs import read_progress, sweep_stale_runs
+from mealplan.planning.runs import pid_alive, read_progress, sweep_stale_runs
 
 log = logging.getLogger(__name__)
 
@@ -214,26 +214,12 @@ def subprocess_runner(command: Sequence[str], env: Mapping[str, str], log_file: 
 # --------------------------------------------------------------------------- liveness
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a finished child not yet reaped still answers kill(0)
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
-
-
 def _read_pid(settings: Settings, run_id: int) -> int | None:
     try:
         text = _pid_path(settings, run_id).read_text(encoding="ascii").strip()
     except OSError:
         return None
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _lost_reason(settings: Settings, run: PlanRun, now: dt.datetime) -> str:
@@ -242,7 +228,7 @@ def _lost_reason(settings: Settings, run: PlanRun, now: dt.datetime) -> str:
         return ""
     pid = _read_pid(settings, run.id)
     if pid is not None:
-        if _pid_alive(pid):
+        if pid_alive(pid):
             return ""
         return "the job process ended without finishing; see its log"
     age = now - (run.started_at or now)

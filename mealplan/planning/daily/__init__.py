@@ -228,7 +228,7 @@ def _plan(
             compute.rollback()
         recorder.stage("routes", 0.3)
         try:
-            planned_routes = stages.solve_routes_stage(
+            planned_routes = stages.retimed_routes(
                 compute, settings, request, demand, menus=planned_menus
             )
         finally:

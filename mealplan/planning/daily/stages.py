@@ -352,21 +352,6 @@ class RoutesStage:
 MAX_RETIMES = 2
 
 
-def solve_routes_stage(
-    session: Session,
-    settings: Settings,
-    request: DayRequest,
-    demand: DemandStage,
-    *,
-    menus: MenuPlan | None = None,
-) -> RoutesPlan:
-    """Plan the routes (the slow part), re-timed to the kitchens' packing
-    (:func:`retimed_routes`; ``menus``: the week's newly planned menus). ``plan_routes``
-    also stores them: the caller rolls that back at once and :func:`store_plan` writes
-    them with the rest of the day."""
-    return retimed_routes(session, settings, request, demand, menus=menus)
-
-
 def retimed_routes(
     session: Session,
     settings: Settings,
@@ -382,7 +367,9 @@ def retimed_routes(
     limit counts from them), at most :data:`MAX_RETIMES` times, until no trip is packed
     earlier than planned (a fixed point; fixed times only move earlier, so the loop is
     monotone and deterministic). ``menus``: menus planned but not stored yet (profiles
-    without one count as the day's longest menu)."""
+    without one count as the day's longest menu). ``plan_routes`` also stores the routes:
+    the caller rolls that back at once and :func:`store_plan` writes them with the rest
+    of the day."""
     fixed: dict[str, dict[str, tuple[int, ...]]] = {}
     plan = None
     for attempt in range(MAX_RETIMES + 1):
