@@ -29,6 +29,11 @@ def _even_parts(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
+def _whole(stop: Stop, reason: DropReason, message: str) -> Unserved:
+    """The whole of ``stop`` unserved for ``reason``."""
+    return Unserved(stop.id, reason, stop.hot, stop.cold, message)
+
+
 def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
     """Rule ``too_large`` and split delivery.
 
@@ -45,39 +50,25 @@ def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
         if s.hot == 0 and s.cold == 0:
             continue
         if not problem.vehicles:
-            unserved.append(
-                Unserved(
-                    s.id, DropReason.NO_CAPACITY, s.hot, s.cold, f"{s.label}: there are no vehicles"
-                )
-            )
+            unserved.append(_whole(s, DropReason.NO_CAPACITY, f"{s.label}: there are no vehicles"))
             continue
         hot, cold = s.hot, s.cold
         if (hot and max_hot == 0) or (cold and max_cold == 0):
-            unserved.append(
-                Unserved(
-                    s.id,
-                    DropReason.TOO_LARGE,
-                    hot,
-                    cold,
-                    f"{s.label} needs {hot} hot boxes and {cold} cold items, but no vehicle has a "
-                    f"{'hot' if hot and max_hot == 0 else 'cold'} compartment",
-                )
+            why = (
+                f"{s.label} needs {hot} hot boxes and {cold} cold items, but no vehicle has a "
+                f"{'hot' if hot and max_hot == 0 else 'cold'} compartment"
             )
+            unserved.append(_whole(s, DropReason.TOO_LARGE, why))
             continue
         n_hot = math.ceil(hot / max_hot) if hot else 0
         n_cold = math.ceil(cold / max_cold) if cold else 0
         parts = max(1, n_hot, n_cold)
         if parts > 1 and not problem.split_oversize:
-            unserved.append(
-                Unserved(
-                    s.id,
-                    DropReason.TOO_LARGE,
-                    hot,
-                    cold,
-                    f"{s.label} needs {hot} hot boxes and {cold} cold items; the largest vehicle "
-                    f"carries {max_hot} hot and {max_cold} cold (splitting is off)",
-                )
+            why = (
+                f"{s.label} needs {hot} hot boxes and {cold} cold items; the largest vehicle "
+                f"carries {max_hot} hot and {max_cold} cold (splitting is off)"
             )
+            unserved.append(_whole(s, DropReason.TOO_LARGE, why))
             continue
         for part, (h, c) in enumerate(
             zip(_even_parts(hot, parts), _even_parts(cold, parts), strict=True)
