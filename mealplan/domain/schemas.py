@@ -789,8 +789,12 @@ def structure_problems(values: Mapping[str, Any]) -> list[Problem]:
         groups = values.get(f"{category}_food_groups")
         if groups and category in values and not values[category]:
             problems.append(
-                Problem(f"{category}_food_groups", ", ".join(groups),
-                        N_("no dish of this category in the structure"), {})  # fmt: skip
+                Problem(
+                    f"{category}_food_groups",
+                    ", ".join(groups),
+                    N_("no dish of this category in the structure"),
+                    {},
+                )  # fmt: skip
             )
     return problems
 

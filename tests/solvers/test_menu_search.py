@@ -244,9 +244,7 @@ def test_summary_flags_capped_enumeration() -> None:
         dish(f"m{i}", "main", 100 + i) for i in range(3)
     )
     p = DietProfile("p", structures=(MINI,), no_repeat_days=0)
-    r = solve_menu(
-        MenuProblem(dishes, (p,), (D0,)), MenuParams(patterns_per_dish=1, cg_rounds=0)
-    )
+    r = solve_menu(MenuProblem(dishes, (p,), (D0,)), MenuParams(patterns_per_dish=1, cg_rounds=0))
     assert not r.complete and "complete=False" in r.summary()
     assert r.bound_kind == "patterns"
     priced = solve_menu(MenuProblem(dishes, (p,), (D0,)), MenuParams(patterns_per_dish=1))

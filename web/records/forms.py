@@ -201,7 +201,9 @@ def recipe_rows(
         {
             int(key.split("-")[1])
             for key in formdata
-            if key.startswith("recipe-") and key.split("-")[1].isascii() and key.split("-")[1].isdigit()
+            if key.startswith("recipe-")
+            and key.split("-")[1].isascii()
+            and key.split("-")[1].isdigit()
         }
     )
     lines: list[RecipeInput] = []
