@@ -12,11 +12,20 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from mealplan.services.records import Issue, RecordValidationError
+from web.db import rollback_db
 
 
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs (labels may be lazy strings)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def refused(exc: Exception) -> int:
+    """A form's change refused by a service: roll the request's session back, flash why,
+    and answer 422."""
+    rollback_db()
+    flash(str(exc), "error")
+    return 422
 
 
 def issue_text(issue: Issue) -> str:

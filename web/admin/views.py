@@ -11,7 +11,7 @@ from web.access import actor, requires
 from web.admin import bp
 from web.admin.forms import UserCreateForm, UserEditForm
 from web.db import get_db
-from web.forms import choices
+from web.forms import choices, refused
 
 
 def _site_choices() -> list[SelectChoice]:
@@ -36,9 +36,7 @@ def users_page() -> Response | str | tuple[str, int]:
                 actor=actor(),
             )
         except (MealplanError, NotFoundError) as exc:
-            db.rollback()
-            flash(str(exc), "error")
-            status = 422
+            status = refused(exc)
         else:
             db.commit()
             flash(_("Created user %(name)s.", name=form.username.data), "success")
@@ -70,9 +68,7 @@ def user_edit(username: str) -> Response | str | tuple[str, int]:
                 actor=actor(),
             )
         except MealplanError as exc:
-            db.rollback()
-            flash(str(exc), "error")
-            status = 422
+            status = refused(exc)
         else:
             db.commit()
             flash(_("Saved user %(name)s.", name=username), "success")

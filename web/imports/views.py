@@ -13,7 +13,7 @@ from mealplan.errors import ImportValidationError, MealplanError
 from mealplan.io.importing import import_table
 from web.access import actor, requires
 from web.db import get_db
-from web.forms import choices
+from web.forms import choices, refused
 from web.imports import bp
 from web.labels import KIND_LABELS
 
@@ -82,9 +82,7 @@ def index() -> tuple[str, int]:
             )
             status = 422
         except MealplanError as exc:
-            db.rollback()
-            flash(str(exc), "error")
-            status = 422
+            status = refused(exc)
         else:
             db.commit()
             flash(
