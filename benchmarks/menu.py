@@ -118,21 +118,28 @@ def demo_dishes() -> tuple[Dish, ...] | None:
     return tuple(out)
 
 
-#: Demo profiles: code -> (nutrition group, max IDDSI, exclusion, headcount, dinner too).
+#: Demo profiles: code, nutrition group, max IDDSI, exclusion ("-": none), headcount,
+#: dinner too.
+_DEMO_PROFILE_TABLE = """
+regular            regular    7  -          120  yes
+low_sodium         low_sodium 7  -           60  yes
+diabetic           diabetic   7  -           45  yes
+renal              renal      7  -           10  no
+soft               regular    6  -           30  yes
+minced             regular    5  -           15  no
+pureed             regular    4  -            8  no
+low_sodium_minced  low_sodium 5  -            6  no
+diabetic_soft      diabetic   6  -           12  no
+halal              regular    7  halal       20  no
+halal_low_sodium   low_sodium 7  halal        8  no
+vegetarian         regular    7  vegetarian  12  no
+no_seafood         regular    7  seafood     15  no
+"""
 DEMO_PROFILES: dict[str, tuple[str, int, str, int, bool]] = {
-    "regular": ("regular", 7, "", 120, True),
-    "low_sodium": ("low_sodium", 7, "", 60, True),
-    "diabetic": ("diabetic", 7, "", 45, True),
-    "renal": ("renal", 7, "", 10, False),
-    "soft": ("regular", 6, "", 30, True),
-    "minced": ("regular", 5, "", 15, False),
-    "pureed": ("regular", 4, "", 8, False),
-    "low_sodium_minced": ("low_sodium", 5, "", 6, False),
-    "diabetic_soft": ("diabetic", 6, "", 12, False),
-    "halal": ("regular", 7, "halal", 20, False),
-    "halal_low_sodium": ("low_sodium", 7, "halal", 8, False),
-    "vegetarian": ("regular", 7, "vegetarian", 12, False),
-    "no_seafood": ("regular", 7, "seafood", 15, False),
+    code: (group, int(iddsi), "" if exclusion == "-" else exclusion, int(heads), dinner == "yes")
+    for code, group, iddsi, exclusion, heads, dinner in (
+        line.split() for line in _DEMO_PROFILE_TABLE.strip().splitlines()
+    )
 }
 #: 一荤两素一饭一汤 and the small-meat-dish tier (a side instead of the main).
 SMALL_MEAT = MealStructure("small_meat", ("staple", "side", "vegetable", "vegetable", "soup"))
