@@ -29,9 +29,9 @@ def _even_parts(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _whole(stop: Stop, reason: DropReason, message: str) -> Unserved:
-    """The whole of ``stop`` unserved for ``reason``."""
-    return Unserved(stop.id, reason, stop.hot, stop.cold, message)
+def _left(chunk: Chunk, reason: DropReason, message: str) -> Unserved:
+    """``chunk`` (a whole stop or a part of one) unserved for ``reason``."""
+    return Unserved(chunk.stop.id, reason, chunk.hot, chunk.cold, message)
 
 
 def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
@@ -49,8 +49,11 @@ def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
     for s in problem.stops:
         if s.hot == 0 and s.cold == 0:
             continue
+        whole = Chunk(s, s.hot, s.cold)
         if not problem.vehicles:
-            unserved.append(_whole(s, DropReason.NO_CAPACITY, f"{s.label}: there are no vehicles"))
+            unserved.append(
+                _left(whole, DropReason.NO_CAPACITY, f"{s.label}: there are no vehicles")
+            )
             continue
         hot, cold = s.hot, s.cold
         if (hot and max_hot == 0) or (cold and max_cold == 0):
@@ -58,7 +61,7 @@ def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
                 f"{s.label} needs {hot} hot boxes and {cold} cold items, but no vehicle has a "
                 f"{'hot' if hot and max_hot == 0 else 'cold'} compartment"
             )
-            unserved.append(_whole(s, DropReason.TOO_LARGE, why))
+            unserved.append(_left(whole, DropReason.TOO_LARGE, why))
             continue
         n_hot = math.ceil(hot / max_hot) if hot else 0
         n_cold = math.ceil(cold / max_cold) if cold else 0
@@ -68,7 +71,7 @@ def split_stops(problem: RoutingProblem) -> tuple[list[Chunk], list[Unserved]]:
                 f"{s.label} needs {hot} hot boxes and {cold} cold items; the largest vehicle "
                 f"carries {max_hot} hot and {max_cold} cold (splitting is off)"
             )
-            unserved.append(_whole(s, DropReason.TOO_LARGE, why))
+            unserved.append(_left(whole, DropReason.TOO_LARGE, why))
             continue
         for part, (h, c) in enumerate(
             zip(_even_parts(hot, parts), _even_parts(cold, parts), strict=True)
@@ -145,11 +148,7 @@ def precheck(
         s = ch.stop
         trips = direct_trips(problem, ch)
         if not trips:
-            unserved.append(
-                Unserved(
-                    s.id, DropReason.TOO_LARGE, ch.hot, ch.cold, _too_large_message(s, ch, problem)
-                )
-            )
+            unserved.append(_left(ch, DropReason.TOO_LARGE, _too_large_message(s, ch, problem)))
             continue
         good = [t for t in trips if t.fits_window and t.fits_hold]
         if good:
@@ -160,11 +159,9 @@ def precheck(
         if not any(t.fits_hold for t in trips):
             v = best_hold.vehicle
             unserved.append(
-                Unserved(
-                    s.id,
+                _left(
+                    ch,
                     DropReason.HOLD_LIMIT,
-                    ch.hot,
-                    ch.cold,
                     f"{s.label} cannot be reached within {s.hold_limit} min of the food being "
                     f"ready: the quickest direct trip takes {best_hold.hold} min (vehicle {v.id} "
                     f"from kitchen {v.start_kitchen}, incl. {v.loading_minutes} min loading)",
@@ -184,22 +181,18 @@ def precheck(
                     f"(vehicle {earliest.vehicle.id})"
                 )
             unserved.append(
-                Unserved(
-                    s.id,
+                _left(
+                    ch,
                     DropReason.TIME_WINDOW,
-                    ch.hot,
-                    ch.cold,
                     f"{s.label} must be served between {hhmm(s.window[0])} and "
                     f"{hhmm(s.window[1])}, but {why}",
                 )
             )
             continue
         unserved.append(
-            Unserved(
-                s.id,
+            _left(
+                ch,
                 DropReason.HOLD_LIMIT,
-                ch.hot,
-                ch.cold,
                 f"{s.label}: no vehicle both arrives within its window "
                 f"{hhmm(s.window[0])}-{hhmm(s.window[1])} and within {s.hold_limit} min of the "
                 "food being ready",
