@@ -243,8 +243,10 @@ def run(name: str, problem: MenuProblem, params: MenuParams) -> MenuResult:
     return r
 
 
-def run_demo(args: argparse.Namespace, backend: str) -> None:
-    params = MenuParams(
+def command_line_params(args: argparse.Namespace, backend: str) -> MenuParams:
+    """The solver limits given on the command line (the demo runs keep the default column
+    generation settings)."""
+    return MenuParams(
         backend=backend,
         time_limit_s=args.time_limit,
         total_time_s=args.total,
@@ -252,6 +254,10 @@ def run_demo(args: argparse.Namespace, backend: str) -> None:
         seed=args.seed,
         node_limit=args.node_limit,
     )
+
+
+def run_demo(args: argparse.Namespace, backend: str) -> None:
+    params = command_line_params(args, backend)
     problem = demo_problem(args.days)
     if problem is None:
         print("demo catalogue: mealplan/data/dishes.csv or ingredients.csv missing, skipped")
@@ -329,13 +335,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     print(f"machine: {cpu_model()}, {args.threads} threads, Python {platform.python_version()}")
     for backend in args.backends.split(","):
-        params = MenuParams(
-            backend=backend,
-            time_limit_s=args.time_limit,
-            total_time_s=args.total,
-            threads=args.threads,
-            seed=args.seed,
-            node_limit=args.node_limit,
+        params = dataclasses.replace(
+            command_line_params(args, backend),
             cg_rounds=args.cg_rounds,
             pricing_node_limit=args.pricing_node_limit,
         )
