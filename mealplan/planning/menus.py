@@ -477,7 +477,7 @@ def plan_menus(
         history=history,
     )  # fmt: skip
     plan = MenuPlan(start, dates, tuple(services), by_service, result, 0, warnings)
-    plan.stored = _store(
+    plan.stored = store_menus(
         session, plan, stored_profiles, {(m.date, m.service, m.profile) for m in locked}
     )
     return plan
@@ -499,7 +499,7 @@ def served_history(
     )
 
 
-def _store(
+def store_menus(
     session: Session,
     plan: MenuPlan,
     profiles: dict[str, DietProfile],

@@ -474,7 +474,7 @@ def plan_routes(
                     f"locked stop {u.stop_id} could not be served on its vehicle "
                     f"{locks[u.stop_id][0]}: the lock is dropped"
                 )
-    _store(session, plan)
+    store_routes(session, plan)
     plan.wall_s = round(time.perf_counter() - started, 3)
     return plan
 
@@ -516,7 +516,7 @@ def _with_what_if(
     return replace(result, what_if=found)
 
 
-def _store(session: Session, plan: RoutesPlan) -> None:
+def store_routes(session: Session, plan: RoutesPlan) -> None:
     session.execute(
         delete(UnservedStop).where(
             UnservedStop.date == plan.date, UnservedStop.service == plan.service

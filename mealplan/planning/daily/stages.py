@@ -59,8 +59,7 @@ from mealplan.planning.adapters import (
     trip_label,
 )
 from mealplan.planning.demand import DayDemand, day_demand, store_forecasts
-from mealplan.planning.menus import MenuPlan, plan_menus, stored_meals
-from mealplan.planning.menus import _store as _store_menus  # TODO: a public store_menus
+from mealplan.planning.menus import MenuPlan, plan_menus, store_menus, stored_meals
 from mealplan.planning.route_sheets import sheets_of
 from mealplan.planning.routes import (
     RoutesObjective,
@@ -69,10 +68,10 @@ from mealplan.planning.routes import (
     routes_json,
     routes_objective,
     split_meals,
+    store_routes,
     stored_routes,
     stored_unserved,
 )
-from mealplan.planning.routes import _store as _store_routes  # TODO: a public store_routes
 
 log = logging.getLogger(__name__)
 
@@ -546,8 +545,8 @@ def store_plan(
             p.code: p
             for p in session.scalars(select(DietProfile).where(DietProfile.code.in_(codes)))
         }
-        menus.stored = _store_menus(session, menus, profiles)
-    _store_routes(session, routes)
+        menus.stored = store_menus(session, menus, profiles)
+    store_routes(session, routes)
 
 
 # --------------------------------------------------------------------------- 5. waves
