@@ -20,24 +20,27 @@ from mealplan.services import users
 from mealplan.services.users import UserInfo
 from web.db import get_db
 
-ADMIN, MANAGER, DISPATCHER, SITE_STAFF, VIEWER = users.ROLES
+ADMIN, MANAGER, DISPATCHER, SITE_STAFF, VIEWER, DRIVER, COMMUNITY_WORKER = users.ROLES
 ALL = frozenset(users.ROLES)
-OFFICE = frozenset({ADMIN, MANAGER, DISPATCHER, VIEWER})  # everyone but site staff
+# the kitchen office: everyone but site staff, drivers and community workers
+OFFICE = frozenset({ADMIN, MANAGER, DISPATCHER, VIEWER})
+# the kitchen office and the canteens (not drivers or community workers)
+KITCHEN_AND_SITES = OFFICE | {SITE_STAFF}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard.view": OFFICE,
     "records.view": OFFICE,
     "records.edit": frozenset({ADMIN, MANAGER}),
     "import.run": frozenset({ADMIN, MANAGER}),
-    "headcounts.view": ALL,
+    "headcounts.view": KITCHEN_AND_SITES,
     "headcounts.edit": frozenset({ADMIN, MANAGER, SITE_STAFF}),
     "headcounts.late_edit": frozenset({ADMIN, MANAGER}),  # after the cut-off
-    "deliveries.view": ALL,
+    "deliveries.view": KITCHEN_AND_SITES,
     "deliveries.record": frozenset({ADMIN, MANAGER, DISPATCHER, SITE_STAFF}),
     "alerts.view": frozenset({ADMIN, MANAGER, DISPATCHER, VIEWER}),
     "alerts.resolve": frozenset({ADMIN, MANAGER, DISPATCHER}),
     "alerts.banner": frozenset({ADMIN, MANAGER, DISPATCHER}),
-    "ratings.view": ALL,
+    "ratings.view": KITCHEN_AND_SITES,
     "ratings.record": frozenset({ADMIN, MANAGER, SITE_STAFF}),
     "reports.view": frozenset({ADMIN, MANAGER, VIEWER}),
     "menus.view": ALL,  # canteen staff read the week's menu
@@ -58,6 +61,8 @@ ROLE_LABELS = {
     DISPATCHER: _l("Dispatcher"),
     SITE_STAFF: _l("Site staff"),
     VIEWER: _l("Viewer (read-only)"),
+    DRIVER: _l("Driver"),
+    COMMUNITY_WORKER: _l("Community worker"),
 }
 
 

@@ -34,7 +34,15 @@ from mealplan.services import audit
 
 log = logging.getLogger(__name__)
 
-ROLES: tuple[str, ...] = ("admin", "manager", "dispatcher", "site_staff", "viewer")
+ROLES: tuple[str, ...] = (
+    "admin",
+    "manager",
+    "dispatcher",
+    "site_staff",
+    "viewer",
+    "driver",
+    "community_worker",
+)
 LANGUAGES: tuple[str, ...] = ("zh_Hans_CN", "en")
 MIN_PASSWORD_LENGTH = 8
 FREE_ATTEMPTS = 5
