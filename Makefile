@@ -41,17 +41,21 @@ typecheck:
 imports:
 	$(BIN)/lint-imports
 
+# One test process per core (pytest-xdist); a file's tests stay in one process so its
+# module fixtures (demo worlds, solved plans) are built once.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile
+
 pytest:
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # The database tests again against PostgreSQL: the server MEALPLAN_TEST_DATABASE_URL names,
 # or a throw-away one started here on 127.0.0.1 when the server binaries are installed.
 pytest-pg:
 	@if [ -n "$$MEALPLAN_TEST_DATABASE_URL" ]; then \
-		$(BIN)/python -m pytest -q -m db ; \
+		$(PYTEST) -m db ; \
 	elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		url=$$(scripts/pg_test_server.sh start) && \
-		MEALPLAN_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -m db ; \
+		MEALPLAN_TEST_DATABASE_URL=$$url $(PYTEST) -m db ; \
 		status=$$?; scripts/pg_test_server.sh stop; exit $$status ; \
 	else echo "PostgreSQL is not installed: database tests ran on SQLite only"; fi
 
@@ -59,7 +63,7 @@ test: setup lint typecheck imports pytest pytest-pg
 
 # The slow tests, with the long import fuzz run (thousands of generated files; docs/imports.md).
 test-slow:
-	MEALPLAN_FUZZ_LONG=1 $(BIN)/python -m pytest -q -m slow
+	MEALPLAN_FUZZ_LONG=1 $(PYTEST) -m slow
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
