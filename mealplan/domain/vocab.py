@@ -144,3 +144,20 @@ class IngredientSource(StrEnum):
     USDA_SR28 = "usda_sr28"
     TFDA_2024 = "tfda_2024"
     CUSTOM = "custom"
+
+
+class FunderLevel(StrEnum):
+    """Who pays a share of a subsidised meal (资金来源层级)."""
+
+    CITY = "city"  # 市级
+    DISTRICT = "district"  # 区级
+    STREET = "street"  # 街道
+
+
+class OutsideRule(StrEnum):
+    """What happens to a funder level's share when an elder eats outside that level's area
+    (跨区域就餐): kept, paid by the elder, or absorbed by the operator."""
+
+    KEPT = "kept"
+    ELDER_PAYS = "elder_pays"
+    OPERATOR_PAYS = "operator_pays"
