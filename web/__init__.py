@@ -98,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.auth import bp as auth_bp
     from web.dashboard import bp as dashboard_bp
     from web.deliveries import bp as deliveries_bp
+    from web.driver import bp as driver_bp
     from web.headcounts import bp as headcounts_bp
     from web.imports import bp as imports_bp
     from web.menus import bp as menus_bp
@@ -120,6 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         menus_bp,
         plans_bp,
         routes_bp,
+        driver_bp,
     ):
         app.register_blueprint(bp)
 

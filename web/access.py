@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "routes.dispatch": frozenset({ADMIN, MANAGER, DISPATCHER}),
     "users.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
+    "driver.page": frozenset({DRIVER}),  # own vehicle's stops only (web/driver)
 }
 
 ROLE_LABELS = {

@@ -34,6 +34,7 @@ DEFAULT = (
     # 35: daily plan (reserved)
     NavItem("deliveries.index", _l("Deliveries"), "deliveries.view", 40, "/deliveries"),
     # 45: routes map (reserved)
+    NavItem("driver.index", _l("My deliveries"), "driver.page", 39, "/driver"),
     NavItem("deliveries.alerts", _l("Welfare alerts"), "alerts.view", 50, "/alerts"),
     NavItem("ratings.index", _l("Ratings"), "ratings.view", 60, "/ratings"),
     NavItem("reports.monthly", _l("Reports"), "reports.view", 70, "/reports"),

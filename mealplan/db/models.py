@@ -533,6 +533,8 @@ class Delivery(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     resolved_by: Mapped[str] = mapped_column(String(80), default="")
     resolution: Mapped[str] = mapped_column(Text, default="")
+    # a photo the driver took at the stop: a path under the instance folder ("" = none)
+    photo_path: Mapped[str] = mapped_column(String(250), default="", server_default="")
 
     route_stop: Mapped[RouteStop] = relationship()
 
@@ -557,8 +559,32 @@ class User(Base):
     # Part of every session and remember-me cookie; bumped on a password change or reset
     # and on logout, which ends every session that carries the old number.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # a driver login is bound to one Driver record (their vehicle's stops only)
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("driver.id"), nullable=True)
 
     site: Mapped[Site | None] = relationship()
+    driver: Mapped[Driver | None] = relationship()
+
+
+class Notification(Base):
+    """A message sent (or attempted) to a person, e.g. the family contact of an elder who
+    did not answer: what was said, to whom, through which backend, and the outcome."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. no_answer
+    recipient_name: Mapped[str] = mapped_column(String(80), default="")
+    recipient_phone: Mapped[str] = mapped_column(String(40), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    backend: Mapped[str] = mapped_column(String(40), default="log")
+    status: Mapped[str] = mapped_column(String(20), default="sent")  # sent | failed
+    error: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    actor: Mapped[str] = mapped_column(String(80), default="")
 
 
 class AuditEntry(Base):

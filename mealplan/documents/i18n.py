@@ -55,6 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cold_items": ("冷藏品（另装）", "Cold items (carried apart)"),
     "eat_by": ("食用截止", "Eat by"),
     "driver_notes": ("司机须知", "Driver notes"),
+    "emergency_contact": ("紧急联系人", "Emergency contact"),
     "receipt": ("签收", "Received by"),
     "receipt_time": ("签收时间", "Time"),
     "receipt_count": ("实收份数", "Meals received"),

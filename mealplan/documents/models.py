@@ -78,6 +78,7 @@ class RouteStopView:
         eat_by_min: eat-by time (``None``: the sheet's ready time + hold limit).
         notes: driver notes (gate code, floor, dog, call before arriving...).
         distance_m_from_prev: metres from the previous stop (or the kitchen).
+        emergency_name, emergency_phone: a home elder's emergency contact.
     """
 
     seq: int
@@ -97,6 +98,8 @@ class RouteStopView:
     eat_by_min: int | None = None
     notes: str = ""
     distance_m_from_prev: int = 0
+    emergency_name: str = ""
+    emergency_phone: str = ""
 
     @property
     def total_meals(self) -> int:

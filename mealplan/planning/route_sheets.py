@@ -68,6 +68,8 @@ def route_sheet(
                 eat_by_min=trip.ready_min + limits.get(stop.kind, planning.hold_limit_bulk_minutes),
                 notes=place.notes,
                 distance_m_from_prev=stop.distance_m_from_prev,
+                emergency_name=stop.client.emergency_contact_name if stop.client else "",
+                emergency_phone=stop.client.emergency_contact_phone if stop.client else "",
             )
         )
     return RouteSheet(

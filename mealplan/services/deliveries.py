@@ -26,9 +26,10 @@ from mealplan.db.models import (
     Vehicle,
 )
 from mealplan.db.subscriptions import subscribed_clients
+from mealplan.domain.clock import hhmm
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import MealplanError, NotFoundError
-from mealplan.services import audit
+from mealplan.services import audit, notify
 from mealplan.services.audit import MAX_PER_PAGE, Page, paginate
 from mealplan.services.records import N_, Issue, RecordValidationError
 
@@ -320,8 +321,14 @@ def record_delivery(
     reason: str = "",
     at: dt.datetime | None = None,
     actor: str,
+    photo_path: str | None = None,
+    notifier: notify.Notifier | None = None,
 ) -> Delivery:
-    """Record (or correct) the outcome at a stop; a home no-answer opens a welfare alert."""
+    """Record (or correct) the outcome at a stop; a home no-answer opens a welfare alert
+    and sends the elder's emergency contact a message (``notifier``, default the one
+    configured: :func:`mealplan.services.notify.notifier_from_env`), recorded as a
+    Notification. ``photo_path``: a photo stored by :func:`store_photo` (None keeps any
+    earlier one)."""
     stop = session.get(RouteStop, stop_id)
     if stop is None:
         raise NotFoundError(f"no route stop {stop_id}")
@@ -345,8 +352,11 @@ def record_delivery(
     delivery.reason = reason
     delivery.recorded_at = at
     delivery.recorded_by = actor
+    if photo_path is not None:
+        delivery.photo_path = photo_path
     alert = status == "no_answer" and stop.kind == StopKind.HOME.value
-    if alert and not delivery.welfare_alert_open:
+    raised = alert and not delivery.welfare_alert_open
+    if raised:
         delivery.welfare_alert_open = True
         delivery.resolved_at = None
         delivery.resolved_by = ""
@@ -355,6 +365,8 @@ def record_delivery(
             "welfare alert: no answer at client %s", stop.client.code if stop.client else "?"
         )
     session.flush()
+    if raised and stop.client is not None:
+        _notify_family(session, stop, delivery, at, actor, notifier)
     audit.record(
         session,
         actor=actor,
@@ -369,6 +381,37 @@ def record_delivery(
         },
     )
     return delivery
+
+
+def _notify_family(
+    session: Session,
+    stop: RouteStop,
+    delivery: Delivery,
+    at: dt.datetime,
+    actor: str,
+    notifier: notify.Notifier | None,
+) -> None:
+    """Tell the elder's emergency contact that nobody answered (a recorded message)."""
+    client = stop.client
+    assert client is not None
+    route = stop.trip.route
+    message = notify.NO_ANSWER_TEXT.format(
+        elder=client.name,
+        service=notify.SERVICE_ZH.get(route.service, route.service),
+        time=hhmm(at.hour * 60 + at.minute),
+        kitchen_phone=route.kitchen.contact_phone or "",
+    )
+    notify.send(
+        session,
+        notifier or notify.notifier_from_env(),
+        kind="no_answer",
+        phone=client.emergency_contact_phone or "",
+        recipient_name=client.emergency_contact_name or "",
+        message=message,
+        client_id=client.id,
+        delivery_id=delivery.id,
+        actor=actor,
+    )
 
 
 def resolve_alert(session: Session, delivery_id: int, note: str, *, actor: str) -> Delivery:

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, CursorResult, DateTime, case, literal, or_
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mealplan.db.models import Site, User
+from mealplan.db.models import Driver, Site, User
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import audit
 
@@ -83,6 +83,7 @@ class UserInfo:
     language: str
     active: bool
     session_version: int = 1
+    driver_id: int | None = None  # a driver login's Driver record
 
 
 def info(user: User) -> UserInfo:
@@ -95,6 +96,7 @@ def info(user: User) -> UserInfo:
         language=user.language,
         active=user.active,
         session_version=user.session_version,
+        driver_id=user.driver_id,
     )
 
 
@@ -162,6 +164,21 @@ def _site_id(session: Session, role: str, site_code: str | None) -> int | None:
     return site_id
 
 
+def _driver_id(session: Session, role: str, driver_code: str | None) -> int | None:
+    """The Driver record a driver login is bound to (drivers must name one, others not)."""
+    if role == "driver":
+        if not driver_code:
+            raise UserError("a driver user needs a driver record (--driver CODE)")
+    elif driver_code:
+        raise UserError(f"only driver users are bound to a driver record, not {role}")
+    if not driver_code:
+        return None
+    driver_id = session.scalar(select(Driver.id).where(Driver.code == driver_code))
+    if driver_id is None:
+        raise NotFoundError(f"no driver with code {driver_code!r}")
+    return driver_id
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
@@ -175,9 +192,11 @@ def create_user(
     *,
     site_code: str | None = None,
     language: str = "zh_Hans_CN",
+    driver_code: str | None = None,
     actor: str,
 ) -> User:
-    """Create an account; site_staff must name their site, other roles must not."""
+    """Create an account; site_staff must name their site and drivers their Driver
+    record, other roles neither."""
     username = username.strip()
     if not username or len(username) > 80:
         raise UserError("the username must have 1-80 characters")
@@ -193,6 +212,7 @@ def create_user(
         password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
         role=role,
         site_id=_site_id(session, role, site_code),
+        driver_id=_driver_id(session, role, driver_code),
         language=language,
         active=True,
         failed_logins=0,
@@ -205,7 +225,7 @@ def create_user(
         action="create",
         entity="user",
         entity_code=username,
-        details={"role": role, "site": site_code},
+        details={"role": role, "site": site_code, "driver": driver_code},
     )
     return user
 
@@ -218,19 +238,23 @@ def update_user(
     site_code: str | None = None,
     active: bool | None = None,
     password: str | None = None,
+    driver_code: str | None = None,
     actor: str,
 ) -> User:
-    """Change role (and site), active flag or password; unlocks a throttled account too."""
+    """Change role (and site or driver record), active flag or password; unlocks a
+    throttled account too."""
     user = get_by_username(session, username)
     changes: dict[str, object] = {}
     if role is not None:
         if role not in ROLES:
             raise UserError(f"unknown role {role!r}")
         site_id = _site_id(session, role, site_code)
-        if (role, site_id) != (user.role, user.site_id):
+        driver_id = _driver_id(session, role, driver_code)
+        if (role, site_id, driver_id) != (user.role, user.site_id, user.driver_id):
             changes["role"] = [user.role, role]
             changes["site"] = [user.site.code if user.site else None, site_code]
-            user.role, user.site_id = role, site_id
+            changes["driver"] = [user.driver.code if user.driver else None, driver_code]
+            user.role, user.site_id, user.driver_id = role, site_id, driver_id
     if active is not None and active != user.active:
         changes["active"] = [user.active, active]
         user.active = active

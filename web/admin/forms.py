@@ -18,6 +18,7 @@ class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     role = SelectField(_l("Role"), choices=_roles(), validators=[DataRequired()])
     site = SelectField(_l("Site (site staff only)"), validators=[Optional()])
+    driver = SelectField(_l("Driver record (drivers only)"), validators=[Optional()])
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )
@@ -26,6 +27,7 @@ class UserCreateForm(FlaskForm):
 class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_roles(), validators=[DataRequired()])
     site = SelectField(_l("Site (site staff only)"), validators=[Optional()])
+    driver = SelectField(_l("Driver record (drivers only)"), validators=[Optional()])
     active = BooleanField(_l("Active"))
     password = PasswordField(
         _l("New password (leave empty to keep)"),

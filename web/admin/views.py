@@ -18,12 +18,18 @@ def _site_choices() -> list[SelectChoice]:
     return choices([("", "—")] + [(c, f"{c} {n}") for c, n in records.all_codes(get_db(), "sites")])
 
 
+def _driver_choices() -> list[SelectChoice]:
+    found = records.all_codes(get_db(), "drivers")
+    return choices([("", "—")] + [(c, f"{c} {n}") for c, n in found])
+
+
 @bp.route("/users", methods=["GET", "POST"], endpoint="users")
 @requires("users.manage")
 def users_page() -> Response | str | tuple[str, int]:
     db = get_db()
     form = UserCreateForm()
     form.site.choices = _site_choices()
+    form.driver.choices = _driver_choices()
     status = 200
     if form.validate_on_submit():
         try:
@@ -33,6 +39,7 @@ def users_page() -> Response | str | tuple[str, int]:
                 form.password.data or "",
                 form.role.data or "",
                 site_code=form.site.data or None,
+                driver_code=form.driver.data or None,
                 actor=actor(),
             )
         except (MealplanError, NotFoundError) as exc:
@@ -52,9 +59,15 @@ def user_edit(username: str) -> Response | str | tuple[str, int]:
     db = get_db()
     user = users.get_by_username(db, username)
     form = UserEditForm(
-        data={"role": user.role, "site": user.site.code if user.site else "", "active": user.active}
+        data={
+            "role": user.role,
+            "site": user.site.code if user.site else "",
+            "driver": user.driver.code if user.driver else "",
+            "active": user.active,
+        }
     )
     form.site.choices = _site_choices()
+    form.driver.choices = _driver_choices()
     status = 200
     if form.validate_on_submit():
         try:
@@ -63,6 +76,7 @@ def user_edit(username: str) -> Response | str | tuple[str, int]:
                 username,
                 role=form.role.data,
                 site_code=form.site.data or None,
+                driver_code=form.driver.data or None,
                 active=bool(form.active.data),
                 password=form.password.data or None,
                 actor=actor(),

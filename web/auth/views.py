@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from mealplan.services import users
-from web.access import SITE_STAFF, PanelUser
+from web.access import DRIVER, SITE_STAFF, PanelUser
 from web.auth import bp
 from web.auth.forms import LoginForm, LogoutForm
 from web.auth.throttle import AddressThrottle
@@ -18,6 +18,8 @@ from web.urls import safe_local_path
 def home_for(user: PanelUser) -> str:
     if user.role == SITE_STAFF:
         return url_for("headcounts.index")
+    if user.role == DRIVER:
+        return url_for("driver.index")
     return url_for("dashboard.index")
 
 
