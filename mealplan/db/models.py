@@ -466,6 +466,10 @@ class Trip(Base):
     ready_min: Mapped[int] = mapped_column(Integer)  # food packed and ready
     depart_min: Mapped[int] = mapped_column(Integer)
     return_min: Mapped[int] = mapped_column(Integer)
+    # the kitchen's schedule (daily plan): load packed, its cooking wave's finish (None:
+    # routed without a schedule, the ready time stands for both)
+    packed_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cook_finish_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     route: Mapped[Route] = relationship(back_populates="trips")
     stops: Mapped[list[RouteStop]] = relationship(

@@ -2,8 +2,9 @@
 
 One check, :func:`time_trip`, times a trip's stops the way the router does: from the
 trip's stored departure, each stop's service starts at ``max(previous service end +
-minutes_from_prev, window start)``; the hold limit is counted from the trip's stored ready
-time; the trip returns after the last stop's service plus the way back. Travel between
+minutes_from_prev, window start)``; the hold limit is counted from the trip's stored packed
+time at a home and from its wave's cook finish at a site (the trip's ready time for both
+when the trip was routed without the kitchen's schedule); the trip returns after the last stop's service plus the way back. Travel between
 stops already on the trip comes from the stored rows (``minutes_from_prev``,
 ``distance_m_from_prev``; the way back is the stored return minus the last service end);
 the legs to and from an inserted stop come from the planner's own travel provider
@@ -11,7 +12,7 @@ the legs to and from an inserted stop come from the planner's own travel provide
 
 Rules (their ids name the limit that breaks): ``capacity`` (boxes on the trip >= the
 vehicle's capacity), ``time_window`` (service starts after the window closes),
-``hold_limit`` (ready -> arrival longer than the stop's hold limit), ``shift`` (back after
+``hold_limit`` (packed or cooked -> arrival longer than the stop's hold limit), ``shift`` (back after
 the vehicle's shift ends), ``next_trip`` (back, plus reload, after the vehicle's next trip
 departs). A limit the trip already broke before the insertion is reported only if the
 insertion makes it worse.
@@ -29,6 +30,7 @@ from mealplan.config import Settings
 from mealplan.db.models import Client, Route, RouteStop, Site, Trip, UnservedStop
 from mealplan.errors import NotFoundError
 from mealplan.planning.adapters import meals_of
+from mealplan.planning.route_sheets import trip_times
 from mealplan.planning.routes import (
     hold_limits,
     matrix_kind,
@@ -96,8 +98,12 @@ def time_trip(
     shift_end_min: int,
     next_depart_min: int | None = None,
     reload_minutes: int = 0,
+    cook_finish_min: int | None = None,
 ) -> Timing:
-    """The one timing of a trip (the module's rules): arrivals, return, load, breaches."""
+    """The one timing of a trip (the module's rules): arrivals, return, load, breaches;
+    ``ready_min`` is the packed time (a home's hold counts from it), ``cook_finish_min``
+    the wave's cook finish (a site's hold counts from it; None: ``ready_min``)."""
+    cooked = ready_min if cook_finish_min is None else cook_finish_min
     breaches: list[Breach] = []
     load = sum(leg.boxes for leg in legs)
     if load > capacity:
@@ -108,8 +114,9 @@ def time_trip(
         now = max(now + service + leg.minutes_from_prev, leg.window[0])
         if now > leg.window[1]:
             breaches.append(Breach("time_window", leg.code, now, leg.window[1]))
-        if leg.hold_limit is not None and now - ready_min > leg.hold_limit:
-            breaches.append(Breach("hold_limit", leg.code, now - ready_min, leg.hold_limit))
+        since = ready_min if leg.kind == "home" else cooked
+        if leg.hold_limit is not None and now - since > leg.hold_limit:
+            breaches.append(Breach("hold_limit", leg.code, now - since, leg.hold_limit))
         arrivals.append(now)
         service = leg.service_minutes
     back = now + service + minutes_back
@@ -214,9 +221,11 @@ def _stored(trip: Trip, settings: Settings) -> _Loaded:
 
 def _timing(loaded: _Loaded, legs: Sequence[Leg], back: int, settings: Settings) -> Timing:
     trip, vehicle = loaded.trip, loaded.trip.route.vehicle
+    packed, cooked = trip_times(trip)
     return time_trip(
         legs,
-        ready_min=trip.ready_min,
+        ready_min=packed,
+        cook_finish_min=cooked,
         depart_min=trip.depart_min,
         minutes_back=back,
         capacity=vehicle.capacity_boxes,
@@ -278,7 +287,7 @@ def _result(
         route_id=trip.route_id,
         vehicle_code=trip.route.vehicle.code,
         trip_seq=trip.seq,
-        ready_min=trip.ready_min,
+        ready_min=trip_times(trip)[0],
         depart_min=trip.depart_min,
         legs=tuple(legs),
         arrivals=timing.arrivals,

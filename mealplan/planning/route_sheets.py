@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from mealplan.config import PlanningSettings
 from mealplan.db.models import Route, RouteStop, Trip
 from mealplan.documents.models import RouteSheet, RouteStopView, StopMeals
+from mealplan.domain.vocab import StopKind
 from mealplan.errors import NotFoundError
 from mealplan.planning.adapters import (
     ProfileFacts,
@@ -42,12 +43,30 @@ def _stop_meals(meals: Mapping[str, int], facts: Mapping[str, ProfileFacts]) -> 
     return out
 
 
+def eat_by_min(kind: str, packed_min: int, cook_finish_min: int, limits: Mapping[str, int]) -> int:
+    """A stop's eat-by minute: a home box's is its packed time + the home hold (pack ->
+    arrive), a site's its cooking wave's finish + the bulk hold (cook -> eat)."""
+    if kind == StopKind.HOME:
+        return packed_min + limits[StopKind.HOME.value]
+    return cook_finish_min + limits[kind]
+
+
+def trip_times(trip: Trip) -> tuple[int, int]:
+    """The trip's packed time and its wave's cook finish as stored by the daily plan (a
+    trip routed without the kitchen's schedule: its ready time for both)."""
+    packed = trip.packed_min if trip.packed_min is not None else trip.ready_min
+    cooked = trip.cook_finish_min if trip.cook_finish_min is not None else packed
+    return packed, cooked
+
+
 def route_sheet(
     route: Route, trip: Trip, facts: Mapping[str, ProfileFacts], planning: PlanningSettings
 ) -> RouteSheet:
     """The sheet of ``trip`` (one of ``route``'s trips, stops and places loaded), with each
-    profile's names, texture, halal mark, allergens and dishes from ``facts``."""
+    profile's names, texture, halal mark, allergens and dishes from ``facts``; its ready
+    time is the trip's packed time and each stop's eat-by :func:`eat_by_min`."""
     limits = hold_limits(planning)
+    packed, cooked = trip_times(trip)
     stops = []
     for stop in trip.stops:
         place = stop_place(stop)
@@ -65,7 +84,7 @@ def route_sheet(
                 lat=place.lat,
                 lon=place.lon,
                 contact_name=place.contact_name,
-                eat_by_min=trip.ready_min + limits.get(stop.kind, planning.hold_limit_bulk_minutes),
+                eat_by_min=eat_by_min(stop.kind, packed, cooked, limits),
                 notes=place.notes,
                 distance_m_from_prev=stop.distance_m_from_prev,
                 emergency_name=stop.client.emergency_contact_name if stop.client else "",
@@ -80,7 +99,7 @@ def route_sheet(
         vehicle_plate=route.vehicle.plate,
         driver=route.driver.name if route.driver else "",
         driver_phone=route.driver.phone if route.driver else "",
-        ready_min=trip.ready_min,
+        ready_min=packed,
         depart_min=trip.depart_min,
         return_min=trip.return_min,
         stops=tuple(stops),
@@ -89,6 +108,7 @@ def route_sheet(
         distance_m=sum(s.distance_m_from_prev for s in trip.stops),
         drive_minutes=sum(s.minutes_from_prev for s in trip.stops),
         hold_limit_minutes=planning.hold_limit_bulk_minutes,
+        cook_finish_min=trip.cook_finish_min,
     )
 
 

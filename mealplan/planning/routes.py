@@ -34,6 +34,7 @@ from mealplan.db.models import (
 )
 from mealplan.domain.vocab import Service, StopKind
 from mealplan.errors import MealplanError
+from mealplan.planning.adapters import trip_label
 from mealplan.planning.demand import DayDemand, day_demand
 from mealplan.planning.route_workers import solve_kitchens
 from solvers import routing as rs
@@ -154,11 +155,18 @@ def build_kitchen_problems(
     provider: TravelProvider | None = None,
     locks: dict[str, str] | None = None,
     ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
+    hold_offsets: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[KitchenProblem]:
     """One routing problem per kitchen with demand; ``locks`` (stop code -> vehicle code,
     see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``);
     ``ready_times`` (kitchen code -> vehicle code -> one ready minute per trip) fix when
-    the kitchen has those vehicles' loads packed (``Vehicle.ready_times``)."""
+    the kitchen has those vehicles' loads packed (``Vehicle.ready_times``).
+
+    The router counts a stop's hold limit from its trip's ready time (the load packed);
+    a canteen's or dining point's counts from the cook finish (cook -> eat), which is at
+    least the kitchen's cook-to-pack lead earlier. So a bulk stop's limit for the router
+    is the bulk hold minus :func:`hold_offset` (the cook-to-pack lead, or ``hold_offsets``
+    kitchen code -> stop code -> minutes when the kitchen's schedule measured more)."""
     planning = settings.planning
     limits = hold_limits(planning)
     sites = {s.id: s for s in session.scalars(select(Site))}
@@ -220,6 +228,7 @@ def build_kitchen_problems(
                 .order_by(Vehicle.code)
             )
         )
+        measured = (hold_offsets or {}).get(kitchen.code, {})
         points = [(kitchen.lat, kitchen.lon)] + [(s.lat, s.lon) for s in infos]
         prov = provider or _provider(settings, fleet)
         matrices: dict[str, rs.TravelMatrix] = {}
@@ -240,7 +249,9 @@ def build_kitchen_problems(
                     sites[s.site_id] if s.site_id is not None else None, planning
                 ),
                 kind=rs.StopKind(s.kind),
-                hold_limit=limits[s.kind],
+                hold_limit=max(
+                    0, limits[s.kind] - hold_offset(kitchen, s.kind, measured.get(s.code, 0))
+                ),
                 # an elder's name never goes into solver messages, warnings or logs: the
                 # solver labels a home stop by its client code
                 name="" if s.kind == StopKind.HOME else s.name,
@@ -283,6 +294,16 @@ def build_kitchen_problems(
     return out
 
 
+def hold_offset(kitchen: Kitchen, kind: str, measured: int = 0) -> int:
+    """Minutes between the event a stop's hold limit counts from and its trip's ready
+    time: 0 for a home (pack -> arrive; ready is the packed time); for a site (cook ->
+    eat) the kitchen's cook-to-pack lead, or ``measured`` (the ready time minus its wave's
+    cook finish in the kitchen's schedule) when that is more."""
+    if kind == StopKind.HOME:
+        return 0
+    return max(kitchen.cook_to_pack_minutes, measured)
+
+
 def _locked_to(
     locks: dict[str, str] | None, code: str, fleet: Sequence[Vehicle]
 ) -> tuple[str, ...]:
@@ -318,6 +339,9 @@ class RoutesPlan:
     warnings: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     locks: dict[str, tuple[str, str]] = field(default_factory=dict)  # see stored_locks
+    # (kitchen code, trip label ``V1-2``) -> (packed, cook finish) from the kitchen's
+    # schedule, stored on the trips (set by the daily plan once its waves are known)
+    packed: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def dropped_meals(self) -> int:
@@ -394,9 +418,10 @@ def plan_routes(
     replace_deliveries: bool = False,
     on_kitchen: Callable[[int, int], None] | None = None,
     ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
+    hold_offsets: Mapping[str, Mapping[str, int]] | None = None,
 ) -> RoutesPlan:
     """Plan and store the routes for ``date`` and ``service`` (caller owns the transaction);
-    ``ready_times``: see :func:`build_kitchen_problems`."""
+    ``ready_times``, ``hold_offsets``: see :func:`build_kitchen_problems`."""
     Service(service)
     started = time.perf_counter()
     planning = settings.planning
@@ -423,6 +448,7 @@ def plan_routes(
         provider,
         {code: v for code, (v, _) in locks.items()},
         ready_times,
+        hold_offsets,
     )
     total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
     workers = resolve_workers(planning.workers)
@@ -542,7 +568,11 @@ def store_routes(session: Session, plan: RoutesPlan) -> None:
             )
             matrix = kp.problem.matrices[_matrix_kind(vehicle)]
             for seq, trip in enumerate(vr.trips, start=1):
-                route.trips.append(_trip_row(kp, trip, seq, matrix, plan.locks, vehicle.code))
+                row = _trip_row(kp, trip, seq, matrix, plan.locks, vehicle.code)
+                times = plan.packed.get((kp.kitchen.code, trip_label(vehicle.code, seq)))
+                if times is not None:
+                    row.packed_min, row.cook_finish_min = times
+                route.trips.append(row)
             session.add(route)
         for u in result.unserved:
             info = kp.stops.get(u.stop_id)

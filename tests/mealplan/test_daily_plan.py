@@ -301,8 +301,9 @@ def test_two_kitchens_get_their_own_documents(
     documents = daily.stages.kitchen_documents
 
     def spy(*args: Any) -> Any:
-        # the sheets as the builder made them (the plan adds its trip label)
-        printed.extend(dataclasses.replace(sheet, trip="") for sheet in args[-1])
+        # the sheets as printed, with the schedule's times (the plan adds its trip label)
+        timed = daily.stages.timed_sheets(args[-1], args[2])
+        printed.extend(dataclasses.replace(sheet, trip="") for sheet in timed)
         return documents(*args)
 
     monkeypatch.setattr(daily.stages, "kitchen_documents", spy)
@@ -453,3 +454,46 @@ def test_schedule_packing_cooking_and_printed_times_agree(
     for w in plan["waves"]:
         for p in w["packs"]:
             assert f"{p['pack_start']}-{p['pack_finish']}" in production
+    # the panel's trip page (the stored trip) prints the same packed and eat-by times
+    with unit_of_work(kitchen_world) as s:
+        stored = s.scalars(select(Trip).join(Route).order_by(Trip.id)).all()
+        panel = {
+            (t.route.vehicle.code, t.seq): routes.trip_sheet(s, t.id, kitchen_world.planning)
+            for t in stored
+        }
+    assert len(panel) == len(packed)
+    for route in plan["routes"]:
+        for seq, trip in enumerate(route["trips"], start=1):
+            wave, pack = packed[(route["kitchen"], f"{route['vehicle']}-{seq}")]
+            sheet = panel[(route["vehicle"], seq)]
+            assert sheet.ready_min == _minute(trip["packed"]) == _minute(pack["pack_finish"])
+            assert sheet.cook_finish_min == _minute(wave["cook_finish"])
+            for stop, view in zip(trip["stops"], sheet.stops, strict=True):
+                since = pack["pack_finish"] if stop["kind"] == "home" else wave["cook_finish"]
+                assert view.eat_by_min == _minute(since) + limits[stop["kind"]]
+
+
+def _with_planning(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, planning=dataclasses.replace(settings.planning, **changes))
+
+
+def test_sites_are_held_from_their_cook_finish_and_homes_from_packing(
+    kitchen_world: Settings, tmp_path: Path
+) -> None:
+    """With a 40-minute cook-to-pack lead and a 60-minute bulk hold, every site of plan.json
+    is reached within the bulk hold of its wave's cook finish and every home within the home
+    hold of its trip's packed time (recomputed from plan.json alone by check_schedule)."""
+    with unit_of_work(kitchen_world) as s:
+        k = s.scalars(select(Kitchen)).one()
+        k.cook_to_pack_minutes = 40
+    settings = _with_planning(kitchen_world, hold_limit_bulk_minutes=60)
+    out = tmp_path / "out"
+    result = run_daily_plan(settings, DAY, out_dir=out, seed=3)
+    assert result.ok
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert plan["hold_limits"]["canteen"] == 60
+    sites = [
+        s for r in plan["routes"] for t in r["trips"] for s in t["stops"] if s["kind"] != "home"
+    ]
+    assert sites, "the sites are served"
+    check_schedule(plan, _minute(settings.planning.headcount_cutoff))

@@ -254,6 +254,7 @@ def _plan(
             routes.earliest_window_min,
             planning=planning,
         )
+        planned_routes.packed = stages.packed_times(waves)  # stored with the trips
         recorder.stage("purchase", 0.8)
         purchase = stages.purchase_stage(production, ingredients, planning.purchase_waste_allowance)
 

@@ -46,7 +46,7 @@ from mealplan.documents import (
 from mealplan.documents.render import html_to_pdf_many
 from mealplan.domain import production as prod
 from mealplan.domain.clock import hhmm, parse_hhmm
-from mealplan.domain.schedule import KitchenCapacity, TripPack, pack_trips
+from mealplan.domain.schedule import KitchenCapacity, KitchenSchedule, TripPack, schedule_kitchen
 from mealplan.errors import MealplanError
 from mealplan.planning.adapters import (
     KitchenFacts,
@@ -60,7 +60,7 @@ from mealplan.planning.adapters import (
 )
 from mealplan.planning.demand import DayDemand, day_demand, store_forecasts
 from mealplan.planning.menus import MenuPlan, plan_menus, store_menus, stored_meals
-from mealplan.planning.route_sheets import sheets_of
+from mealplan.planning.route_sheets import eat_by_min, sheets_of
 from mealplan.planning.routes import (
     RoutesObjective,
     RoutesPlan,
@@ -370,6 +370,7 @@ def retimed_routes(
     the caller rolls that back at once and :func:`store_plan` writes them with the rest
     of the day."""
     fixed: dict[str, dict[str, tuple[int, ...]]] = {}
+    offsets: dict[str, dict[str, int]] = {}
     plan = None
     for attempt in range(MAX_RETIMES + 1):
         plan = plan_routes(
@@ -381,14 +382,23 @@ def retimed_routes(
             time_limit_s=request.routing_time_limit_s,
             seed=request.seed,
             ready_times=fixed or None,
+            hold_offsets=offsets or None,
         )
         session.rollback()  # drop what plan_routes stored: no write lock while re-routing
         if attempt == MAX_RETIMES:
             break
-        changed = retimed(plan, routes_schedule(session, request, plan, menus), fixed)
-        if not changed:
+        schedules = routes_schedule(session, request, plan, menus, settings.planning)
+        packs = {code: dict(sch.packs) for code, sch in schedules.items()}
+        changed = retimed(plan, packs, fixed)
+        moved = held_offsets(plan, schedules, offsets, settings.planning.hold_limit_bulk_minutes)
+        if not changed and not moved:
             break
-        log.info("re-routing with %d vehicle(s) re-timed to their packing", changed)
+        log.info(
+            "re-routing with %d vehicle(s) re-timed to their packing, %d site(s) held from "
+            "their cook finish",
+            changed,
+            moved,
+        )
     assert plan is not None
     return plan
 
@@ -406,16 +416,22 @@ def _menus_of_day(
 
 
 def routes_schedule(
-    session: Session, request: DayRequest, plan: RoutesPlan, menus: MenuPlan | None
-) -> dict[str, dict[str, TripPack]]:
-    """Each kitchen's packing of the planned (not yet stored) trips: kitchen code -> trip
-    (``V1-2``) -> its :class:`~mealplan.domain.schedule.TripPack`. Profiles without a
-    menu count as the longest menu of the day, cooked with the kitchen's lead time."""
+    session: Session,
+    request: DayRequest,
+    plan: RoutesPlan,
+    menus: MenuPlan | None,
+    planning: PlanningSettings | None = None,
+) -> dict[str, KitchenSchedule]:
+    """Each kitchen's schedule of the planned (not yet stored) trips, as the waves stage
+    will make it: kitchen code -> its :class:`~mealplan.domain.schedule.KitchenSchedule`
+    (packs by trip label ``V1-2``, cooking waves). Profiles without a menu count as the
+    longest menu of the day, cooked with the kitchen's lead time."""
+    planning = planning or PlanningSettings()
     day_menus = _menus_of_day(session, request, menus)
     dishes = load_production_dishes(session, (c for d in day_menus.values() for c in d))
     kitchens = load_kitchens(session)
     widest = max(day_menus.values(), key=len, default=())
-    out: dict[str, dict[str, TripPack]] = {}
+    out: dict[str, KitchenSchedule] = {}
     for kp, result in plan.results:
         facts = kitchens.get(kp.kitchen.code)
         if facts is None:
@@ -461,8 +477,47 @@ def routes_schedule(
                 known.setdefault(code, prod.ProductionDish(code, code, "main"))
         loads = prod.trip_loads(departures, profile_meals_, known, capacity,
                                 service=request.service)  # fmt: skip
-        out[kp.kitchen.code] = dict(pack_trips(loads, capacity))
+        out[kp.kitchen.code] = schedule_kitchen(
+            loads,
+            capacity,
+            cutoff_min=cutoff_minute(planning),
+            bulk_hold_minutes=planning.hold_limit_bulk_minutes,
+        )
     return out
+
+
+def held_offsets(
+    plan: RoutesPlan,
+    schedules: Mapping[str, KitchenSchedule],
+    offsets: dict[str, dict[str, int]],
+    bulk_hold_minutes: int,
+) -> int:
+    """Raise the hold offset (:func:`mealplan.planning.routes.hold_offset`) of every site
+    reached after its bulk hold counted from its wave's cook finish to its trip's ready
+    time minus that cook finish (in ``offsets``, kitchen -> stop code -> minutes; an
+    offset only grows, so the loop ends); returns how many sites changed."""
+    changed = 0
+    for kp, result in plan.results:
+        schedule = schedules.get(kp.kitchen.code)
+        if schedule is None:
+            continue
+        finish = {p.trip: w.cook_finish_min for w in schedule.waves for p in w.packs}
+        for vr in result.routes:
+            for trip in vr.trips:
+                cooked = finish.get(trip_label(vr.vehicle_id, trip.index + 1))
+                if cooked is None:
+                    continue
+                for visit in trip.visits:
+                    if kp.stops[visit.stop_id].kind == "home":
+                        continue
+                    if visit.arrival - cooked <= bulk_hold_minutes:
+                        continue
+                    own = offsets.setdefault(kp.kitchen.code, {})
+                    gap = trip.ready_at - cooked
+                    if gap > own.get(visit.stop_id, 0):
+                        own[visit.stop_id] = gap
+                        changed += 1
+    return changed
 
 
 def retimed(
@@ -739,18 +794,25 @@ def timed_sheet(
     stops = tuple(
         replace(
             stop,
-            eat_by_min=(
-                pack.pack_finish_min
-                + hold_limits.get("home", PlanningSettings().hold_limit_home_minutes)
-                if stop.kind == "home"
-                else wave.finish_min + hold_limits.get(stop.kind, sheet.hold_limit_minutes)
-            ),
+            eat_by_min=eat_by_min(stop.kind, pack.pack_finish_min, wave.finish_min, hold_limits),
         )
         for stop in sheet.stops
     )
     return replace(
         sheet, ready_min=pack.pack_finish_min, cook_finish_min=wave.finish_min, stops=stops
     )
+
+
+def packed_times(waves: WavesStage) -> dict[tuple[str, str], tuple[int, int]]:
+    """(kitchen code, trip label) -> (packed time, its wave's cook finish): what the
+    stored trips keep (``Trip.packed_min``, ``Trip.cook_finish_min``), so that the panel's
+    trip pages print the times the daily plan's documents print."""
+    return {
+        (kw.kitchen, p.trip): (p.pack_finish_min, w.finish_min)
+        for kw in waves.kitchens
+        for w in kw.waves
+        for p in w.packs
+    }
 
 
 def timed_sheets(sheets: Sequence[RouteSheet], waves: WavesStage) -> tuple[RouteSheet, ...]:
