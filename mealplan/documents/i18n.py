@@ -38,6 +38,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "vehicle": ("车辆", "Vehicle"),
     "trip": ("趟次", "Trip"),
     "trip_of": ("第 {n} / {of} 趟", "trip {n} of {of}"),
+    "one_meal_no_other_trip": (
+        "本趟只送一份餐：其他车次都无法在送餐时段、保温时限、容量和班次内送达该餐",
+        "One meal on this trip: no other trip can deliver it within its window, hold limit, "
+        "capacity and shift",
+    ),
+    "one_meal_could_join": (
+        "本趟只送一份餐：该餐也可由 {other} 送达",
+        "One meal on this trip: {other} could also take it",
+    ),
     "driver": ("司机", "Driver"),
     "phone": ("电话", "Phone"),
     "ready_at": ("备餐完成", "Ready at"),

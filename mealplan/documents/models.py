@@ -126,6 +126,8 @@ class RouteSheet:
         hold_limit_minutes: cooked-to-eaten limit used for stops without ``eat_by_min``.
         trip: the trip as the production sheet names it (``V1-2``; empty: unknown).
         cook_finish_min: when its wave's cooking finished (None: not scheduled).
+        one_meal_reason, one_meal_other: why the trip carries a single meal (empty: it
+            carries more).
     """
 
     date: dt.date
@@ -146,6 +148,8 @@ class RouteSheet:
     hold_limit_minutes: int = 120
     trip: str = ""
     cook_finish_min: int | None = None
+    one_meal_reason: str = ""  # a one-meal trip: no_other_trip | could_join (see routing)
+    one_meal_other: str = ""  # could_join: the trip that could take the meal
 
     @property
     def total_meals(self) -> int:

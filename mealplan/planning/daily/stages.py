@@ -568,6 +568,14 @@ def routes_stage(
         for kp, _ in plan.results
         if kp.stops
     }
+    one_meal = {
+        (kitchen, trip_label(t["vehicle"], t["trip"])): {
+            "one_meal_reason": t["reason"],
+            "one_meal_other": t["could_join"] or "",
+        }
+        for kitchen, fleet in plan.fleet_json().items()
+        for t in fleet["one_meal_trips"]
+    }
     return RoutesStage(
         plan=plan,
         objective=routes_objective(routes, unserved),
@@ -577,7 +585,7 @@ def routes_stage(
         departures=departures_by_kitchen(routes),
         earliest_window_min=earliest,
         sheets=tuple(
-            replace(sheet, trip=label)
+            replace(sheet, trip=label, **one_meal.get((sheet.kitchen.code, label), {}))
             for sheet, label in zip(
                 sheets_of(session, routes, date, service, settings.planning),
                 (trip_label(r.vehicle.code, t.seq) for r in routes for t in r.trips),
