@@ -107,6 +107,8 @@ class Site(Base):
     kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    district: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 区
+    street: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 街道
 
     kitchen: Mapped[Kitchen] = relationship(back_populates="sites")
 
@@ -263,6 +265,12 @@ class Client(Base):
     category: Mapped[str] = mapped_column(String(20))  # ElderCategory
     kitchen_id: Mapped[int] = mapped_column(ForeignKey("kitchen.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    district: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 区
+    street: Mapped[str] = mapped_column(String(60), default="", server_default="")  # 街道
+    card_number: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    site_id: Mapped[int | None] = mapped_column(  # the canteen/dining point registered at
+        ForeignKey("site.id", ondelete="SET NULL"), nullable=True
+    )
 
     diet_profile: Mapped[DietProfile] = relationship()
     kitchen: Mapped[Kitchen] = relationship()
@@ -619,3 +627,80 @@ class Rating(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(80), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+# --------------------------------------------------------------------------- money (issue 14)
+
+
+class PriceTier(Base):
+    """What an elder of one category pays for one service's meal over a date range, out of
+    the standard meal price (the panel's and the importer's "price-tiers")."""
+
+    __tablename__ = "price_tier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    service: Mapped[str] = mapped_column(String(20))  # Service
+    category: Mapped[str] = mapped_column(String(20))  # ElderCategory
+    meal_price_fen: Mapped[int] = mapped_column(Integer)
+    elder_pays_fen: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # inclusive
+
+
+class SubsidyRule(Base):
+    """One funder level's share of a category's meal over a date range ("subsidy-rules");
+    ``amount_fen`` None: the rest of the meal price."""
+
+    __tablename__ = "subsidy_rule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    category: Mapped[str] = mapped_column(String(20))  # ElderCategory
+    level: Mapped[str] = mapped_column(String(20))  # FunderLevel
+    funder: Mapped[str] = mapped_column(String(120))
+    amount_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outside: Mapped[str] = mapped_column(String(20), default="elder_pays")  # OutsideRule
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class MealCheckin(Base):
+    """One meal eaten at a canteen or dining point (就餐人次): who (None: a walk-in), the
+    diet, what the elder paid and each funder level's subsidy, priced when checked in."""
+
+    __tablename__ = "meal_checkin"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    category: Mapped[str] = mapped_column(String(20), default="")  # "" for a walk-in
+    diet_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("diet_profile.id"), nullable=True
+    )
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)  # second meal, same service
+    full_price: Mapped[bool] = mapped_column(Boolean, default=False)
+    meal_price_fen: Mapped[int] = mapped_column(Integer)
+    paid_fen: Mapped[int] = mapped_column(Integer)
+    city_fen: Mapped[int] = mapped_column(Integer, default=0)
+    district_fen: Mapped[int] = mapped_column(Integer, default=0)
+    street_fen: Mapped[int] = mapped_column(Integer, default=0)
+    operator_fen: Mapped[int] = mapped_column(Integer, default=0)
+    lost_levels: Mapped[str] = mapped_column(String(40), default="")  # "district;street"
+    recorded_by: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    site: Mapped[Site] = relationship()
+    client: Mapped[Client | None] = relationship()
+
+
+class ClaimDecision(Base):
+    """An officer's acceptance or rejection of one line of a settlement claim (a check-in
+    ``checkin:<id>`` or a home delivery ``delivery:<id>``)."""
+
+    __tablename__ = "claim_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line: Mapped[str] = mapped_column(String(40), unique=True)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    decided_by: Mapped[str] = mapped_column(String(80), default="")
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
