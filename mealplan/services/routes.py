@@ -9,7 +9,10 @@ stop to its vehicle, record what was done about an unserved stop.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -702,3 +705,39 @@ def routes_map_svg(day: DayRoutes, width: int = 720, height: int = 480, padding:
         css_class="routes-map",
         fluid=True,
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- fleet bound
+
+
+@dataclass(frozen=True)
+class KitchenFleet:
+    """A kitchen's fleet figures from a daily plan's plan.json: the lower bound on the
+    trips and vehicle-minutes serving everyone needs (``fleet_short``: a proof that no plan
+    with this fleet serves everyone) and the what-if that serves everyone (None: no meal
+    was left, nothing was tried)."""
+
+    kitchen: str
+    bound: dict[str, Any] | None
+    what_if: dict[str, Any] | None
+
+
+def plan_fleet(path: Path | None) -> list[KitchenFleet]:
+    """Every kitchen's bound and what-if from the plan.json at ``path`` (empty: no file,
+    or not a plan.json with a bound)."""
+    if path is None:
+        return []
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(plan, dict):
+        return []
+    bounds = (plan.get("objective") or {}).get("bound") or {}
+    what_if = plan.get("what_if") or {}
+    if not isinstance(bounds, dict) or not isinstance(what_if, dict):
+        return []
+    return [
+        KitchenFleet(str(code), bounds.get(code), what_if.get(code))
+        for code in sorted(set(bounds) | set(what_if))
+    ]

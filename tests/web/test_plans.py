@@ -423,3 +423,32 @@ def test_a_kitchens_own_document_is_labelled_with_its_code(app: Flask) -> None:
     with app.test_request_context("/"):
         assert file_label("production@K2") == file_label("production") + " · K2"
         assert file_label("something") == "something"
+
+
+def test_status_page_shows_the_fleet_bound_and_what_if(
+    fclient: FlaskClient, make_user: Any, world: Any, session: Session, settings: Settings
+) -> None:
+    """A finished daily run's page shows each kitchen's bound (trips and vehicle-minutes
+    needed of available, proven short) and the what-if that serves everyone, from its
+    plan.json, in Chinese."""
+    out = settings.instance_path / "runs" / "fleet"
+    out.mkdir(parents=True)
+    plan = {
+        "objective": {"bound": {"K1": {"trips_needed": 58, "trips_available": 56,
+                                       "minutes_needed": 4100, "minutes_available": 4000,
+                                       "binding": "trips", "fleet_short": True}}},
+        "what_if": {"K1": {"found": True, "change": "add_vehicles", "count": 2,
+                           "vehicle_kind": "e_tricycle@15", "kitchen": "K1", "minutes": 0,
+                           "unserved_meals": 0, "runs": 1, "text": ""}},
+    }  # fmt: skip
+    (out / "plan.json").write_text(__import__("json").dumps(plan), encoding="utf-8")
+    run = PlanRun(kind="daily", date=DAY, service="lunch", status="done", progress=1,
+                  output={"dir": str(out), "files": {"plan_json": "plan.json"}})  # fmt: skip
+    session.add(run)
+    session.commit()
+    _login(fclient, make_user, "manager", language="zh_Hans_CN")
+    html = fclient.get(f"/plans/{run.id}").get_data(as_text=True)
+    assert 'id="fleet"' in html and 'data-kitchen="K1"' in html
+    assert "58 / 56" in html and "4100 / 4000" in html
+    assert "已证明车辆不足" in html
+    assert "在厨房 K1 增加 2 辆 e_tricycle@15" in html

@@ -6,7 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from mealplan.services import jobs
+from mealplan.services import jobs, routes
 from web.access import actor, requires
 from web.db import get_db
 from web.forms import parse_date
@@ -78,8 +78,11 @@ def _status_or_404(run_id: int) -> jobs.JobStatus:
 def status_page(run_id: int) -> str:
     status = _status_or_404(run_id)
     log_tail = jobs.log_tail(settings(), run_id) if status.status == "failed" else ""
+    fleet = []
+    if status.kind == "daily" and status.status == "done":
+        fleet = routes.plan_fleet(jobs.run_file(settings(), get_db(), run_id, "plan_json"))
     return render_template(
-        "plans/status.html", run=status, files=jobs.DAILY_FILES, log_tail=log_tail
+        "plans/status.html", run=status, files=jobs.DAILY_FILES, log_tail=log_tail, fleet=fleet
     )
 
 
