@@ -25,6 +25,8 @@ KIND_LABELS = {
     "nutrition-groups": _l("Nutrition groups"),
     "headcounts": _l("Headcounts"),
     "meal-structures": _l("Meal structures"),
+    "price-tiers": _l("Price tiers"),
+    "subsidy-rules": _l("Subsidy rules"),
 }
 
 #: labels of record fields by panel key, from the schemas of the kinds the panel edits
@@ -69,6 +71,13 @@ CHOICE_LABELS: dict[str, Any] = {
     "age_80": _l("Aged 80+"),
     "age_60": _l("Aged 60-79"),
     "disabled": _l("Disabled"),
+    # funder levels and the cross-jurisdiction rule (price tiers, subsidy rules, claims)
+    "city": _l("City"),
+    "district": _l("District"),
+    "street": _l("Street"),
+    "kept": _l("Share kept"),
+    "elder_pays": _l("Elder pays the lost share"),
+    "operator_pays": _l("Operator pays the lost share"),
     # vehicles
     "van": _l("Van"),
     "e_tricycle": _l("Electric tricycle"),

@@ -27,6 +27,8 @@ KIND_CHOICES = (
     "drivers",
     "headcounts",
     "meal-structures",
+    "price-tiers",
+    "subsidy-rules",
 )
 
 

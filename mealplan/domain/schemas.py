@@ -38,8 +38,10 @@ from mealplan.domain.vocab import (
     DishCategory,
     ElderCategory,
     FoodGroup,
+    FunderLevel,
     HeadcountSource,
     IngredientSource,
+    OutsideRule,
     Service,
     SiteKind,
     VehicleKind,
@@ -53,6 +55,7 @@ DEFAULT_BUDGET_FEN: int = PlanningSettings.default_budget_fen
 
 #: what a record's code may hold
 CODE_PATTERN = r"[A-Za-z0-9_.\-]+"
+CARD_PATTERN = r"[A-Za-z0-9]{6,32}"
 
 # --------------------------------------------------------------------------- vocabularies
 
@@ -69,6 +72,16 @@ ELDER_CATEGORIES = choices_for({
     ElderCategory.AGE_80: ("80岁以上", "80周岁以上", "高龄", "80+", "age80"),
     ElderCategory.AGE_60: ("60-79岁", "60岁以上", "60-79周岁", "60+", "age60", "普通老人"),
     ElderCategory.DISABLED: ("失能", "残疾", "失能/残疾", "失能残疾", "失能半失能"),
+})  # fmt: skip
+FUNDER_LEVELS = choices_for({
+    FunderLevel.CITY: ("市", "市级"),
+    FunderLevel.DISTRICT: ("区", "区级"),
+    FunderLevel.STREET: ("街道", "街道级", "镇街"),
+})  # fmt: skip
+OUTSIDE_RULES = choices_for({
+    OutsideRule.KEPT: ("保留", "照常补贴"),
+    OutsideRule.ELDER_PAYS: ("个人承担", "老人承担"),
+    OutsideRule.OPERATOR_PAYS: ("运营方承担", "机构承担"),
 })  # fmt: skip
 VEHICLE_KINDS = choices_for({
     VehicleKind.VAN: ("面包车", "厢式车", "货车", "汽车", "送餐车"),
@@ -338,6 +351,43 @@ def _lon() -> Field:
                  max_value=180, unit="degree", attr="lon")  # fmt: skip
 
 
+def _district() -> Field:
+    return Field(
+        "district",
+        label=N_("District"),
+        label_zh="区",
+        aliases=("所属区", "区县"),
+        default="",
+        max_length=60,
+        attr="district",
+    )
+
+
+def _street() -> Field:
+    return Field(
+        "street",
+        label=N_("Street"),
+        label_zh="街道",
+        aliases=("所属街道", "街道办"),
+        default="",
+        max_length=60,
+        attr="street",
+    )
+
+
+def _valid(name: str, label: str, label_zh: str, aliases: tuple[str, ...], required: bool) -> Field:
+    return Field(
+        name,
+        T.DATE,
+        label=label,
+        label_zh=label_zh,
+        aliases=aliases,
+        required=required,
+        default=None,
+        attr=name,
+    )
+
+
 def _kitchen() -> Field:
     return Field("kitchen", label=N_("Kitchen"), label_zh="中央厨房",
                  aliases=("厨房", "所属厨房", "厨房编码"), required=True, max_length=40,
@@ -451,6 +501,8 @@ SITES = RecordSchema(
         _active(),
         Field("notes", T.LONGTEXT, label=N_("Notes"), label_zh="备注", default="",
               max_length=5000, attr="notes"),
+        _district(),
+        _street(),
     ),
     search=("code", "name", "address", "contact_name"),
     windows=(Window("lunch_window_start", "lunch_window_end"),
@@ -496,6 +548,15 @@ CLIENTS = RecordSchema(
               max_length=5000, attr="driver_notes"),
         _kitchen(),
         _active(),
+        _district(),
+        _street(),
+        Field("card_number", label=N_("Card number"), label_zh="卡号",
+              aliases=("助餐卡号", "老人卡号", "卡号", "card"), default=None, max_length=32,
+              pattern=CARD_PATTERN, help=N_("6-32 letters or digits, printed as a QR code"),
+              attr="card_number"),
+        Field("site", label=N_("Registered site"), label_zh="登记站点",
+              aliases=("所属站点", "就餐站点", "登记助餐点"), default=None, max_length=40,
+              ref="sites", attr="site_id"),
         # edited on the client's page by the pause services, imported as one column
         Field("pauses", T.PAUSES, label=N_("Meal pauses"), label_zh="暂停送餐",
               aliases=("暂停",), default=[], panel=False),
@@ -799,6 +860,71 @@ def structure_problems(values: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+PRICE_TIERS = RecordSchema(
+    "price-tiers", "price_tier", "price tier code",
+    (
+        _code(40, "价格档编码"),
+        Field("service", T.CODE, label=N_("Service"), label_zh="服务", aliases=("餐次", "餐别"),
+              required=True, choices=SERVICES, attr="service"),
+        Field("category", T.CODE, label=N_("Category"), label_zh="类别",
+              aliases=("老人类别", "补贴类别", "人员类别"), required=True,
+              choices=ELDER_CATEGORIES, attr="category"),
+        Field("meal_price_fen", T.INT, label=N_("Meal price (fen)"), label_zh="餐标（分）",
+              aliases=("餐标", "标准价（分）"), required=True, min_value=0, max_value=100_000,
+              unit="fen", attr="meal_price_fen"),
+        Field("elder_pays_fen", T.INT, label=N_("Elder pays (fen)"), label_zh="个人支付（分）",
+              aliases=("个人支付", "老人支付（分）"), required=True, min_value=0,
+              max_value=100_000, unit="fen", attr="elder_pays_fen"),
+        _valid("valid_from", N_("Valid from"), "生效日期", ("起始日期", "开始日期"), True),
+        _valid("valid_to", N_("Valid until"), "失效日期", ("截止日期", "结束日期"), False),
+    ),
+    search=("code", "service", "category"),
+)  # fmt: skip
+
+SUBSIDY_RULES = RecordSchema(
+    "subsidy-rules", "subsidy_rule", "subsidy rule code",
+    (
+        _code(40, "补贴规则编码"),
+        Field("category", T.CODE, label=N_("Category"), label_zh="类别",
+              aliases=("老人类别", "补贴类别", "人员类别"), required=True,
+              choices=ELDER_CATEGORIES, attr="category"),
+        Field("level", T.CODE, label=N_("Funder level"), label_zh="出资层级",
+              aliases=("层级", "资金层级"), required=True, choices=FUNDER_LEVELS, attr="level"),
+        Field("funder", label=N_("Funder"), label_zh="出资单位", aliases=("资金来源", "出资方"),
+              required=True, max_length=120, attr="funder"),
+        Field("amount_fen", T.INT, label=N_("Amount (fen)"), label_zh="补贴金额（分）",
+              aliases=("补贴（分）", "金额（分）"), default=None, min_value=0, max_value=100_000,
+              unit="fen", help=N_("blank: the rest of the meal price"), attr="amount_fen"),
+        Field("outside", T.CODE, label=N_("Outside the jurisdiction"), label_zh="跨区域就餐",
+              aliases=("跨区就餐",), default=OutsideRule.ELDER_PAYS.value,
+              choices=OUTSIDE_RULES, attr="outside"),
+        _valid("valid_from", N_("Valid from"), "生效日期", ("起始日期", "开始日期"), True),
+        _valid("valid_to", N_("Valid until"), "失效日期", ("截止日期", "结束日期"), False),
+    ),
+    search=("code", "category", "level", "funder"),
+)  # fmt: skip
+
+
+def money_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A price tier's or subsidy rule's rules spanning fields (values by column name): the
+    valid-until date not before the valid-from date, an elder paying at most the meal price."""
+    problems: list[Problem] = []
+    start, end = values.get("valid_from"), values.get("valid_to")
+    if start is not None and end is not None and end < start:
+        problems.append(Problem("valid_to", end, N_("must not be before the valid-from date"), {}))
+    meal, elder = values.get("meal_price_fen"), values.get("elder_pays_fen")
+    if meal is not None and elder is not None and elder > meal:
+        problems.append(
+            Problem(
+                "elder_pays_fen",
+                elder,
+                N_("more than the meal price of %(fen)s fen"),
+                {"fen": meal},
+            )
+        )
+    return problems
+
+
 SCHEMAS: dict[str, RecordSchema] = {
     s.kind: s
     for s in (
@@ -813,6 +939,8 @@ SCHEMAS: dict[str, RecordSchema] = {
         DRIVERS,
         HEADCOUNTS,
         MEAL_STRUCTURES,
+        PRICE_TIERS,
+        SUBSIDY_RULES,
     )
 }
 KIND_NAMES: tuple[str, ...] = tuple(SCHEMAS)

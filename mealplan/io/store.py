@@ -32,8 +32,10 @@ from mealplan.db.models import (
     MealStructure,
     NutrientTarget,
     NutritionGroup,
+    PriceTier,
     RecipeLine,
     Site,
+    SubsidyRule,
     Vehicle,
 )
 from mealplan.domain.schemas import RecordSchema
@@ -51,6 +53,8 @@ MODELS: dict[str, type[Base]] = {
     "drivers": Driver,
     "headcounts": Headcount,
     "meal-structures": MealStructure,
+    "price-tiers": PriceTier,
+    "subsidy-rules": SubsidyRule,
 }
 
 #: what a reference to each kind is called in messages

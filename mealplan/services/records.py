@@ -47,6 +47,7 @@ from mealplan.domain.schemas import (
     TARGET_KEYS,
     Field,
     RecordSchema,
+    money_problems,
     structure_problems,
 )
 from mealplan.domain.values import N_, ValueProblem
@@ -98,6 +99,8 @@ PANEL_KINDS: tuple[str, ...] = (
     "drivers",
     "kitchens",
     "meal-structures",
+    "price-tiers",
+    "subsidy-rules",
 )
 #: old names of kinds, still understood
 KIND_ALIASES: dict[str, str] = {"profiles": "diet-profiles"}
@@ -226,6 +229,8 @@ def _window_issues(spec: EntitySpec, values: Mapping[str, Any]) -> list[Issue]:
     problems = spec.schema.window_problems(values)
     if spec.schema is MEAL_STRUCTURES:
         problems = [*problems, *structure_problems(values)]
+    if spec.kind in ("price-tiers", "subsidy-rules"):
+        problems = [*problems, *money_problems(values)]
     return [Issue(spec.schema.field(p.field).key, p.message, p.params) for p in problems]
 
 
@@ -329,6 +334,11 @@ def _save(
             else record_values(session, kind, obj)
         )
         issues.extend(_window_issues(spec, {**current, **values}))
+        card = values.get("card_number") if kind == "clients" else None
+        owner = session.scalar(select(Client.code).where(Client.card_number == card))
+        if card is not None and owner is not None and owner != (code or values.get("code")):
+            issues.append(Issue("card_number", N_("card number held by client %(code)s"),
+                                {"code": owner}))  # fmt: skip
     if obj is None and not issues:
         model: Any = spec.model
         if session.scalar(select(model.id).where(model.code == values["code"])) is not None:

@@ -42,6 +42,8 @@ FIXTURES = (
     ("ingredients", "ingredients.csv"),
     ("dishes", "dishes.csv"),
     ("meal-structures", "meal_structures.csv"),
+    ("price-tiers", "price_tiers.csv"),
+    ("subsidy-rules", "subsidy_rules.csv"),
 )
 
 

@@ -49,6 +49,11 @@ BASE: dict[str, dict[str, str]] = {
                    "profile": "regular", "count": "3"},
     "meal-structures": {"code": "MX", "name_zh": "一荤两素一饭一汤", "staple": "1", "main": "1",
                         "vegetable": "2", "soup": "1"},
+    "price-tiers": {"code": "PTX", "service": "lunch", "category": "age_80",
+                    "meal_price_fen": "100000", "elder_pays_fen": "0",
+                    "valid_from": "2026-01-01"},
+    "subsidy-rules": {"code": "SRX", "category": "age_80", "level": "city", "funder": "市民政局",
+                      "valid_from": "2026-01-01"},
 }  # fmt: skip
 
 

@@ -47,6 +47,8 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "drivers": ("name", "phone", "active"),
     "diet-profiles": ("name_zh", "name_en", "max_iddsi", "budget_fen"),
     "meal-structures": ("name_zh", "diet", "main", "vegetable", "price_fen", "active"),
+    "price-tiers": ("service", "category", "meal_price_fen", "elder_pays_fen", "valid_from"),
+    "subsidy-rules": ("category", "level", "funder", "amount_fen", "outside", "valid_from"),
 }
 
 

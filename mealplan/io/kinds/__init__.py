@@ -17,6 +17,7 @@ from mealplan.io.kinds.context import Counts, Parsed
 from mealplan.io.kinds.demand import Headcounts
 from mealplan.io.kinds.fleet import Drivers, Vehicles
 from mealplan.io.kinds.food import Dishes, Ingredients
+from mealplan.io.kinds.money import PriceTiers, SubsidyRules
 from mealplan.io.kinds.nutrition import DietProfiles, NutritionGroups
 from mealplan.io.kinds.places import Clients, Kitchens, Sites
 from mealplan.io.kinds.structures import MealStructures
@@ -35,6 +36,8 @@ KINDS: dict[str, Kind] = {
         Drivers(),
         Headcounts(),
         MealStructures(),
+        PriceTiers(),
+        SubsidyRules(),
     )
 }
 assert tuple(KINDS) == KIND_NAMES

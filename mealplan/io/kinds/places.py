@@ -28,6 +28,7 @@ class Clients(Kind):
 
     def check(self, session: Session, p: Parsed) -> None:
         super().check(session, p)
+        self.check_cards(session, p)
         for number, row in p.rows:
             if row.get("dinner_days") and (
                 row.get("dinner_window_start") is None or row.get("dinner_window_end") is None
@@ -39,6 +40,26 @@ class Clients(Kind):
                 )
             if row.get("lunch_days") == "" and row.get("dinner_days") == "" and row.get("active"):
                 p.warn(number, f"client {row.get('code')} subscribes to no day")
+
+    def check_cards(self, session: Session, p: Parsed) -> None:
+        """A card number belongs to one elder: not twice in the file, not another's."""
+        if "card_number" not in p.present:
+            return
+        held = {str(card): str(code) for card, code in
+                session.execute(select(Client.card_number, Client.code))}  # fmt: skip
+        first: dict[str, int] = {}
+        for number, row in p.rows:
+            card = row.get("card_number")
+            if card is None:
+                continue
+            if card in first:
+                p.error(number, "card_number", card,
+                        f"duplicate card number (first at row {first[card]})")  # fmt: skip
+                continue
+            first[card] = number
+            owner = held.get(card)
+            if owner is not None and owner != row.get("code"):
+                p.error(number, "card_number", card, f"card number held by client {owner}")
 
     def export_records(self, session: Session) -> list[Row]:
         session.scalars(select(Client).options(selectinload(Client.pauses))).all()
