@@ -34,6 +34,7 @@ class PlanningSettings:
     """Planning defaults a kitchen tunes (all durations in minutes, money in fen)."""
 
     headcount_cutoff: str = "09:00"  # same-day cut-off for site reports (HH:MM)
+    followup_due_days: int = 3  # a follow-up task (回访) is due this many days after
     forecast_weeks: int = 4  # same-weekday history used for forecasts
     hold_limit_bulk_minutes: int = 120  # cook -> eat for canteens and dining points
     hold_limit_home_minutes: int = 60  # pack -> arrive for home delivery

@@ -99,9 +99,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.dashboard import bp as dashboard_bp
     from web.deliveries import bp as deliveries_bp
     from web.driver import bp as driver_bp
+    from web.followups import bp as followups_bp
     from web.headcounts import bp as headcounts_bp
     from web.imports import bp as imports_bp
     from web.menus import bp as menus_bp
+    from web.order import bp as order_bp
     from web.plans import bp as plans_bp
     from web.ratings import bp as ratings_bp
     from web.records import bp as records_bp
@@ -122,6 +124,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         plans_bp,
         routes_bp,
         driver_bp,
+        order_bp,
+        followups_bp,
     ):
         app.register_blueprint(bp)
 

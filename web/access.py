@@ -54,6 +54,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
     "driver.page": frozenset({DRIVER}),  # own vehicle's stops only (web/driver)
+    # ordering for an elder (代订, web/order); the elder's own link needs no login
+    "orders.on_behalf": frozenset({ADMIN, MANAGER, COMMUNITY_WORKER}),
+    "orders.links": frozenset({ADMIN, MANAGER}),  # make, print and withdraw ordering links
+    "followups.view": frozenset({ADMIN, MANAGER, VIEWER, COMMUNITY_WORKER}),  # 回访
+    "followups.work": frozenset({ADMIN, MANAGER, COMMUNITY_WORKER}),
 }
 
 ROLE_LABELS = {

@@ -629,6 +629,71 @@ class Rating(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+# --------------------------------------------------------------------------- ordering and follow-up
+
+
+class MealOrder(Base):
+    """An elder's (or family's, or a community worker's) order for one home meal, or its
+    cancellation: ``wanted`` True adds the meal on ``date`` (a day outside the client's
+    weekdays), False removes it (a subscribed day). The one rule in
+    :mod:`mealplan.db.subscriptions` reads it."""
+
+    __tablename__ = "meal_order"
+    __table_args__ = (UniqueConstraint("client_id", "date", "service"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    wanted: Mapped[bool] = mapped_column(Boolean)
+    via: Mapped[str] = mapped_column(String(20))  # link | worker | staff
+    ordered_by: Mapped[str] = mapped_column(String(80), default="")
+    ordered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class OrderLink(Base):
+    """A per-elder ordering link: whoever holds the token orders for that elder (no
+    password). Only the token's SHA-256 is stored; revoked or expired links are refused."""
+
+    __tablename__ = "order_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    holder: Mapped[str] = mapped_column(String(80), default="")  # e.g. 本人, 女儿
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_by: Mapped[str] = mapped_column(String(80), default="")
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    client: Mapped[Client] = relationship()
+
+
+class FollowUp(Base):
+    """A follow-up task (回访) for a community worker, one per source event (a low rating,
+    a rating comment, a welfare alert, a missed meal); closed with an outcome and kept."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # rating | welfare | missed | unserved
+    source_id: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    event_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    assignee: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_by: Mapped[str] = mapped_column(String(80), default="")
+
+    client: Mapped[Client | None] = relationship()
+    site: Mapped[Site | None] = relationship()
+
+
 # --------------------------------------------------------------------------- money (issue 14)
 
 

@@ -3,6 +3,9 @@
 A home client gets ``service`` on ``date`` when the client is active, ``date``'s ISO
 weekday is among the client's days for the service (``lunch_days`` / ``dinner_days``,
 e.g. ``"12345"``) and no pause of the client covers ``date`` (both ends included).
+Orders (:class:`MealOrder`, :mod:`mealplan.services.orders`) adjust the weekdays for one
+date and service: an order (``wanted``) adds the meal on a day outside the weekdays, a
+cancellation (not ``wanted``) removes it on one of them; a pause still wins over an order.
 
 :func:`subscribed_clause` is that rule as a SQL condition on :class:`Client`; the planner's
 demand, the deliveries' subscription list and the dashboard's counts all filter with it.
@@ -12,25 +15,37 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from mealplan.db.models import Client, ClientPause
+from mealplan.db.models import Client, ClientPause, MealOrder
 from mealplan.domain.vocab import Service
 
 
 def subscribed_clause(date: dt.date, service: str) -> ColumnElement[bool]:
     """SQL condition on ``Client``: active, subscribed to ``service`` on ``date``'s
-    weekday, and not paused that day."""
+    weekday (unless cancelled that day) or ordered for that day, and not paused."""
     days = Client.dinner_days if service == Service.DINNER else Client.lunch_days
     paused = exists().where(
         ClientPause.client_id == Client.id,
         ClientPause.start_date <= date,
         ClientPause.end_date >= date,
     )
+
+    def order(wanted: bool) -> ColumnElement[bool]:
+        return exists().where(
+            MealOrder.client_id == Client.id,
+            MealOrder.date == date,
+            MealOrder.service == service,
+            MealOrder.wanted.is_(wanted),
+        )
+
     return and_(
         Client.active.is_(True),
-        days.contains(str(date.isoweekday()), autoescape=True),
+        or_(
+            and_(days.contains(str(date.isoweekday()), autoescape=True), ~order(False)),
+            order(True),
+        ),
         ~paused,
     )
 

@@ -1,4 +1,7 @@
-"""Elders' ratings (1-5) of the day's dishes and of the service, recorded by site staff."""
+"""Elders' ratings (1-5) of the day's dishes and of the service, recorded by site staff.
+
+A rating of 2 stars or less, or one with a comment, opens a follow-up task (回访) as it is
+recorded (:func:`mealplan.services.followups.from_rating`)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mealplan.db.models import Client, Dish, Menu, MenuItem, Rating, Site
+from mealplan.db.models import Client, DietProfile, Dish, Menu, MenuItem, Rating, Site
 from mealplan.domain.vocab import Service
 from mealplan.errors import NotFoundError
-from mealplan.services import audit
+from mealplan.services import audit, followups
 from mealplan.services.records import N_, Issue, RecordValidationError
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,8 @@ def record_rating(
     comment: str = "",
     actor: str,
 ) -> Rating:
-    """One rating of a dish (``dish_code``) or of the service, at a site or a home."""
+    """One rating of a dish (``dish_code``) or of the service, at a site and/or by an
+    elder (``client_code``: an elder at a canteen, or at home)."""
     issues: list[Issue] = []
     if subject not in SUBJECTS:
         issues.append(Issue("subject", N_("not a valid choice: %(value)s"), {"value": subject}))
@@ -63,8 +67,8 @@ def record_rating(
         issues.append(bad)
     if subject == "dish" and not dish_code:
         issues.append(Issue("dish", N_("this field is required")))
-    if bool(site_code) == bool(client_code):
-        issues.append(Issue(None, N_("name either a site or a home client")))
+    if not site_code and not client_code:
+        issues.append(Issue(None, N_("name a site or an elder")))
     if issues:
         raise RecordValidationError(issues)
     rating = Rating(
@@ -80,6 +84,7 @@ def record_rating(
     )
     session.add(rating)
     session.flush()
+    followups.from_rating(session, rating)
     return rating
 
 
@@ -93,10 +98,26 @@ def record_meal_ratings(
     service_score: int | None,
     comment: str = "",
     actor: str,
+    client_code: str | None = None,
 ) -> list[Rating]:
-    """One elder's ratings of a meal at a site: some dishes and/or the service."""
+    """One elder's ratings of a meal at a site: some dishes and/or the service. With
+    ``client_code`` the ratings are that elder's, and only the dishes of the elder's diet
+    menu that day (:func:`elder_dishes`) may be rated."""
     if not dish_scores and service_score is None:
         raise RecordValidationError([Issue(None, N_("tap at least one score"))])
+    if client_code:
+        served = {d.code for d in elder_dishes(session, client_code, date, service)}
+        stray = sorted(set(dish_scores) - served)
+        if stray:
+            raise RecordValidationError(
+                [
+                    Issue(
+                        "dish",
+                        N_("not on this elder's menu that day: %(value)s"),
+                        {"value": ", ".join(stray)},
+                    )
+                ]
+            )
     ratings = [
         record_rating(
             session,
@@ -105,6 +126,7 @@ def record_meal_ratings(
             subject="dish",
             score=score,
             site_code=site_code,
+            client_code=client_code,
             dish_code=code,
             actor=actor,
         )
@@ -119,6 +141,7 @@ def record_meal_ratings(
                 subject="service",
                 score=service_score,
                 site_code=site_code,
+                client_code=client_code,
                 comment=comment,
                 actor=actor,
             )
@@ -129,7 +152,11 @@ def record_meal_ratings(
         action="create",
         entity="rating",
         entity_code=f"{site_code}/{date.isoformat()}/{service}",
-        details={"dishes": dict(dish_scores), "service": service_score},
+        details={
+            "dishes": dict(dish_scores),
+            "service": service_score,
+            "client": client_code or "",
+        },
     )
     return ratings
 
@@ -143,6 +170,42 @@ def dishes_served(session: Session, date: dt.date, service: str) -> list[Dish]:
         .where(Menu.date == date, Menu.service == service)
     )
     stmt = select(Dish).where(Dish.id.in_(served)).order_by(Dish.code)
+    return list(session.scalars(stmt))
+
+
+def profile_dishes(session: Session, profile_code: str, date: dt.date, service: str) -> list[Dish]:
+    """The dishes of one diet profile's stored menu of ``date`` and ``service``, in menu
+    order (empty when no menu is stored)."""
+    stmt = (
+        select(Dish)
+        .join(MenuItem, MenuItem.dish_id == Dish.id)
+        .join(Menu, Menu.id == MenuItem.menu_id)
+        .join(DietProfile, DietProfile.id == Menu.diet_profile_id)
+        .where(Menu.date == date, Menu.service == service, DietProfile.code == profile_code)
+        .order_by(MenuItem.position, MenuItem.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def elder_dishes(session: Session, client_code: str, date: dt.date, service: str) -> list[Dish]:
+    """The dishes the elder was served: the menu of the elder's diet that day."""
+    client = session.scalar(select(Client).where(Client.code == client_code))
+    if client is None:
+        raise NotFoundError(f"no client with code {client_code!r}")
+    return profile_dishes(session, client.diet_profile.code, date, service)
+
+
+def menu_profiles(session: Session, date: dt.date, service: str) -> list[DietProfile]:
+    """The diet profiles with a stored menu of ``date`` and ``service``, by code."""
+    stmt = (
+        select(DietProfile)
+        .where(
+            DietProfile.id.in_(
+                select(Menu.diet_profile_id).where(Menu.date == date, Menu.service == service)
+            )
+        )
+        .order_by(DietProfile.code)
+    )
     return list(session.scalars(stmt))
 
 

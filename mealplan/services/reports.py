@@ -41,7 +41,7 @@ from mealplan.db.subscriptions import subscribed_clause
 from mealplan.domain.vocab import HeadcountSource, Service, StopKind
 from mealplan.io.sheets import append_row, safe_row
 from mealplan.planning.demand import forecast_counts
-from mealplan.services import deliveries, headcounts
+from mealplan.services import deliveries, followups, headcounts
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +313,7 @@ class MonthlyReport:
     by_category: dict[str, int] = field(default_factory=dict)
     by_profile: dict[str, int] = field(default_factory=dict)
     unserved: list[UnservedMealsRow] = field(default_factory=list)
+    followups: followups.MonthCounts | None = None  # 回访: opened, closed, overdue
 
     @property
     def total_unserved(self) -> int:
@@ -497,6 +498,7 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
         dict(sorted(by_category.items())),
         dict(sorted(by_profile.items())),
         unserved_meals(session, first, last),
+        followups.month_counts(session, first, last, today=dt.date.today()),
     )
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from mealplan.services import users
-from web.access import DRIVER, SITE_STAFF, PanelUser
+from web.access import COMMUNITY_WORKER, DRIVER, SITE_STAFF, PanelUser
 from web.auth import bp
 from web.auth.forms import LoginForm, LogoutForm
 from web.auth.throttle import AddressThrottle
@@ -20,6 +20,8 @@ def home_for(user: PanelUser) -> str:
         return url_for("headcounts.index")
     if user.role == DRIVER:
         return url_for("driver.index")
+    if user.role == COMMUNITY_WORKER:
+        return url_for("followups.index")
     return url_for("dashboard.index")
 
 

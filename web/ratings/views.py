@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from mealplan.domain.vocab import Service
+from mealplan.errors import NotFoundError
 from mealplan.services import ratings, records
 from mealplan.services.records import RecordValidationError
 from web.access import SITE_STAFF, actor, can, ensure_site, requires
@@ -46,7 +47,24 @@ def site(site_code: str) -> Response | str | tuple[str, int]:
     site = records.get_record(db, "sites", site_code)
     date = parse_date(request.values.get("date"))
     service = _service()
-    dishes = ratings.dishes_served(db, date, service)
+    # the dishes one elder ate: the menu of the elder's diet (chosen by elder code or by
+    # diet); with one diet on the menu that day, its dishes
+    elder = request.values.get("elder", "").strip() or None
+    profiles = ratings.menu_profiles(db, date, service)
+    profile = request.values.get("profile", "")
+    if elder is not None:
+        try:
+            dishes = ratings.elder_dishes(db, elder, date, service)
+        except NotFoundError:
+            flash(_("No elder with code %(code)s.", code=elder), "error")
+            elder, dishes = None, []
+    elif profile in {p.code for p in profiles}:
+        dishes = ratings.profile_dishes(db, profile, date, service)
+    elif len(profiles) == 1:
+        profile = profiles[0].code
+        dishes = ratings.profile_dishes(db, profile, date, service)
+    else:
+        dishes = []
     form = FlaskForm()
     status = 200
     if request.method == "POST" and form.validate_on_submit():
@@ -65,6 +83,7 @@ def site(site_code: str) -> Response | str | tuple[str, int]:
                 service_score=_score(request.form.get("service-score")),
                 comment=request.form.get("comment", ""),
                 actor=actor(),
+                client_code=elder,
             )
         except RecordValidationError as exc:
             db.rollback()
@@ -75,7 +94,13 @@ def site(site_code: str) -> Response | str | tuple[str, int]:
             db.commit()
             flash(_("Thank you: ratings saved. Ready for the next elder."), "success")
             return redirect(
-                url_for("ratings.site", site_code=site_code, date=date.isoformat(), service=service)
+                url_for(
+                    "ratings.site",
+                    site_code=site_code,
+                    date=date.isoformat(),
+                    service=service,
+                    profile=profile or None,
+                )
             )
     summary = ratings.summary(db, site_code=site_code, date=date, service=service)
     return render_template(
@@ -85,6 +110,9 @@ def site(site_code: str) -> Response | str | tuple[str, int]:
         service=service,
         services=[s.value for s in Service],
         dishes=dishes,
+        elder=elder or "",
+        profile=profile,
+        profiles=profiles,
         form=form,
         summary=summary,
         scores=ratings.SCORES,
