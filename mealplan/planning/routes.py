@@ -156,9 +156,12 @@ def build_kitchen_problems(
     locks: dict[str, str] | None = None,
     ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
     hold_offsets: Mapping[str, Mapping[str, int]] | None = None,
+    lock_trips: Mapping[str, int] | None = None,
 ) -> list[KitchenProblem]:
     """One routing problem per kitchen with demand; ``locks`` (stop code -> vehicle code,
-    see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``);
+    see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``) and,
+    with ``lock_trips`` (stop code -> trip number from 1, :func:`locked_trips`), on that
+    trip of it (``Stop.trip``);
     ``ready_times`` (kitchen code -> vehicle code -> one ready minute per trip) fix when
     the kitchen has those vehicles' loads packed (``Vehicle.ready_times``).
 
@@ -258,6 +261,7 @@ def build_kitchen_problems(
                 lat=s.lat,
                 lon=s.lon,
                 vehicles=_locked_to(locks, s.code, fleet),
+                trip=_locked_trip(locks, lock_trips, s.code, fleet),
             )
             for i, s in enumerate(infos)
         )
@@ -310,6 +314,33 @@ def _locked_to(
     """The vehicle a stop is locked to, when that vehicle is in the kitchen's fleet."""
     vehicle = (locks or {}).get(code)
     return (vehicle,) if vehicle is not None and any(v.code == vehicle for v in fleet) else ()
+
+
+def _locked_trip(
+    locks: dict[str, str] | None,
+    lock_trips: Mapping[str, int] | None,
+    code: str,
+    fleet: Sequence[Vehicle],
+) -> int | None:
+    """The 0-based trip a stop is locked to, when it is locked to a vehicle of the fleet."""
+    seq = (lock_trips or {}).get(code)
+    return seq - 1 if seq is not None and _locked_to(locks, code, fleet) else None
+
+
+def locked_trips(session: Session, date: dt.date, service: str) -> dict[str, int]:
+    """The trip (number from 1 on its vehicle) of every stop :func:`stored_locks` finds:
+    a re-plan keeps the stop on that trip of its vehicle, not only on the vehicle."""
+    rows = session.execute(
+        select(Site.code, Client.code, Trip.seq)
+        .select_from(RouteStop)
+        .join(Trip, RouteStop.trip_id == Trip.id)
+        .join(Route, Trip.route_id == Route.id)
+        .outerjoin(Site, RouteStop.site_id == Site.id)
+        .outerjoin(Client, RouteStop.client_id == Client.id)
+        .where(Route.date == date, Route.service == service, RouteStop.locked.is_(True))
+        .order_by(RouteStop.id)
+    )
+    return {(site or client): seq for site, client, seq in rows if site or client}
 
 
 def stored_locks(session: Session, date: dt.date, service: str) -> dict[str, tuple[str, str]]:
@@ -449,6 +480,7 @@ def plan_routes(
         {code: v for code, (v, _) in locks.items()},
         ready_times,
         hold_offsets,
+        locked_trips(session, date, service),
     )
     total_limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
     workers = resolve_workers(planning.workers)

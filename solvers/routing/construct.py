@@ -115,6 +115,8 @@ class _State:
         self.hold = [c.stop.hold_limit for c in spec.chunks]
         self.allowed = [frozenset(c.stop.vehicles) for c in spec.chunks]
         """Vehicle ids allowed per chunk (empty: any; ``Stop.vehicles``)."""
+        self.allowed_trip = [c.stop.trip for c in spec.chunks]
+        """The trip index allowed per chunk (None: any; ``Stop.trip``)."""
         self.dmax: dict[int, int] = {}
         self.return_cap: dict[int, int] = {}
         """Optional latest return per trip (construction only: short early waves)."""
@@ -212,6 +214,7 @@ class _State:
         allowed = self.allowed[c]
         return (
             (not allowed or ts.vehicle.id in allowed)
+            and self.allowed_trip[c] in (None, ts.trip_index)
             and self.hot[t] + ch.hot <= ts.vehicle.hot_capacity
             and self.cold[t] + ch.cold <= ts.vehicle.cold_capacity
         )
@@ -347,6 +350,9 @@ class _State:
             if not self.seqs[t]:
                 self.sched[t] = None
                 continue
+            if any(self.allowed_trip[c] not in (None, self.trips[t].trip_index)
+                   for c in self.seqs[t]):  # fmt: skip
+                return False  # a stop locked to its trip would move up
             sch = self.schedule(t, self.seqs[t], self.earliest(t))
             if sch is None:
                 return False
@@ -740,6 +746,8 @@ def plan_from_routes(
             if hot > v.hot_capacity or cold > v.cold_capacity or not st.open(t):
                 return None
             if any(st.allowed[c] and v.id not in st.allowed[c] for c in seq):
+                return None
+            if any(st.allowed_trip[c] not in (None, spec.trips[t].trip_index) for c in seq):
                 return None
             sch = st.schedule(t, seq, st.earliest(t))
             if sch is None:

@@ -209,7 +209,11 @@ def _step_allowed_vehicles(b: _Built) -> None:
         if not c.stop.vehicles:
             continue
         idx = b.manager.NodeToIndex(b.n_depots + i)
-        trips = [v for v, t in enumerate(b.spec.trips) if t.vehicle.id in c.stop.vehicles]
+        trips = [
+            v
+            for v, t in enumerate(b.spec.trips)
+            if t.vehicle.id in c.stop.vehicles and c.stop.trip in (None, t.trip_index)
+        ]
         b.routing.VehicleVar(idx).SetValues([-1, *trips])
 
 

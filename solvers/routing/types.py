@@ -157,6 +157,8 @@ class Stop:
         lat, lon: optional coordinates, used only to cut large problems into sectors.
         vehicles: ids of the only vehicles allowed to serve this stop (empty: any), e.g. a
             dispatcher's lock of the stop to its vehicle; every id must be in the fleet.
+        trip: with ``vehicles``, the only trip (0-based, as ``Trip.index``) of those
+            vehicles allowed to serve it (``None``: any), a dispatcher's lock to a trip.
     """
 
     id: str
@@ -171,6 +173,7 @@ class Stop:
     lat: float | None = None
     lon: float | None = None
     vehicles: tuple[str, ...] = ()
+    trip: int | None = None
 
     def __post_init__(self) -> None:
         _ident("Stop", self.id)
@@ -191,6 +194,10 @@ class Stop:
                 f"{who}: vehicles must be vehicle ids (non-empty strings), got {self.vehicles!r}"
             )
         object.__setattr__(self, "vehicles", tuple(self.vehicles))
+        if self.trip is not None:
+            _nonneg_int(who, "trip", self.trip)
+            if not self.vehicles:
+                raise ValueError(f"{who}: trip needs vehicles (the vehicles the trip is of)")
 
     @property
     def label(self) -> str:

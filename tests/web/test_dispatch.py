@@ -251,7 +251,8 @@ def test_best_position_breaks_nothing(session: Session, settings: Settings, day:
 def test_lock_and_unlock_a_planned_stop(
     client: FlaskClient, auth: Any, session: Session, day: Any
 ) -> None:
-    """A dispatcher locks a planned stop to its vehicle and unlocks it; both audited."""
+    """A dispatcher locks a planned stop to its vehicle and unlocks it; both audited; the
+    lock names the trip too (a re-plan keeps the stop on that trip)."""
     stop_id = session.scalar(select(RouteStop.id).where(RouteStop.seq == 1))
     auth.login_as("manager")
     assert client.post(f"/routes/stops/{stop_id}/lock", data={"locked": "1"}).status_code == 302
@@ -260,6 +261,8 @@ def test_lock_and_unlock_a_planned_stop(
     assert planning_routes.stored_locks(session, DAY, "lunch") == {
         "S1": ("V1", session.get(RouteStop, stop_id).locked_by)
     }  # type: ignore[union-attr]
+    trip_seq = session.get(RouteStop, stop_id).trip.seq  # type: ignore[union-attr]
+    assert planning_routes.locked_trips(session, DAY, "lunch") == {"S1": trip_seq}
     client.post(f"/routes/stops/{stop_id}/lock", data={"locked": "0"})
     session.expire_all()
     assert not session.get(RouteStop, stop_id).locked  # type: ignore[union-attr]
