@@ -91,7 +91,33 @@ def main() -> int:
         print(f"  {key:18} {result.figures.get(key)}")
     for line in schedule_figures(result.plan, settings.planning.headcount_cutoff):
         print(f"  {line}")
+    for line in fleet_figures(result.plan):
+        print(f"  {line}")
+    print("  stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
     return 0 if result.ok else 1
+
+
+def fleet_figures(plan: dict[str, Any]) -> list[str]:
+    """Per kitchen: the lower bound on trips and vehicle-minutes (and whether it proves the
+    fleet short), the what-if when meals were left, and the one-meal trips."""
+    bounds = (plan.get("objective") or {}).get("bound") or {}
+    what_if = plan.get("what_if") or {}
+    one_meal = plan.get("one_meal_trips") or []
+    out = []
+    for code in sorted(set(bounds) | set(what_if)):
+        b = bounds.get(code)
+        line = f"kitchen {code}: "
+        if b:
+            line += (
+                f"bound >= {b['trips_needed']} of {b['trips_available']} trips, >= "
+                f"{b['minutes_needed']} of {b['minutes_available']} vehicle-min "
+                f"({'fleet proven short' if b['fleet_short'] else 'no proof of a short fleet'})"
+            )
+        if what_if.get(code):
+            line += f"; {what_if[code]['text']}"
+        out.append(line)
+    out.append(f"one-meal trips: {len(one_meal)}")
+    return out
 
 
 def schedule_figures(plan: dict[str, Any], cutoff: str) -> list[str]:
