@@ -134,3 +134,25 @@ def test_canteen_staff_and_workers_read_the_weeks_menu(
     """The week's menu page answers 200 to site staff and community workers (not 403)."""
     auth.login_as(role)
     assert client.get("/menus/").status_code == 200
+
+
+def test_client_page_links_to_ordering(client: FlaskClient, elder: Client, auth: Any) -> None:
+    """A manager reaches the elder's ordering links from the client's record page."""
+    auth.login_as("manager")
+    page = client.get("/data/clients/H1/edit").get_data(as_text=True)
+    assert "/order/H1/links" in page and "/order/H1" in page
+
+
+def test_todays_delivery_status_is_shown(
+    client: FlaskClient, session: Session, elder: Client, make_route: Any
+) -> None:
+    """The link page shows today's planned arrival and the driver's recorded outcome."""
+    from mealplan.services import deliveries
+
+    stops = make_route(TODAY, [("home", "H1", {"regular": 1})])
+    deliveries.record_delivery(session, stops[0].id, "delivered", actor="driver")
+    session.commit()
+    _, token = _link(session)
+    page = client.get(f"/o/{token}").get_data(as_text=True)
+    section = page.split('id="today"', 1)[1].split("</section>", 1)[0]
+    assert "预计送达" in section and "status-delivered" in section
