@@ -36,6 +36,9 @@ class PlanningSettings:
     headcount_cutoff: str = "09:00"  # same-day cut-off for site reports (HH:MM)
     followup_due_days: int = 3  # a follow-up task (回访) is due this many days after
     forecast_weeks: int = 4  # same-weekday history used for forecasts
+    # a second check-in of one elder for the same day and service (issue 14): "refuse",
+    # or "full_price" (served, charged the whole meal price, no subsidy)
+    repeat_meal: str = "refuse"
     hold_limit_bulk_minutes: int = 120  # cook -> eat for canteens and dining points
     hold_limit_home_minutes: int = 60  # pack -> arrive for home delivery
     purchase_waste_allowance: float = 0.05  # added to purchase quantities
@@ -148,6 +151,7 @@ PLANNING_RANGES: dict[str, tuple[float, float]] = {
     "meal_price_fen": (0, 100_000),
 }
 MENU_BACKENDS = ("highs", "cbc")
+REPEAT_MEAL_RULES = ("refuse", "full_price")
 MAX_PRICE_FEN = 100_000
 
 
@@ -184,6 +188,11 @@ def planning_problems(planning: PlanningSettings) -> list[str]:
             "cost_band_min_fen",
             f"must not exceed cost_band_max_fen ({planning.cost_band_max_fen}), got "
             f"{planning.cost_band_min_fen}",
+        )
+    if planning.repeat_meal not in REPEAT_MEAL_RULES:
+        bad(
+            "repeat_meal",
+            f"must be one of {', '.join(REPEAT_MEAL_RULES)}, got {planning.repeat_meal!r}",
         )
     if planning.menu_backend not in MENU_BACKENDS:
         bad(
