@@ -36,9 +36,10 @@ from mealplan.db.models import (
     Trip,
 )
 from mealplan.db.subscriptions import is_subscribed
+from mealplan.domain.pricing import PricingError, price_meal
 from mealplan.domain.vocab import Service
 from mealplan.errors import MealplanError, NotFoundError
-from mealplan.services import audit, headcounts, menus, pauses
+from mealplan.services import audit, checkins, headcounts, menus, pauses
 from mealplan.services.records import N_, Issue, RecordValidationError
 
 log = logging.getLogger(__name__)
@@ -355,6 +356,7 @@ class DayMeal:
     paused: bool
     open: bool  # still before the cut-off
     dishes: tuple[menus.DishName, ...]
+    price_fen: int | None = None  # what the elder pays (None: no price tier in force)
 
 
 def week(
@@ -367,7 +369,9 @@ def week(
 ) -> list[DayMeal]:
     """The client's days from ``start``: whether each lunch (and dinner, if the client has
     a dinner window) is planned, can still change, and the stored menu of the client's diet
-    (:func:`mealplan.services.menus.week_grid`)."""
+    (:func:`mealplan.services.menus.week_grid`), with what the elder pays for it delivered
+    home (the one pricing rule, :func:`mealplan.domain.pricing.price_meal`, over the tiers
+    and subsidy rules in force that day)."""
     client = _client(session, client_code)
     now = now or dt.datetime.now()
     services = [Service.LUNCH.value]
@@ -376,6 +380,18 @@ def week(
     profile = client.diet_profile.code
     out: list[DayMeal] = []
     grids = {s: menus.week_grid(session, start, s, days=days) for s in services}
+    tiers, rules = checkins.pricing_inputs(session)
+    home = checkins.jurisdiction(client)
+
+    def pays(day: dt.date, service: str) -> int | None:
+        try:
+            price = price_meal(
+                tiers, rules, on=day, service=service, category=client.category, home=home, at=home
+            )
+        except PricingError:
+            return None
+        return price.elder_pays_fen
+
     for i in range(days):
         day = start + dt.timedelta(days=i)
         for service in services:
@@ -389,6 +405,7 @@ def week(
                     paused=_paused(session, client, day) is not None,
                     open=can_change(day, now),
                     dishes=cell.dishes if cell is not None else (),
+                    price_fen=pays(day, service),
                 )
             )
     return out

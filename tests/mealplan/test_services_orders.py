@@ -17,6 +17,8 @@ from mealplan.db.models import (
     Menu,
     MenuItem,
     NutritionGroup,
+    PriceTier,
+    SubsidyRule,
 )
 from mealplan.planning.demand import day_demand
 from mealplan.services import orders
@@ -190,3 +192,23 @@ def test_week_shows_the_elders_diet_menu(session: Session, elder: Client) -> Non
     assert [x.code for x in days[0].dishes] == ["D1"]
     assert [d.gets for d in days] == [True, False, True, False, False, False, False]
     assert all(d.open for d in days)
+
+
+def test_week_shows_what_the_elder_pays(session: Session, elder: Client) -> None:
+    """The week view prices each meal with the one pricing rule: an 80+ elder pays 300 fen of
+    a 1200-fen meal from the tier's first day, nothing is shown before it."""
+    session.add_all(
+        [
+            PriceTier(code="T1", service="lunch", category="age_80", meal_price_fen=1200,
+                      elder_pays_fen=300, valid_from=MON + DAY),
+            SubsidyRule(code="R1", category="age_80", level="city", funder="市民政局",
+                        amount_fen=300, valid_from=MON),
+            SubsidyRule(code="R2", category="age_80", level="district", funder="区民政局",
+                        amount_fen=300, valid_from=MON),
+            SubsidyRule(code="R3", category="age_80", level="street", funder="街道",
+                        amount_fen=None, valid_from=MON),
+        ]
+    )  # fmt: skip
+    session.flush()
+    days = orders.week(session, "C1", MON, now=BEFORE)
+    assert [d.price_fen for d in days] == [None] + [300] * 6

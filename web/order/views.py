@@ -105,7 +105,6 @@ def _render(client: Client, status: int, *, post_url: str, via: str) -> tuple[st
         via=via,
         form=FlaskForm(),
         start=start,
-        price=None,
     ), status
 
 
