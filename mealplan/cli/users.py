@@ -29,6 +29,7 @@ def user() -> None:
     help="admin, manager (kitchen manager), dispatcher, site_staff or viewer.",
 )
 @click.option("--site", "site_code", default=None, help="Site code (site_staff only).")
+@click.option("--street", default="", help="Street (街道) of a community_worker (default: all).")
 @click.option(
     "--password-stdin",
     is_flag=True,
@@ -48,6 +49,7 @@ def create_cmd(
     username: str,
     role: str,
     site_code: str | None,
+    street: str,
     password_stdin: bool,
     generate_password: bool,
     if_missing: bool,
@@ -70,7 +72,9 @@ def create_cmd(
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with unit_of_work() as session:
-        users.create_user(session, username, password, role, site_code=site_code, actor="cli")
+        users.create_user(
+            session, username, password, role, site_code=site_code, street=street, actor="cli"
+        )
     click.echo(f"created user {username} ({role}{', site ' + site_code if site_code else ''})")
     if generate_password:
         click.echo(f"password (shown once, change it in the panel): {password}")

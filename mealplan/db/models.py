@@ -573,6 +573,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # a driver login is bound to one Driver record (their vehicle's stops only)
     driver_id: Mapped[int | None] = mapped_column(ForeignKey("driver.id"), nullable=True)
+    # a community worker's street (街道): their elders' orders and follow-ups ("" = all)
+    street: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     site: Mapped[Site | None] = relationship()
     driver: Mapped[Driver | None] = relationship()

@@ -14,7 +14,9 @@ Where tasks are created: a rating's task at the moment the rating is recorded
 unserved meals are recorded by the drivers' and dispatchers' pages and by the daily plan,
 so :func:`collect` turns every such event not yet followed up into a task. ``collect`` runs
 whenever the follow-up list or the monthly report is read, and is idempotent. The due
-date is the event date plus ``[planning] followup_due_days`` (default 3).
+date is the event date plus ``[planning] followup_due_days`` (default 3). A task is
+assigned to the community worker of the elder's street (``User.street``; the first by
+username when several), else left for any worker to take.
 
 A task is closed with an outcome (what the worker found or did) and stays in the history.
 """
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mealplan.config import load_settings
 from mealplan.db.models import (
+    Client,
     Delivery,
     FollowUp,
     Rating,
@@ -37,6 +40,7 @@ from mealplan.db.models import (
     RouteStop,
     Trip,
     UnservedStop,
+    User,
 )
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import MealplanError, NotFoundError
@@ -76,6 +80,7 @@ def _create(
     if found is not None:
         return None
     task = FollowUp(
+        assignee=_worker_for(session, client_id),
         source=source,
         source_id=source_id,
         event_date=event_date,
@@ -86,12 +91,27 @@ def _create(
         status=OPEN,
         outcome="",
         closed_by="",
-        assignee="",
     )
     session.add(task)
     session.flush()
     log.info("follow-up %s opened: %s %s", task.id, source, source_id)
     return task
+
+
+def _worker_for(session: Session, client_id: int | None) -> str:
+    """The community worker of the elder's street ("" when none or unknown)."""
+    if client_id is None:
+        return ""
+    street = session.scalar(select(Client.street).where(Client.id == client_id))
+    if not street:
+        return ""
+    name = session.scalar(
+        select(User.username)
+        .where(User.role == "community_worker", User.active.is_(True), User.street == street)
+        .order_by(User.username)
+        .limit(1)
+    )
+    return name or ""
 
 
 def needs_follow_up(rating: Rating) -> bool:
@@ -216,10 +236,27 @@ def _view(t: FollowUp) -> TaskView:
     )
 
 
-def list_tasks(session: Session, *, status: str | None = OPEN, limit: int = 500) -> list[TaskView]:
+def list_tasks(
+    session: Session,
+    *,
+    status: str | None = OPEN,
+    street: str = "",
+    user: str = "",
+    limit: int = 500,
+) -> list[TaskView]:
     """Tasks (``status`` open, closed, or None for all): open ones by due date, the
-    history newest first."""
+    history newest first. ``street``: only a worker's share: elders of that street, tasks
+    with no elder (a site's rating) or of no known street, and tasks assigned to ``user``."""
     stmt = select(FollowUp).options(selectinload(FollowUp.client), selectinload(FollowUp.site))
+    if street:
+        stmt = stmt.outerjoin(Client, Client.id == FollowUp.client_id).where(
+            or_(
+                FollowUp.client_id.is_(None),
+                Client.street == street,
+                Client.street == "",
+                FollowUp.assignee == user,
+            )
+        )
     if status is not None:
         stmt = stmt.where(FollowUp.status == status)
     if status == OPEN:

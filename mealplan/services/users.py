@@ -84,6 +84,7 @@ class UserInfo:
     active: bool
     session_version: int = 1
     driver_id: int | None = None  # a driver login's Driver record
+    street: str = ""  # a community worker's street ("" = every street)
 
 
 def info(user: User) -> UserInfo:
@@ -97,6 +98,7 @@ def info(user: User) -> UserInfo:
         active=user.active,
         session_version=user.session_version,
         driver_id=user.driver_id,
+        street=user.street or "",
     )
 
 
@@ -184,6 +186,16 @@ def _check_password(password: str) -> None:
         raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
+def _street(role: str, street: str | None) -> str:
+    """A community worker's street (others have none)."""
+    street = (street or "").strip()
+    if street and role != "community_worker":
+        raise UserError("only a community worker is bound to a street")
+    if len(street) > 60:
+        raise UserError("the street must have at most 60 characters")
+    return street
+
+
 def create_user(
     session: Session,
     username: str,
@@ -193,10 +205,11 @@ def create_user(
     site_code: str | None = None,
     language: str = "zh_Hans_CN",
     driver_code: str | None = None,
+    street: str = "",
     actor: str,
 ) -> User:
     """Create an account; site_staff must name their site and drivers their Driver
-    record, other roles neither."""
+    record, other roles neither; a community worker may name their street."""
     username = username.strip()
     if not username or len(username) > 80:
         raise UserError("the username must have 1-80 characters")
@@ -213,6 +226,7 @@ def create_user(
         role=role,
         site_id=_site_id(session, role, site_code),
         driver_id=_driver_id(session, role, driver_code),
+        street=_street(role, street),
         language=language,
         active=True,
         failed_logins=0,
@@ -225,7 +239,7 @@ def create_user(
         action="create",
         entity="user",
         entity_code=username,
-        details={"role": role, "site": site_code, "driver": driver_code},
+        details={"role": role, "site": site_code, "driver": driver_code, "street": street},
     )
     return user
 
@@ -239,10 +253,11 @@ def update_user(
     active: bool | None = None,
     password: str | None = None,
     driver_code: str | None = None,
+    street: str | None = None,
     actor: str,
 ) -> User:
-    """Change role (and site or driver record), active flag or password; unlocks a
-    throttled account too."""
+    """Change role (and site or driver record), a community worker's street (None keeps
+    it), active flag or password; unlocks a throttled account too."""
     user = get_by_username(session, username)
     changes: dict[str, object] = {}
     if role is not None:
@@ -255,6 +270,14 @@ def update_user(
             changes["site"] = [user.site.code if user.site else None, site_code]
             changes["driver"] = [user.driver.code if user.driver else None, driver_code]
             user.role, user.site_id, user.driver_id = role, site_id, driver_id
+    if role is not None and role != "community_worker" and user.street:
+        changes["street"] = [user.street, ""]
+        user.street = ""
+    if street is not None:
+        new_street = _street(user.role, street)
+        if new_street != user.street:
+            changes["street"] = [user.street, new_street]
+            user.street = new_street
     if active is not None and active != user.active:
         changes["active"] = [user.active, active]
         user.active = active

@@ -212,3 +212,27 @@ def test_month_counts(session: Session, world: Client) -> None:
     )
     assert (counts.opened, counts.closed, counts.overdue, counts.open_now) == (2, 1, 1, 1)
     assert second.status == followups.OPEN
+
+
+def test_task_goes_to_the_worker_of_the_elders_street(session: Session, world: Client) -> None:
+    """A task of an elder on 米市巷街道 is assigned to that street's worker, who sees it; a
+    worker of another street does not."""
+    from mealplan.services import users
+
+    world.street = "米市巷街道"
+    users.create_user(
+        session, "w1", "correct horse 1", "community_worker", street="米市巷街道", actor="t"
+    )
+    users.create_user(
+        session, "w2", "correct horse 1", "community_worker", street="和睦街道", actor="t"
+    )
+    ratings.record_meal_ratings(
+        session, site_code="S1", client_code="C1", date=DAY, service="lunch",
+        dish_scores={"D1": 2}, service_score=None, actor="staff",
+    )  # fmt: skip
+    (task,) = followups.list_tasks(session)
+    assert task.assignee == "w1"
+    assert [t.id for t in followups.list_tasks(session, street="米市巷街道", user="w1")] == [
+        task.id
+    ]
+    assert followups.list_tasks(session, street="和睦街道", user="w2") == []

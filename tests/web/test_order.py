@@ -156,3 +156,23 @@ def test_todays_delivery_status_is_shown(
     page = client.get(f"/o/{token}").get_data(as_text=True)
     section = page.split('id="today"', 1)[1].split("</section>", 1)[0]
     assert "预计送达" in section and "status-delivered" in section
+
+
+def test_worker_of_a_street_orders_only_for_its_elders(
+    client: FlaskClient, session: Session, elder: Client, make_home_client: Any
+) -> None:
+    """A worker bound to 米市巷街道 finds and orders for its elder only (another: 403)."""
+    from mealplan.services import users
+
+    elder.street = "米市巷街道"
+    other = make_home_client("H2")
+    other.street = "和睦街道"
+    users.create_user(
+        session, "w1", "correct horse 1", "community_worker", street="米市巷街道", actor="t"
+    )
+    session.commit()
+    client.post("/login", data={"username": "w1", "password": "correct horse 1"})
+    found = client.get("/order/").get_data(as_text=True)
+    assert "老人H1" in found and "老人H2" not in found
+    assert client.get("/order/H1").status_code == 200
+    assert client.get("/order/H2").status_code == 403

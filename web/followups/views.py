@@ -4,16 +4,25 @@ import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import followups
 from mealplan.services.records import RecordValidationError
-from web.access import actor, can, requires
+from web.access import COMMUNITY_WORKER, actor, can, requires
 from web.db import get_db, rollback_db
 from web.followups import bp
 from web.forms import issue_text
+
+
+def _street() -> str:
+    """A community worker's street ("" = every street, and for every other role)."""
+    if current_user.role != COMMUNITY_WORKER:
+        return ""
+    return str(current_user.info.street or "")
+
 
 FILTERS = {"open": followups.OPEN, "closed": followups.CLOSED, "all": None}
 
@@ -28,7 +37,9 @@ def index() -> str:
     shown = request.args.get("status", "open")
     if shown not in FILTERS:
         shown = "open"
-    tasks = followups.list_tasks(db, status=FILTERS[shown])
+    tasks = followups.list_tasks(
+        db, status=FILTERS[shown], street=_street(), user=str(current_user.username)
+    )
     return render_template(
         "followups/index.html",
         tasks=tasks,

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
@@ -13,7 +14,7 @@ from mealplan.domain.vocab import Service
 from mealplan.errors import NotFoundError
 from mealplan.services import orders
 from mealplan.services.records import RecordValidationError
-from web.access import actor, can, requires
+from web.access import COMMUNITY_WORKER, actor, can, requires
 from web.auth.throttle import AddressThrottle
 from web.db import get_db, rollback_db
 from web.forms import issue_text
@@ -158,16 +159,27 @@ def index() -> str:
         stmt = stmt.where(
             or_(Client.code.ilike(like), Client.name.ilike(like), Client.phone.ilike(like))
         )
+    street = _street()
+    if street:
+        stmt = stmt.where(Client.street == street)
     found = list(get_db().scalars(stmt))
     return render_template("order/index.html", clients=found, q=q)
+
+
+def _street() -> str:
+    """A community worker's street: they order for that street's elders ("" = all)."""
+    if current_user.role != COMMUNITY_WORKER:
+        return ""
+    return str(current_user.info.street or "")
 
 
 def _client(code: str) -> Client:
     client = get_db().scalar(select(Client).where(Client.code == code))
     if client is None:
-        from flask import abort
-
         abort(404)
+    street = _street()
+    if street and client.street != street:
+        abort(403)
     return client
 
 
