@@ -96,6 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
+    from web.checkin import bp as checkin_bp
+    from web.claims import bp as claims_bp
     from web.dashboard import bp as dashboard_bp
     from web.deliveries import bp as deliveries_bp
     from web.driver import bp as driver_bp
@@ -126,6 +128,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         driver_bp,
         order_bp,
         followups_bp,
+        checkin_bp,
+        claims_bp,
     ):
         app.register_blueprint(bp)
 

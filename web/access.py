@@ -59,6 +59,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.links": frozenset({ADMIN, MANAGER}),  # make, print and withdraw ordering links
     "followups.view": frozenset({ADMIN, MANAGER, VIEWER, COMMUNITY_WORKER}),  # 回访
     "followups.work": frozenset({ADMIN, MANAGER, COMMUNITY_WORKER}),
+    # canteen check-in (web/checkin): site staff at their own site, managers anywhere
+    "checkin.record": frozenset({ADMIN, MANAGER, SITE_STAFF}),
+    # settlement claims (web/claims): the operator's manager prepares and exports them; the
+    # civil-affairs officer (a viewer login) accepts or rejects lines, so that nobody
+    # approves their own claim (the viewer's one write)
+    "claims.view": frozenset({ADMIN, MANAGER, VIEWER}),
+    "claims.review": frozenset({ADMIN, VIEWER}),
 }
 
 ROLE_LABELS = {

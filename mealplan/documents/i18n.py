@@ -149,11 +149,52 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status": ("评价", "Status"),
     "week_average": ("本周平均", "Week average"),
     "hard": ("硬性", "hard"),
+    # settlement claim (issue 14)
+    "claim": ("助餐补贴结算申报表", "Meal subsidy settlement claim"),
+    "period": ("结算期间", "Period"),
+    "funder_level": ("出资层级", "Funder level"),
+    "funder": ("出资单位", "Funder"),
+    "amount_yuan": ("金额（元）", "Amount (yuan)"),
+    "paid_by_elders": ("老人个人支付", "Paid by elders"),
+    "operator_share": ("运营方承担", "Borne by the operator"),
+    "meal_count": ("就餐人次", "Meals"),
+    "elder": ("老人", "Elder"),
+    "elder_category": ("老人类别", "Category"),
+    "site": ("就餐地点", "Site"),
+    "street": ("街道", "Street"),
+    "checks": ("核查提示", "Checks"),
+    "decision": ("审核结果", "Decision"),
+    "accepted": ("通过", "Accepted"),
+    "rejected": ("不通过", "Rejected"),
+    "home_delivery": ("送餐入户", "Home delivery"),
+    "lines": ("就餐明细", "Meals"),
+    "by_category": ("按类别", "By category"),
+    "by_site": ("按站点", "By site"),
+    "by_street": ("按街道", "By street"),
+    "by_elder": ("按老人", "By elder"),
 }
 
 #: Labels of controlled codes: vocabulary -> code -> (zh, en).
 CODES: dict[str, dict[str, tuple[str, str]]] = {
     "service": {"lunch": ("午餐", "Lunch"), "dinner": ("晚餐", "Dinner")},
+    "elder_category": {
+        "hardship": ("特困/低保", "Hardship"),
+        "age_80": ("80 岁以上", "Aged 80+"),
+        "age_60": ("60-79 岁", "Aged 60-79"),
+        "disabled": ("失能/残疾", "Disabled"),
+    },
+    "funder_level": {
+        "city": ("市级", "City"),
+        "district": ("区级", "District"),
+        "street": ("街道", "Street"),
+    },
+    "claim_flag": {
+        "repeat": ("同一餐次两次就餐", "two meals in one service"),
+        "paused": ("当天已暂停用餐", "elder paused that day"),
+        "inactive": ("老人已停用（去世或迁出）", "elder inactive (deceased or moved away)"),
+        "outside": ("跨区域就餐", "eaten outside the elder's jurisdiction"),
+        "unconfirmed": ("送餐未确认", "home delivery without confirmation"),
+    },
     "stop_kind": {
         "canteen": ("社区食堂", "Community canteen"),
         "dining_point": ("助餐点", "Dining point"),

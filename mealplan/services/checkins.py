@@ -44,6 +44,8 @@ from mealplan.services.headcounts import services_of
 
 REFUSE = "refuse"
 FULL_PRICE = "full_price"
+#: what an elder card's QR code holds before the card number
+CARD_PREFIX = "MEALPLAN-CARD:"
 
 
 class CheckinRefused(MealplanError):
@@ -193,7 +195,7 @@ def check_in(
 ) -> CheckinResult:
     """Record the meal of the elder holding ``card`` at the site (see module)."""
     site = _site(session, site_code, service)
-    card = card.strip()
+    card = card.strip().removeprefix(CARD_PREFIX).strip()
     if not card:
         raise CheckinRefused(N_("scan or type a card number"))
     client = session.scalar(select(Client).where(Client.card_number == card))

@@ -13,10 +13,12 @@ do not count in the totals.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,8 +33,10 @@ from mealplan.db.models import (
     SubsidyRule,
     Trip,
 )
+from mealplan.documents.i18n import Translator
+from mealplan.documents.render import TEMPLATES_DIR, html_to_pdf
 from mealplan.domain.pricing import LEVELS, PricingError
-from mealplan.domain.values import N_
+from mealplan.domain.values import N_, guard_formula
 from mealplan.errors import MealplanError
 from mealplan.services import audit
 from mealplan.services.checkins import price_for_client
@@ -249,3 +253,112 @@ def decide(session: Session, line: str, *, accepted: bool, reason: str, actor: s
         session, actor=actor, action="accept" if accepted else "reject",
         entity="claim_line", entity_code=line, details={"reason": reason},
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:.2f}"
+
+
+def claim_tables(claim: Claim, lang: str = "zh") -> list[tuple[str, list[str], list[list[str]]]]:
+    """The claim's tables with names, not codes: totals per funder level, by category, site,
+    street and elder, then every meal with its checks and decision."""
+    t = Translator(lang)
+    totals = claim.totals()
+    levels = [t.code("funder_level", lv) for lv in LEVELS]
+    sep = "、" if lang == "zh" else ", "
+    summary = [
+        [t.code("funder_level", lv), sep.join(claim.funders[lv]), _yuan(totals[lv])]
+        for lv in LEVELS
+    ]
+    summary.append([t("paid_by_elders"), "", _yuan(totals["paid_fen"])])
+    summary.append([t("operator_share"), "", _yuan(totals["operator_fen"])])
+    summary.append([t("meal_count"), "", str(totals["meals"])])
+    tables = [(t("claim"), [t("funder_level"), t("funder"), t("amount_yuan")], summary)]
+    for attr, title, first in (
+        ("category", "by_category", "elder_category"),
+        ("site_name", "by_site", "site"),
+        ("street", "by_street", "street"),
+        ("client_name", "by_elder", "elder"),
+    ):
+        rows = []
+        for key, tot in claim.by(attr).items():
+            name = key
+            if attr == "category":
+                name = t.code("elder_category", key)
+            elif attr == "site_name" and not key:
+                name = t("home_delivery")
+            rows.append([name, str(tot["meals"]), *(_yuan(tot[lv]) for lv in LEVELS),
+                         _yuan(tot["paid_fen"])])  # fmt: skip
+        tables.append((t(title), [t(first), t("meal_count"), *levels, t("paid_by_elders")], rows))
+    lines = []
+    for x in claim.lines:
+        decision = "" if x.accepted is None else t("accepted" if x.accepted else "rejected")
+        if x.reason:
+            decision += f" {x.reason}"
+        lines.append([
+            x.date.isoformat(), t.code("service", x.service), x.client_name,
+            t.code("elder_category", x.category), x.site_name or t("home_delivery"), x.street,
+            _yuan(x.paid_fen), *(_yuan(x.subsidy_fen[lv]) for lv in LEVELS),
+            sep.join(t.code("claim_flag", f) for f in x.flags), decision,
+        ])  # fmt: skip
+    tables.append((t("lines"), [
+        t("date"), t("service"), t("elder"), t("elder_category"), t("site"), t("street"),
+        t("paid_by_elders"), *levels, t("checks"), t("decision"),
+    ], lines))  # fmt: skip
+    return tables
+
+
+def claim_xlsx(claim: Claim, lang: str = "zh") -> bytes:
+    """The claim as an XLSX workbook, one sheet per table (text guarded against formulas)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    t = Translator(lang)
+    wb = Workbook()
+    first = True
+    for title, headers, rows in claim_tables(claim, lang):
+        ws = wb.active if first else wb.create_sheet()
+        assert ws is not None
+        first = False
+        ws.title = title[:31]
+        ws.append([f"{t('claim')} · {t('period')} {claim.period}"])
+        ws.append([])
+        ws.append(headers)
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([guard_formula(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def claim_html(claim: Claim, lang: str = "zh") -> str:
+    """The claim as one printable HTML page (A4 landscape) for :func:`claim_pdf`."""
+    t = Translator(lang)
+    css = (TEMPLATES_DIR / "documents.css").read_text(encoding="utf-8")
+    parts = [
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><title>{escape(t("claim"))}</title><style>{css}'
+        "@page { size: A4 landscape; } table { width: 100%; border-collapse: collapse; }"
+        "td, th { border: 1px solid #999; padding: 2px 4px; font-size: 9pt; }</style></head>"
+        f"<body><h1>{escape(t('claim'))}</h1><p>{escape(t('period'))}: "
+        f"{escape(claim.period)} ({claim.start.isoformat()} – {claim.end.isoformat()})</p>"
+    ]
+    for title, headers, rows in claim_tables(claim, lang):
+        parts.append(f"<h2>{escape(title)}</h2><table><thead><tr>")
+        parts.extend(f"<th>{escape(h)}</th>" for h in headers)
+        parts.append("</tr></thead><tbody>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def claim_pdf(claim: Claim, lang: str = "zh") -> bytes:
+    """The claim as PDF bytes (the documents' renderer and fonts)."""
+    return html_to_pdf(claim_html(claim, lang))

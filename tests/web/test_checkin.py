@@ -1,0 +1,74 @@
+"""The check-in tablet page (web/checkin): site staff check elders in at their own site,
+repeats and unknown cards are refused in Chinese, walk-ins pay full price."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mealplan.db.models import MealCheckin
+from tests.money_world import build
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def money(session: Session) -> Session:
+    build(session)
+    session.commit()
+    return session
+
+
+def _count(session: Session) -> int:
+    session.expire_all()
+    return int(session.scalar(select(func.count(MealCheckin.id))) or 0)
+
+
+def test_twenty_elders_one_twice(client: FlaskClient, auth: Any, money: Session) -> None:
+    """20 elders checked in by card (one through the QR prefix); the second lunch of one
+    is refused with a Chinese message; the page lists 20 and the headcount comparison."""
+    auth.login_as("site_staff", site="S1")
+    for i in range(1, 21):
+        card = f"{1000000000 + i}"
+        if i == 3:
+            card = "MEALPLAN-CARD:" + card
+        r = client.post("/checkin/S1", data={"card": card, "service": "lunch"},
+                        follow_redirects=True)  # fmt: skip
+        assert r.status_code == 200
+        assert f"老人{i:02d}" in r.get_data(as_text=True)
+    r = client.post("/checkin/S1", data={"card": "1000000007"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "今天已在" in page and "老人07" in page
+    assert _count(money) == 20
+    page = client.get("/checkin/S1").get_data(as_text=True)
+    assert 'id="checked-in-total">20<' in page
+
+
+def test_refusals_and_walk_in(client: FlaskClient, auth: Any, money: Session) -> None:
+    """An unknown card is refused in Chinese and English; a walk-in pays 12 yuan."""
+    auth.login_as("site_staff", site="S1")
+    page = client.post("/checkin/S1", data={"card": "42424242"}, follow_redirects=True)
+    assert "未知卡号 42424242" in page.get_data(as_text=True)
+    page = client.post("/checkin/S1", data={"walk_in": "1"}, follow_redirects=True)
+    assert "12.00" in page.get_data(as_text=True)
+    assert _count(money) == 1
+    auth.logout()
+    auth.login_as("manager", language="en")
+    page = client.post("/checkin/S2", data={"card": "42424242"}, follow_redirects=True)
+    assert "unknown card number 42424242" in page.get_data(as_text=True)
+
+
+def test_site_staff_only_at_their_site(client: FlaskClient, auth: Any, money: Session) -> None:
+    """Site staff of S1 cannot open or post to another site's page; drivers cannot at all."""
+    auth.login_as("site_staff", site="S1")
+    assert client.get("/checkin/").headers["Location"].endswith("/checkin/S1")
+    assert client.get("/checkin/S2").status_code == 403
+    assert client.post("/checkin/S2", data={"card": "1000000001"}).status_code == 403
+    auth.logout()
+    auth.login_as("viewer")
+    assert client.get("/checkin/S1").status_code == 403
+    assert _count(money) == 0
