@@ -289,3 +289,22 @@ def headcount_vs_checkins(
     for row in day_checkins(session, site_code=site_code, date=date, service=service):
         eaten["" if row.diet_profile_id is None else codes[row.diet_profile_id]] += 1
     return [HeadcountCheck(d, heads[d], eaten[d]) for d in sorted(set(heads) | set(eaten))]
+
+
+def card_qr_svg(card_number: str, *, scale: int = 6) -> str:
+    """The QR code of an elder card (``MEALPLAN-CARD:<number>``) as an inline SVG element."""
+    import segno  # imported here: only the card page needs it
+
+    qr = segno.make(CARD_PREFIX + card_number, error="m", micro=False)
+    return str(qr.svg_inline(scale=scale, border=2))
+
+
+def elder_card(session: Session, client_code: str) -> tuple[Client, Site | None]:
+    """The elder and their registered site for the printed card; refused without a card."""
+    client = session.scalar(select(Client).where(Client.code == client_code))
+    if client is None:
+        raise CheckinRefused(N_("unknown elder %(code)s"), code=client_code)
+    if not client.card_number:
+        raise CheckinRefused(N_("%(name)s has no card number yet"), name=client.name)
+    site = None if client.site_id is None else session.get(Site, client.site_id)
+    return client, site

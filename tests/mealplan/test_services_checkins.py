@@ -118,3 +118,10 @@ def test_repeat_meal_setting_is_checked() -> None:
     assert planning_problems(PlanningSettings(repeat_meal="twice")) == [
         "[planning] repeat_meal: must be one of refuse, full_price, got 'twice'"
     ]
+
+
+def test_card_qr_is_stable_per_card() -> None:
+    """The card's QR code is an SVG, the same for the same card, different for another."""
+    svg = checkins.card_qr_svg("1000000001")
+    assert svg.startswith("<svg") and svg == checkins.card_qr_svg("1000000001")
+    assert svg != checkins.card_qr_svg("1000000002")

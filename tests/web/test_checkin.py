@@ -72,3 +72,17 @@ def test_site_staff_only_at_their_site(client: FlaskClient, auth: Any, money: Se
     auth.login_as("viewer")
     assert client.get("/checkin/S1").status_code == 403
     assert _count(money) == 0
+
+
+def test_elder_card_has_qr(client: FlaskClient, auth: Any, money: Session) -> None:
+    """An elder's card page shows the card number and an SVG QR code; the PDF is a PDF;
+    an unknown elder is a 404; site staff may not print cards."""
+    auth.login_as("manager")
+    page = client.get("/checkin/cards/E01").get_data(as_text=True)
+    assert "1000000001" in page and "<svg" in page and "老人01" in page
+    r = client.get("/checkin/cards/E01.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    assert client.get("/checkin/cards/NOPE").status_code == 404
+    auth.logout()
+    auth.login_as("site_staff", site="S1")
+    assert client.get("/checkin/cards/E01").status_code == 403

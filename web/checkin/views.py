@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -105,3 +106,34 @@ def record(site_code: str) -> Response:
         message = _("Walk-in: pays %(paid)s yuan", paid=_yuan(row.paid_fen))
     flash(message, "warning" if row.repeat else "success")
     return redirect(back)
+
+
+def _card(client_code: str) -> str:
+    try:
+        client, site = checkins.elder_card(get_db(), client_code)
+    except CheckinRefused as exc:
+        flash(_(exc.message, **exc.params), "error")
+        abort(404)
+    return render_template(
+        "checkin/card.html", client=client, site=site,
+        qr=Markup(checkins.card_qr_svg(client.card_number or "")),
+    )  # fmt: skip
+
+
+@bp.get("/cards/<client_code>")
+@requires("records.view")
+def card(client_code: str) -> str:
+    """An elder's meal card: name, card number and its QR code, to print."""
+    return _card(client_code)
+
+
+@bp.get("/cards/<client_code>.pdf")
+@requires("records.view")
+def card_pdf(client_code: str) -> Response:
+    """The same card as a PDF (the documents' renderer)."""
+    from mealplan.documents.render import html_to_pdf
+
+    pdf = html_to_pdf(_card(client_code))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="card-{client_code}.pdf"'
+    return response
