@@ -78,3 +78,38 @@ def test_viewer_reads_but_cannot_close(
         client.post(f"/followups/{task.id}", data={"action": "close", "outcome": "x"}).status_code
         == 403
     )
+
+
+def test_admin_binds_a_community_worker_to_a_street(
+    client: FlaskClient, session: Session, world: Any, auth: Any
+) -> None:
+    """The admin's user form stores a community worker's street."""
+    from mealplan.services import users
+
+    auth.login_as("admin")
+    r = client.post(
+        "/admin/users",
+        data={
+            "username": "w9",
+            "role": "community_worker",
+            "street": "米市巷街道",
+            "password": "correct horse 1",
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    session.expire_all()
+    assert users.get_by_username(session, "w9").street == "米市巷街道"
+
+
+def test_monthly_report_shows_follow_up_counts(
+    client: FlaskClient, session: Session, world: Any, auth: Any
+) -> None:
+    """The monthly report page shows the month's follow-ups opened, closed and overdue."""
+    ratings.record_rating(
+        session, date=dt.date.today(), service="lunch", subject="service", score=1,
+        site_code="S1", actor="staff",
+    )  # fmt: skip
+    session.commit()
+    auth.login_as("manager")
+    page = client.get(f"/reports/monthly?month={dt.date.today():%Y-%m}").get_data(as_text=True)
+    assert 'id="followups-opened">1<' in page and "新增回访" in page

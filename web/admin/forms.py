@@ -19,6 +19,7 @@ class UserCreateForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_roles(), validators=[DataRequired()])
     site = SelectField(_l("Site (site staff only)"), validators=[Optional()])
     driver = SelectField(_l("Driver record (drivers only)"), validators=[Optional()])
+    street = StringField(_l("Street (community workers only)"), validators=[Length(max=60)])
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )
@@ -28,6 +29,7 @@ class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_roles(), validators=[DataRequired()])
     site = SelectField(_l("Site (site staff only)"), validators=[Optional()])
     driver = SelectField(_l("Driver record (drivers only)"), validators=[Optional()])
+    street = StringField(_l("Street (community workers only)"), validators=[Length(max=60)])
     active = BooleanField(_l("Active"))
     password = PasswordField(
         _l("New password (leave empty to keep)"),

@@ -40,6 +40,7 @@ def users_page() -> Response | str | tuple[str, int]:
                 form.role.data or "",
                 site_code=form.site.data or None,
                 driver_code=form.driver.data or None,
+                street=(form.street.data or "") if form.role.data == "community_worker" else "",
                 actor=actor(),
             )
         except (MealplanError, NotFoundError) as exc:
@@ -63,6 +64,7 @@ def user_edit(username: str) -> Response | str | tuple[str, int]:
             "role": user.role,
             "site": user.site.code if user.site else "",
             "driver": user.driver.code if user.driver else "",
+            "street": user.street,
             "active": user.active,
         }
     )
@@ -77,6 +79,7 @@ def user_edit(username: str) -> Response | str | tuple[str, int]:
                 role=form.role.data,
                 site_code=form.site.data or None,
                 driver_code=form.driver.data or None,
+                street=(form.street.data or "") if form.role.data == "community_worker" else "",
                 active=bool(form.active.data),
                 password=form.password.data or None,
                 actor=actor(),
