@@ -187,6 +187,14 @@ def resolve_link(session: Session, token: str, *, today: dt.date | None = None) 
     return link
 
 
+def link_qr_svg(url: str, *, scale: int = 5) -> str:
+    """The QR code of an ordering link's address as an inline SVG element (to print for
+    the elder or send to the family's phone)."""
+    import segno  # imported here: only the links page needs it
+
+    return str(segno.make(url, error="m", micro=False).svg_inline(scale=scale, border=2))
+
+
 def link_actor(link: OrderLink) -> str:
     """The audit actor of an order placed through a link (``link:<id>:<holder>``)."""
     return f"link:{link.id}:{link.holder}"[:80]

@@ -97,6 +97,7 @@ def test_manager_makes_a_link_shown_once(
     text = page.get_data(as_text=True)
     url = re.search(r'id="new-link" href="([^"]+)"', text)
     assert url is not None
+    assert '<div class="qr" id="new-link-qr"><svg' in text
     auth.logout()
     path = url.group(1).split("localhost", 1)[1]
     assert client.get(path).status_code == 200

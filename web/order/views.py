@@ -247,6 +247,7 @@ def links(client_code: str) -> Response | str | tuple[str, int]:
         client=client,
         links=orders.list_links(db, client.code),
         new_url=new_url,
+        new_qr=orders.link_qr_svg(new_url) if new_url else "",
         form=form,
         today=dt.date.today(),
         may_order=can("orders.on_behalf"),
