@@ -62,6 +62,7 @@ DEMO_STEPS = (
     "headcounts",
 )
 HISTORY_DAYS = 14
+CARD_BASE = 3301050000  # demo meal-card numbers: CARD_BASE + 1, + 2, ...
 ACTOR = "demo"
 
 # --------------------------------------------------------------------------- geography
@@ -462,6 +463,11 @@ class _Network:
                     "dinner_window_end": "17:30" if dinner_days else None,
                     "driver_notes": rng.choice(DRIVER_NOTES) if rng.random() < 0.15 else "",
                     "active": rng.random() > 0.01,
+                    # issue 14: jurisdiction, meal card, the site the elder is registered at
+                    "district": area.name,
+                    "street": f"{home.street}街道",
+                    "card_number": f"{CARD_BASE + len(self.clients) + 1}",
+                    "site": home.code,
                 }
             )
 
@@ -550,6 +556,8 @@ class _Network:
                     "dinner_window_end": "17:15" if s.dinner else None,
                     "unloading_minutes": rng.randint(10, 15) if canteen else rng.randint(5, 8),
                     "notes": "",
+                    "district": s.area.name,
+                    "street": f"{s.street}街道",
                 }
             )
         return rows
@@ -634,6 +642,30 @@ def pause_rows(clients: list[dict[str, Any]], date: dt.date, seed: int, preset: 
 # --------------------------------------------------------------------------- use case
 
 
+#: demo price tiers (issue 14, after the district the issue cites): a 12-yuan meal; 特困/低保
+#: pay 1 yuan, 80+ and disabled 3, 60-79 5; city and district 3 yuan each, the street the rest
+DEMO_MEAL_PRICE_FEN = 1200
+DEMO_ELDER_PAYS_FEN = {"hardship": 100, "age_80": 300, "age_60": 500, "disabled": 300}
+DEMO_FUNDERS = {"city": "杭州市民政局", "district": "拱墅区民政局", "street": "所在街道办事处"}
+
+
+def price_rows(start: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The demo price tiers and subsidy rules, valid from ``start``; eating outside one's
+    district or street loses that level's share, paid by the elder (the city's is kept)."""
+    tiers = [
+        {"code": f"{service}-{cat}", "service": service, "category": cat,
+         "meal_price_fen": DEMO_MEAL_PRICE_FEN, "elder_pays_fen": fen, "valid_from": start}
+        for service in ("lunch", "dinner") for cat, fen in DEMO_ELDER_PAYS_FEN.items()
+    ]  # fmt: skip
+    rules = [
+        {"code": f"{cat}-{level}", "category": cat, "level": level, "funder": funder,
+         "amount_fen": None if level == "street" else 300,
+         "outside": "kept" if level == "city" else "elder_pays", "valid_from": start}
+        for cat in DEMO_ELDER_PAYS_FEN for level, funder in DEMO_FUNDERS.items()
+    ]  # fmt: skip
+    return tiers, rules
+
+
 def load_demo(
     session: Session,
     preset: str,
@@ -687,6 +719,10 @@ def load_demo(
     step("headcounts")
     rows, missing_today, missing_past = headcount_rows(net.sites, date, seed, preset)
     load("headcounts", rows)
+    step("prices")
+    tiers, rules = price_rows(min(dt.date(date.year, 1, 1), date - dt.timedelta(HISTORY_DAYS)))
+    load("price-tiers", tiers)
+    load("subsidy-rules", rules)
     session.flush()
     return DemoSummary(
         preset=preset,

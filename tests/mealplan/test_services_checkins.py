@@ -125,3 +125,24 @@ def test_card_qr_is_stable_per_card() -> None:
     svg = checkins.card_qr_svg("1000000001")
     assert svg.startswith("<svg") and svg == checkins.card_qr_svg("1000000001")
     assert svg != checkins.card_qr_svg("1000000002")
+
+
+def test_demo_district_prices_every_elder(session: Session) -> None:
+    """The demo district gives every elder a unique card, a jurisdiction and a registered
+    site; every elder's lunch prices at home and a check-in at their site works."""
+    from mealplan.demo import load_demo
+
+    load_demo(session, "district", date=dt.date(2026, 11, 20), seed=7)
+    elders = list(session.scalars(select(Client)))
+    cards = [c.card_number for c in elders]
+    assert all(cards) and len(set(cards)) == len(cards)
+    for c in elders:
+        assert c.district and c.street and c.site_id is not None
+        p = checkins.price_for_client(session, c, on=dt.date(2026, 11, 20), service="lunch")
+        assert p.elder_pays_fen + p.subsidy_total_fen == 1200
+    elder = next(c for c in elders if c.active and not c.pauses)
+    site = session.get(Site, elder.site_id)
+    assert site is not None
+    r = checkins.check_in(session, site_code=site.code, date=dt.date(2026, 11, 20),
+                          service="lunch", card=str(elder.card_number), actor="t")  # fmt: skip
+    assert r.checkin.lost_levels == ""
