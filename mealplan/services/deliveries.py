@@ -29,7 +29,7 @@ from mealplan.db.subscriptions import subscribed_clients
 from mealplan.domain.clock import hhmm
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import MealplanError, NotFoundError
-from mealplan.services import audit, notify
+from mealplan.services import audit, followups, notify
 from mealplan.services.audit import MAX_PER_PAGE, Page, paginate
 from mealplan.services.records import N_, Issue, RecordValidationError
 
@@ -367,6 +367,7 @@ def record_delivery(
     session.flush()
     if raised and stop.client is not None:
         _notify_family(session, stop, delivery, at, actor, notifier)
+    followups.from_delivery(session, delivery, stop)  # 回访 for a no-answer or refusal
     audit.record(
         session,
         actor=actor,

@@ -9,11 +9,12 @@ is a no-op):
 - ``missed``: a home delivery recorded as refused;
 - ``unserved``: a home meal the plan could not deliver (:class:`UnservedStop`).
 
-Where tasks are created: a rating's task at the moment the rating is recorded
-(:func:`mealplan.services.ratings.record_rating` calls :func:`from_rating`); deliveries and
-unserved meals are recorded by the drivers' and dispatchers' pages and by the daily plan,
-so :func:`collect` turns every such event not yet followed up into a task. ``collect`` runs
-whenever the follow-up list or the monthly report is read, and is idempotent. The due
+Where tasks are created: at the moment the event is recorded, through one function per
+source: a rating's in :func:`mealplan.services.ratings.record_rating` (:func:`from_rating`),
+a no-answer's or refusal's in :func:`mealplan.services.deliveries.record_delivery`
+(:func:`from_delivery`). Meals the daily plan leaves unserved, and any event recorded
+before this existed, are picked up by :func:`collect`, which the follow-up list and the
+monthly report run; every creation is idempotent. The due
 date is the event date plus ``[planning] followup_due_days`` (default 3). A task is
 assigned to the community worker of the elder's street (``User.street``; the first by
 username when several), else left for any worker to take.
@@ -134,6 +135,26 @@ def from_rating(session: Session, rating: Rating, *, days: int | None = None) ->
         reason=": ".join(parts),
         client_id=rating.client_id,
         site_id=rating.site_id,
+        days=days,
+    )
+
+
+def from_delivery(
+    session: Session, delivery: Delivery, stop: RouteStop, *, days: int | None = None
+) -> FollowUp | None:
+    """The task of a home delivery recorded as no answer (welfare) or refused (missed);
+    None for anything else; called when the outcome is recorded."""
+    if stop.kind != StopKind.HOME.value or delivery.status not in ("no_answer", "refused"):
+        return None
+    source = WELFARE if delivery.status == "no_answer" else MISSED
+    return _create(
+        session,
+        source=source,
+        source_id=delivery.id,
+        event_date=stop.trip.route.date,
+        reason=delivery.status + (f": {delivery.reason}" if delivery.reason else ""),
+        client_id=stop.client_id,
+        site_id=None,
         days=days,
     )
 

@@ -236,3 +236,31 @@ def test_task_goes_to_the_worker_of_the_elders_street(session: Session, world: C
         task.id
     ]
     assert followups.list_tasks(session, street="和睦街道", user="w2") == []
+
+
+def test_no_answer_opens_its_task_when_recorded(session: Session, world: Client) -> None:
+    """Recording a no-answer at a home opens the welfare task at once; recording it again
+    adds none; a delivered stop opens none."""
+    from mealplan.services import deliveries
+
+    kitchen = world.kitchen
+    vehicle = Vehicle(code="V1", kind="van", capacity_boxes=10, speed_kmh=30, kitchen=kitchen)
+    route = Route(date=DAY, service="lunch", kitchen=kitchen, vehicle=vehicle)
+    trip = Trip(route=route, seq=0, ready_min=600, depart_min=610, return_min=700)
+    stops = [
+        RouteStop(trip=trip, seq=i, kind="home", client_id=world.id, arrive_min=650,
+                  window_start_min=660, window_end_min=720, meals={"reg": 1})
+        for i in range(2)
+    ]  # fmt: skip
+    session.add_all([route, *stops])
+    session.flush()
+
+    from mealplan.services.notify import LogNotifier
+
+    for _ in range(2):
+        deliveries.record_delivery(
+            session, stops[0].id, "no_answer", actor="d", notifier=LogNotifier()
+        )
+    deliveries.record_delivery(session, stops[1].id, "delivered", actor="d")
+    tasks = followups.list_tasks(session)
+    assert [(t.source, t.client_code) for t in tasks] == [("welfare", "C1")]
