@@ -146,6 +146,12 @@ def _paused(
     return out
 
 
+def _meal_order(x: ClaimLine) -> tuple[dt.date, str, str, int]:
+    """Lines in the order their meals were recorded: the later of two meals is the repeat."""
+    kind, _, number = x.line.partition(":")
+    return (x.date, x.service, kind, int(number))
+
+
 def build_claim(session: Session, period: str) -> Claim:
     """The claim of ``period`` (a month or a quarter) with its flags and decisions."""
     start, end = period_dates(period)
@@ -200,7 +206,7 @@ def build_claim(session: Session, period: str) -> Claim:
     paused = _paused(session, start, end)
     seen: set[tuple[str, dt.date, str]] = set()
     by_code = {c.code: c for c in clients.values()}
-    for x in sorted(lines, key=lambda x: (x.date, x.service, x.line)):
+    for x in sorted(lines, key=_meal_order):
         key = (x.client_code, x.date, x.service)
         if key in seen and "repeat" not in x.flags:
             x.flags.append("repeat")

@@ -100,6 +100,8 @@ def test_flags(world: Session) -> None:
         ("E05", "inactive"),
         ("E06", "paused"),
     }
+    repeats = [x for x in claim.lines if "repeat" in x.flags]
+    assert [(x.client_code, x.paid_fen) for x in repeats] == [("E04", 1200)]  # the later one
 
 
 def test_decisions_are_recorded_and_audited(world: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from mealplan.config import Settings
 from mealplan.db.models import Client, DietProfile, Site
 from mealplan.services import checkins
 from mealplan.services.checkins import CheckinRefused
@@ -20,6 +21,11 @@ from web.access import SITE_STAFF, actor, ensure_site, requires
 from web.checkin import bp
 from web.db import get_db, rollback_db
 from web.labels import choice_label
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["mealplan.settings"]
+    return settings
 
 
 def _site(site_code: str) -> Site:
@@ -89,7 +95,8 @@ def record(site_code: str) -> Response:
         else:
             result = checkins.check_in(db, site_code=site.code, date=dt.date.today(),
                                        service=service, card=request.form.get("card", ""),
-                                       actor=actor())  # fmt: skip
+                                       actor=actor(),
+                                       repeat_meal=_settings().planning.repeat_meal)  # fmt: skip
     except CheckinRefused as exc:
         rollback_db()
         flash(_(exc.message, **exc.params), "error")
