@@ -492,16 +492,20 @@ def held_offsets(
     offsets: dict[str, dict[str, int]],
     bulk_hold_minutes: int,
 ) -> int:
-    """Raise the hold offset (:func:`mealplan.planning.routes.hold_offset`) of every site
-    reached after its bulk hold counted from its wave's cook finish to its trip's ready
-    time minus that cook finish (in ``offsets``, kitchen -> stop code -> minutes; an
-    offset only grows, so the loop ends); returns how many sites changed."""
+    """Where a kitchen's schedule has a site reached after its bulk hold counted from its
+    wave's cook finish, raise the hold offset (:func:`mealplan.planning.routes.
+    hold_offset`) of every site of that kitchen to its trip's ready time minus its wave's
+    cook finish (in ``offsets``, kitchen -> stop code -> minutes; every site, so that a
+    site the re-routing moves keeps a measured margin; an offset only grows, so the loop
+    ends); returns how many late sites raised an offset (0: nothing to re-route)."""
     changed = 0
     for kp, result in plan.results:
         schedule = schedules.get(kp.kitchen.code)
         if schedule is None:
             continue
         finish = {p.trip: w.cook_finish_min for w in schedule.waves for p in w.packs}
+        gaps: dict[str, int] = {}
+        late: set[str] = set()
         for vr in result.routes:
             for trip in vr.trips:
                 cooked = finish.get(trip_label(vr.vehicle_id, trip.index + 1))
@@ -510,13 +514,17 @@ def held_offsets(
                 for visit in trip.visits:
                     if kp.stops[visit.stop_id].kind == "home":
                         continue
-                    if visit.arrival - cooked <= bulk_hold_minutes:
-                        continue
-                    own = offsets.setdefault(kp.kitchen.code, {})
-                    gap = trip.ready_at - cooked
-                    if gap > own.get(visit.stop_id, 0):
-                        own[visit.stop_id] = gap
-                        changed += 1
+                    gap = max(gaps.get(visit.stop_id, 0), trip.ready_at - cooked)
+                    gaps[visit.stop_id] = gap
+                    if visit.arrival - cooked > bulk_hold_minutes:
+                        late.add(visit.stop_id)
+        if not late:
+            continue
+        own = offsets.setdefault(kp.kitchen.code, {})
+        for code, gap in gaps.items():
+            if gap > own.get(code, 0):
+                own[code] = gap
+                changed += code in late
     return changed
 
 
