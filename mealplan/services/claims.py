@@ -52,7 +52,13 @@ FLAGS: dict[str, str] = {
 
 
 class ClaimError(MealplanError):
-    """A claim period or decision the service cannot take."""
+    """A claim period or decision the service cannot take: ``message`` is a catalogue
+    template, ``params`` fill it."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message = message
+        self.params: dict[str, object] = params
+        super().__init__(message % params if params else message)
 
 
 def period_dates(period: str) -> tuple[dt.date, dt.date]:
@@ -73,7 +79,8 @@ def period_dates(period: str) -> tuple[dt.date, dt.date]:
         start = dt.date(year, first_month, 1)
     except ValueError:
         raise ClaimError(
-            f"period {period!r} is neither a month (2026-12) nor a quarter (2026-Q4)"
+            N_("period %(period)s is neither a month (2026-12) nor a quarter (2026-Q4)"),
+            period=period,
         ) from None
     end_month = first_month + months
     end = dt.date(year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
@@ -192,7 +199,10 @@ def build_claim(session: Session, period: str) -> Claim:
         try:
             price = price_for_client(session, client, on=date, service=service)
         except PricingError as exc:
-            raise ClaimError(f"home delivery to {client.code} on {date}: {exc}") from None
+            raise ClaimError(
+                N_("home delivery to %(code)s on %(date)s cannot be priced: %(why)s"),
+                code=client.code, date=date.isoformat(), why=str(exc),
+            ) from None  # fmt: skip
         for _ in range(max(1, sum(int(n) for n in stop.meals.values()))):
             x = ClaimLine(
                 f"delivery:{stop.id}", date, service, client.code, client.name,
@@ -243,10 +253,10 @@ def decide(session: Session, line: str, *, accepted: bool, reason: str, actor: s
     needs a reason."""
     kind, _, number = line.partition(":")
     if kind not in ("checkin", "delivery") or not number.isdigit():
-        raise ClaimError(f"unknown claim line {line!r}")
+        raise ClaimError(N_("unknown claim line %(line)s"), line=line)
     reason = reason.strip()[:200]
     if not accepted and not reason:
-        raise ClaimError("give a reason to reject a claim line")
+        raise ClaimError(N_("give a reason to reject a claim line"))
     row = session.scalar(select(ClaimDecision).where(ClaimDecision.line == line))
     if row is None:
         row = ClaimDecision(line=line, accepted=accepted, reason=reason, decided_by=actor)

@@ -27,7 +27,7 @@ def _claim(period: str) -> claims.Claim:
     try:
         return claims.build_claim(get_db(), period)
     except ClaimError as exc:
-        flash(str(exc), "error")
+        flash(_(exc.message, **exc.params), "error")
         abort(422)
 
 
@@ -39,7 +39,7 @@ def index() -> str:
     try:
         claim = claims.build_claim(get_db(), period)
     except ClaimError as exc:
-        flash(str(exc), "error")
+        flash(_(exc.message, **exc.params), "error")
         claim = claims.build_claim(get_db(), _default_period())
     return render_template(
         "claims/index.html", claim=claim, flags=FLAGS, may_review=can("claims.review"),
@@ -62,7 +62,7 @@ def decide(period: str) -> Response:
                       actor=actor())  # fmt: skip
     except ClaimError as exc:
         rollback_db()
-        flash(_("Not recorded: %(why)s", why=_(str(exc))), "error")
+        flash(_("Not recorded: %(why)s", why=_(exc.message, **exc.params)), "error")
         return redirect(back)
     get_db().commit()
     flash(_("Line accepted.") if accepted else _("Line rejected."), "success")
