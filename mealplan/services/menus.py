@@ -36,12 +36,14 @@ from mealplan.db.models import (
 )
 from mealplan.documents.models import MenuEntry, MenuProfile, PriceNote, WeeklyMenu
 from mealplan.domain import menu_rules
+from mealplan.domain.pricing import PricingError, tier_in_force
 from mealplan.domain.values import N_
 from mealplan.domain.vocab import NUTRIENT_KEYS, RATIO_KEYS
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.planning.menu_documents import ELDER_LABELS, kitchen_info
 from mealplan.planning.menus import solver_dishes, solver_profile
 from mealplan.services import audit
+from mealplan.services.checkins import pricing_inputs
 from solvers import menu as ms
 from solvers.menu import rules
 
@@ -297,9 +299,16 @@ def weekly_menu_doc(
     if not meals:
         return None
     profiles = {m.diet_profile.code: m.diet_profile for m in meals}
+    # the price tier in force at the week's start (issue 14), else the configured prices
+    elder_fen, meal_fen = dict(planning.elder_price_fen), planning.meal_price_fen
+    try:
+        tier = tier_in_force(pricing_inputs(session)[0], on=start, service=service)
+        elder_fen, meal_fen = dict(tier.elder_pays_fen), tier.meal_price_fen
+    except PricingError:
+        pass
     prices = tuple(
         PriceNote(ELDER_LABELS.get(cat, cat), fen)
-        for cat, fen in sorted(planning.elder_price_fen.items(), key=lambda kv: kv[1])
+        for cat, fen in sorted(elder_fen.items(), key=lambda kv: kv[1])
     )
     return WeeklyMenu(
         site_name=site.name,
@@ -307,7 +316,7 @@ def weekly_menu_doc(
         week_start=start,
         days=tuple(start + dt.timedelta(days=i) for i in range(7)),
         profiles=tuple(
-            MenuProfile(p.code, p.name_zh, p.name_en, planning.meal_price_fen)
+            MenuProfile(p.code, p.name_zh, p.name_en, meal_fen)
             for p in sorted(profiles.values(), key=lambda p: p.code)
         ),
         entries=tuple(
