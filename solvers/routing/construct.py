@@ -947,6 +947,9 @@ def improve(
         "own search: %d steps, vehicle removal %d of %d attempts", it, removed_vehicles, len(tried)
     )
     st.restore(best_snap)
+    if best_dropped:
+        placed = _eject_repair(st, best_dropped, near)
+        logger.info("own search: %d undelivered meals placed by ejection", placed)
     merged = _merge_one_meal_trips(st)
     if merged:
         logger.info("own search: %d one-meal trips merged into others", merged)
@@ -956,6 +959,91 @@ def improve(
         tuple(sorted(best_dropped)),
         plan_cost(spec, st.seqs, sorted(best_dropped), 0),
     )
+
+
+EJECT_TRIPS = 16
+"""Trips (those of an undelivered stop's nearest routed neighbours) tried per ejection."""
+
+
+def _eject_repair(st: _State, dropped: set[int], near: dict[int, list[int]]) -> int:
+    """A deterministic repair of the best plan's undelivered chunks (``dropped``, updated):
+    each, most meals first, at its cheapest feasible position in any open trip, else by
+    ejection: a stop ``d`` of a trip near it leaves that trip, the undelivered chunk takes
+    its place, and ``d`` goes to its cheapest position in any open trip (the move is kept
+    only when both fit: capacity, windows, hold limits, shift, later trips re-timed).
+    Repeated while it places something. Returns the meals placed."""
+    placed = 0
+    progress = True
+    while dropped and progress:
+        progress = False
+        for c in sorted(dropped, key=lambda c: (-st.chunks[c].meals, c)):
+            if _place_or_eject(st, c, near):
+                dropped.discard(c)
+                placed += st.chunks[c].meals
+                progress = True
+    return placed
+
+
+def _place_or_eject(st: _State, c: int, near: dict[int, list[int]]) -> bool:
+    """Place undelivered chunk ``c`` directly or by ejecting one stop (see
+    :func:`_eject_repair`); True when placed (the state is unchanged otherwise)."""
+    every = [t for t in range(len(st.seqs)) if st.open(t)]
+    b = _best_anywhere(st, c, every)
+    if b is not None:
+        st.insert(b[1], c, b[2], b[3])
+        return True
+    where = {d: t for t, q in enumerate(st.seqs) for d in q}
+    trips: list[int] = []
+    for d in near[c]:
+        t = where.get(d)
+        if t is not None and t not in trips:
+            trips.append(t)
+    for t in trips[:EJECT_TRIPS]:
+        ci = st.chain_of[t]
+        for d in list(st.seqs[t]):
+            snap = st.snapshot()
+            st.seqs[t].remove(d)
+            st.hot[t] -= st.chunks[d].hot
+            st.cold[t] -= st.chunks[d].cold
+            if not st.rebuild_chain(ci):
+                st.restore(snap)
+                continue
+            b = _best_anywhere(st, c, [u for u in st.chains[ci] if st.open(u)])
+            if b is None:
+                st.restore(snap)
+                continue
+            st.insert(b[1], c, b[2], b[3])
+            b2 = _best_anywhere(st, d, [u for u in range(len(st.seqs)) if st.open(u)])
+            if b2 is None:
+                st.restore(snap)
+                continue
+            st.insert(b2[1], d, b2[2], b2[3])
+            return True
+    for t in trips[:EJECT_TRIPS]:  # a whole trip leaves; c goes first, its stops after
+        ci = st.chain_of[t]
+        snap = st.snapshot()
+        out = sorted(st.seqs[t], key=lambda d: (st.late[d], -st.chunks[d].meals, d))
+        st.seqs[t] = []
+        if not st.rebuild_chain(ci):
+            st.restore(snap)
+            continue
+        ok = True
+        for x in [c, *out]:
+            chain = [u for u in st.chains[ci] if st.open(u)] if x == c else every_open(st)
+            b = _best_anywhere(st, x, chain)
+            if b is None:
+                ok = False
+                break
+            st.insert(b[1], x, b[2], b[3])
+        if ok:
+            return True
+        st.restore(snap)
+    return False
+
+
+def every_open(st: _State) -> list[int]:
+    """Every trip that may receive stops."""
+    return [t for t in range(len(st.seqs)) if st.open(t)]
 
 
 def _merge_one_meal_trips(st: _State) -> int:
