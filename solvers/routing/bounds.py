@@ -15,7 +15,12 @@ plan needs to serve every stop of a :class:`RoutingProblem`:
   at most the minutes between its earliest departure and the end of its shift or of the
   latest window (plus service), less a reload between trips.
 
-The bound is valid for every plan, so ``needed > available`` proves that no plan can
+- windows: the stops of a hold-limit class whose feasible ready-time ranges are pairwise
+  disjoint need one trip each (interval piercing, :func:`_window_trips`);
+- return legs: every trip ends with at least the fastest drive back from any stop, so the
+  vehicle-minutes are also compared with the return legs counted (per trip the class needs).
+
+The bound is valid for every plan (tested against brute-force optima of tiny instances), so ``needed > available`` proves that no plan can
 serve everyone (``FleetBound.short``). It does not prove the converse.
 
 :func:`what_if` looks for the smallest change that serves everyone, by re-running the
@@ -118,8 +123,33 @@ def _earliest_depart(v: Vehicle) -> int:
     return v.shift[0]
 
 
+def _return_minutes(problem: RoutingProblem) -> tuple[int, int]:
+    """The fastest and the slowest return leg any trip can end with: over the stops, the
+    fastest travel from a stop to a vehicle's end kitchen (min over stops, max over stops)."""
+    ends = {problem.kitchen(v.end_kitchen or v.start_kitchen).location for v in problem.vehicles}
+    back = [
+        min(problem.matrices[v.kind].minutes[s.location][k] for v in problem.vehicles for k in ends)
+        for s in problem.stops
+    ]
+    slow = max(
+        problem.matrices[v.kind].minutes[s.location][k]
+        for v in problem.vehicles
+        for k in ends
+        for s in problem.stops
+    )
+    return (min(back, default=0), slow)
+
+
 def fleet_bound(problem: RoutingProblem) -> FleetBound:
-    """The lower bound of the module docstring for ``problem``."""
+    """The lower bound of the module docstring for ``problem``.
+
+    Return legs: every trip ends with a drive back to a kitchen of at least the fastest
+    return from any stop (``back``), so the vehicle-minutes of a group of stops are their
+    work plus ``back`` per trip the group needs (by hold-limit reach and by capacity), and
+    a vehicle's minutes end at the end of its shift or ``back_max`` after the latest
+    window. Windows: a stop is served between its window's start and end, so the stops of
+    a hold-limit class need at least as many trips as disjoint ``h``-minute spans cover
+    their windows' earliest-service points (see :func:`_window_trips`)."""
     vehicles = problem.vehicles
     available = sum(v.max_trips for v in vehicles)
     caps_hot = [v.hot_capacity for v in vehicles for _ in range(v.max_trips)]
@@ -133,6 +163,7 @@ def fleet_bound(problem: RoutingProblem) -> FleetBound:
     if not vehicles or not problem.stops:
         return FleetBound(trips, available, 0, 0, binding)
     inc = _incoming(problem)
+    back, back_max = _return_minutes(problem)
     loading = min(v.loading_minutes for v in vehicles)
     holds = sorted({s.hold_limit for s in problem.stops if s.hold_limit is not None})
     classes: list[int | None] = [*holds, None]  # None: every stop, no hold limit reach
@@ -144,28 +175,60 @@ def fleet_bound(problem: RoutingProblem) -> FleetBound:
         work = sum(inc[s.id] + s.service_minutes for s in group)
         max_svc = max(s.service_minutes for s in group)
         per_trip = (h - loading + max_svc) if h is not None else None
-        if per_trip is not None:
+        group_trips = max(
+            _capacity_trips(sum(s.hot for s in group), caps_hot, available),
+            _capacity_trips(sum(s.cold for s in group), caps_cold, available),
+        )
+        if per_trip is not None and h is not None:
             need = math.ceil(work / per_trip) if per_trip > 0 else available + 1
+            need = max(need, _window_trips(group, h - loading, inc))
             if need > trips:
                 trips, binding = need, f"hold limit {h} min"
-        last = max(s.window[1] for s in group) + max_svc
-        avail = 0
-        for v in vehicles:
-            span = min(v.shift[1], last) - _earliest_depart(v)
-            best = 0
-            for t in range(1, v.max_trips + 1):
-                cap = span - (t - 1) * v.reload_minutes
-                if per_trip is not None:
-                    cap = min(cap, t * per_trip)
-                best = max(best, cap)
-            avail += max(0, best)
-        if minutes_available == 0 or work / max(1, avail) > minutes_needed / max(
-            1, minutes_available
-        ):
-            minutes_needed, minutes_available = work, avail
-            if work > avail and trips <= available:
-                binding = "vehicle-minutes" + (f" within hold limit {h} min" if h else "")
+            group_trips = max(group_trips, need)
+        ends = max(s.window[1] for s in group) + max_svc
+        returns = back * min(group_trips, available)
+        # without and with the return legs (the latter: until back_max after the windows)
+        for extra, tail in ((0, 0), (returns, back_max)):
+            avail = 0
+            for v in vehicles:
+                span = min(v.shift[1], ends + tail) - _earliest_depart(v)
+                best = 0
+                for t in range(1, v.max_trips + 1):
+                    cap = span - (t - 1) * v.reload_minutes
+                    if per_trip is not None:
+                        cap = min(cap, t * (per_trip + tail))
+                    best = max(best, cap)
+                avail += max(0, best)
+            need_min = work + extra
+            if minutes_available == 0 or need_min / max(1, avail) > minutes_needed / max(
+                1, minutes_available
+            ):
+                minutes_needed, minutes_available = need_min, avail
+                if need_min > avail and trips <= available:
+                    binding = "vehicle-minutes" + (f" within hold limit {h} min" if h else "")
     return FleetBound(trips, available, minutes_needed, minutes_available, binding)
+
+
+def _window_trips(group: list[Stop], reach: int, inc: dict[str, int]) -> int:
+    """Trips needed by the windows alone: on one trip, every stop of a hold-limit class is
+    served within ``reach`` (hold limit less loading) minutes of the trip's ready time and
+    after the fastest drive to it, so its service starts in ``[ready + inc, ready + reach]``
+    and within its window. Greedily (earliest window end first) one trip's ready time is
+    placed as late as the first uncovered stop allows, which covers every stop whose
+    window meets that trip's span; the count of such trips is a lower bound (the classic
+    interval-piercing argument: the chosen stops have pairwise disjoint feasible ready
+    ranges)."""
+    if reach < 0:
+        return 0
+    # ready range of a stop s on any trip: ready in [window0 - reach, window1 - inc]
+    ranges = sorted(
+        ((s.window[1] - inc[s.id], s.window[0] - reach) for s in group), key=lambda r: r
+    )
+    count, point = 0, None
+    for hi, lo in ranges:
+        if point is None or lo > point:
+            count, point = count + 1, hi
+    return count
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from dataclasses import replace
+
 from solvers.routing import (
     Kitchen,
     RoutingParams,
@@ -153,3 +157,159 @@ def test_one_meal_trip_says_why() -> None:
     assert r.objective.dropped_meals == 0
     (lone,) = one_meal_trips(p, r)
     assert lone["stop"] == "FAR" and lone["reason"] == "no_other_trip"
+
+
+def _two_homes(first: tuple[int, int], second: tuple[int, int], trips: int) -> RoutingProblem:
+    """Two homes 10 minutes from the kitchen and 1 minute apart, hold limit 30, no loading,
+    one tricycle of 10 boxes with ``trips`` trips; windows ``first`` and ``second``."""
+    mins = ((0, 10, 10), (10, 0, 1), (10, 1, 0))
+    metres = tuple(tuple(1000 * m for m in row) for row in mins)
+    stops = (
+        Stop("A", 1, 1, window=first, hold_limit=30),
+        Stop("B", 2, 1, window=second, hold_limit=30),
+    )
+    fleet = (Vehicle("T", "trike", "K", hot_capacity=10, shift=(500, 900), max_trips=trips),)
+    return RoutingProblem((Kitchen("K", 0),), stops, fleet, {"trike": TravelMatrix(metres, mins)})
+
+
+def test_bound_counts_trips_the_windows_force() -> None:
+    """fleet_bound: A (10:00-10:10) and B (11:40-11:50) cannot share a 30-minute hold, so 2
+    trips (ready in [9:30, 9:50] and [11:10, 11:30], disjoint), proven short with one trip."""
+    one = fleet_bound(_two_homes((600, 610), (700, 710), trips=1))
+    assert one.trips_needed == 2 and one.short
+    assert fleet_bound(_two_homes((600, 610), (700, 710), trips=2)).trips_needed == 2
+    # windows 10:00-10:10 and 10:20-10:30: ready 9:50 reaches A at 10:00 and B by 10:20
+    assert fleet_bound(_two_homes((600, 610), (620, 630), trips=1)).trips_needed == 1
+
+
+def test_bound_counts_the_return_leg() -> None:
+    """fleet_bound: one stop 10 min out with 2 min of service and 10 min back needs 22
+    vehicle-minutes (10 + 2 + 10), not 12."""
+    mins = ((0, 10), (10, 0))
+    p = RoutingProblem(
+        (Kitchen("K", 0),),
+        (Stop("A", 1, 1, service_minutes=2),),
+        (Vehicle("T", "trike", "K", hot_capacity=5, shift=(600, 700)),),
+        {"trike": TravelMatrix(tuple(tuple(1000 * m for m in r) for r in mins), mins)},
+    )
+    b = fleet_bound(p)
+    assert (b.trips_needed, b.minutes_needed) == (1, 22)
+    short = replace(p, vehicles=(replace(p.vehicles[0], shift=(600, 621)),))
+    assert fleet_bound(short).short  # 21 minutes of shift < 22 of work
+
+
+def _tiny(seed: int) -> RoutingProblem:
+    """A random tiny instance: 3-4 stops on a 12 x 12 grid (Manhattan minutes), windows,
+    hold limits, service, 1-2 vehicles with 1-2 trips, loading and reload minutes."""
+    rng = random.Random(seed)
+    n = rng.randint(3, 4)
+    pts = [(6, 6)] + [(rng.randint(0, 12), rng.randint(0, 12)) for _ in range(n)]
+    mins = tuple(tuple(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in pts) for a in pts)
+    metres = tuple(tuple(1000 * m for m in row) for row in mins)
+    stops = []
+    for i in range(n):
+        start = rng.randint(600, 660)
+        stops.append(
+            Stop(
+                f"S{i}",
+                i + 1,
+                rng.randint(1, 2),
+                window=(start, start + rng.choice((5, 15, 40))),
+                service_minutes=rng.randint(0, 3),
+                hold_limit=rng.choice((None, 15, 25, 40)),
+            )
+        )
+    fleet = tuple(
+        Vehicle(
+            f"V{k}",
+            "trike",
+            "K",
+            hot_capacity=rng.randint(2, 5),
+            shift=(560, rng.choice((680, 720))),
+            max_trips=rng.randint(1, 2),
+            loading_minutes=rng.randint(0, 4),
+            reload_minutes=rng.randint(0, 8),
+        )
+        for k in range(rng.randint(1, 2))
+    )
+    return RoutingProblem(
+        (Kitchen("K", 0),), tuple(stops), fleet, {"trike": TravelMatrix(metres, mins)}
+    )
+
+
+def _trip_return(p: RoutingProblem, v: Vehicle, seq: tuple[Stop, ...], earliest: int) -> int | None:
+    """The earliest return of a trip visiting ``seq`` in order, leaving at or after
+    ``earliest`` (ready = departure - loading), or None if no departure works."""
+    m = p.matrices[v.kind].minutes
+    best = None
+    for depart in range(max(earliest, v.shift[0]), v.shift[1] + 1):
+        t, loc, svc, ok = depart, 0, 0, True
+        for s in seq:
+            t = max(t + svc + m[loc][s.location], s.window[0])
+            hold_ok = s.hold_limit is None or t - (depart - v.loading_minutes) <= s.hold_limit
+            if t > s.window[1] or not hold_ok:
+                ok = False
+                break
+            loc, svc = s.location, s.service_minutes
+        ret = t + svc + m[loc][0]
+        if ok and ret <= v.shift[1] and (best is None or ret < best):
+            best = ret
+    return best
+
+
+def _optimum(p: RoutingProblem) -> tuple[int, int] | None:
+    """Brute force over every plan serving every stop: (fewest trips, least drive plus
+    service minutes); None when no plan serves everyone."""
+    slots = [(v, k) for v in p.vehicles for k in range(v.max_trips)]
+    best_trips: int | None = None
+    best_minutes: int | None = None
+    for assign in itertools.product(range(len(slots)), repeat=len(p.stops)):
+        groups: dict[int, list[Stop]] = {}
+        for s, j in zip(p.stops, assign, strict=True):
+            groups.setdefault(j, []).append(s)
+        if any(sum(s.hot for s in g) > slots[j][0].hot_capacity for j, g in groups.items()):
+            continue
+        feasible, minutes = True, 0
+        for v in p.vehicles:
+            m = p.matrices[v.kind].minutes
+            mine = [groups[j] for j in sorted(groups) if slots[j][0] is v]
+            earliest = v.shift[0]
+            for g in mine:  # trips in slot order; each in its best feasible order
+                options = []
+                for seq in itertools.permutations(g):
+                    ret = _trip_return(p, v, seq, earliest)
+                    if ret is not None:
+                        path = [0, *(s.location for s in seq), 0]
+                        work = sum(m[a][b] for a, b in itertools.pairwise(path))
+                        options.append((ret, work + sum(s.service_minutes for s in seq)))
+                if not options:
+                    feasible = False
+                    break
+                ret, work = min(options)
+                minutes += min(w for _, w in options)
+                earliest = ret + v.reload_minutes
+            if not feasible:
+                break
+        if feasible:
+            trips = len(groups)
+            best_trips = trips if best_trips is None else min(best_trips, trips)
+            best_minutes = minutes if best_minutes is None else min(best_minutes, minutes)
+    return None if best_trips is None or best_minutes is None else (best_trips, best_minutes)
+
+
+def test_bound_never_exceeds_the_brute_force_optimum() -> None:
+    """fleet_bound: on 80 random tiny instances solved exactly, the trips and minutes
+    needed are at most the fewest trips and least drive-plus-service minutes of any plan
+    serving everyone, and it never calls a fleet short that serves everyone."""
+    solved = 0
+    for seed in range(80):
+        p = _tiny(seed)
+        opt = _optimum(p)
+        if opt is None:
+            continue
+        solved += 1
+        b = fleet_bound(p)
+        assert b.trips_needed <= opt[0], (seed, b, opt)
+        assert b.minutes_needed <= opt[1], (seed, b, opt)
+        assert not b.short, (seed, b)
+    assert solved >= 20
