@@ -86,3 +86,15 @@ def test_elder_card_has_qr(client: FlaskClient, auth: Any, money: Session) -> No
     auth.logout()
     auth.login_as("site_staff", site="S1")
     assert client.get("/checkin/cards/E01").status_code == 403
+
+
+def test_client_form_card_fields(client: FlaskClient, auth: Any, money: Session) -> None:
+    """The client form shows the card, district, street and registered site; a blank card
+    shows blank (not None); price tiers are listed under Data."""
+    auth.login_as("manager", language="en")
+    page = client.get("/data/clients/E01/edit").get_data(as_text=True)
+    assert "1000000001" in page and "南华西街" in page and "Registered site" in page
+    assert 'value="None"' not in page
+    assert 'value="None"' not in client.get("/data/clients/new").get_data(as_text=True)
+    page = client.get("/data/price-tiers/").get_data(as_text=True)
+    assert "lunch-age_80" in page
