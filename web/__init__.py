@@ -93,6 +93,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     nav.init_app(app)
     errors.init_app(app)
+    from web import messages
+
+    messages.init_app(app)
 
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp

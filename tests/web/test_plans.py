@@ -263,7 +263,7 @@ def test_run_button_starts_job_and_redirects_to_status(
     assert fake.calls and fake.calls[0][fake.calls[0].index("--date") + 1] == "2025-03-03"
     html = fclient.get(f"/plans/{run_id}").get_data(as_text=True)
     assert "has no report and no history" in html
-    assert 'id="figures"' in html and "meals" in html
+    assert 'id="figures"' in html and "Meals" in html  # figure names, not keys
     assert 'id="timings"' in html and "demand" in html
     for key in jobs.DAILY_FILES:
         assert f"/plans/{run_id}/files/{key}" in html

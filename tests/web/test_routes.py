@@ -106,7 +106,7 @@ def test_routes_page(client: FlaskClient, auth: Any, day_routes: Any) -> None:
     html = client.get(f"/routes/?date={DAY.isoformat()}&service=lunch").get_data(as_text=True)
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="routes-map"' in html
     assert "老李" in html and "13700000000" in html
-    assert "八一社区食堂" in html and "low_sodium 2, regular 5" in html
+    assert "八一社区食堂" in html and "Low sodium 2, Regular 5" in html  # diet names
     assert '<td class="late">12:10</td>' in html
     assert "10:00–12:00" in html  # the window
     assert "74 min away" in html and 'id="unserved"' in html

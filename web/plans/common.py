@@ -39,6 +39,37 @@ STAGE_LABELS = {
     "storing": _l("saving"),
     "solve": _l("solving"),
     "done": _l("done"),
+    "plan": _l("planning"),
+    "waves": _l("cooking waves"),
+    "purchase": _l("purchasing"),
+    "commit": _l("saving"),
+}
+
+# Figures of a run (daily plan, weekly menus) by their keys (others are shown as they are).
+FIGURE_LABELS = {
+    "meals": _l("Meals"),
+    "sites": _l("Sites"),
+    "sites_forecast": _l("Sites forecast"),
+    "homes": _l("Homes"),
+    "profiles": _l("Diet profiles"),
+    "profiles_without_menu": _l("Diet profiles without a menu"),
+    "dishes": _l("Dishes"),
+    "portions": _l("Portions"),
+    "kitchens": _l("Kitchens"),
+    "vehicles": _l("Vehicles"),
+    "trips": _l("Trips"),
+    "distance_km": _l("Distance (km)"),
+    "meals_delivered": _l("Meals delivered"),
+    "meals_unserved": _l("Meals unserved"),
+    "waves": _l("Cooking waves"),
+    "purchase_cost_yuan": _l("Purchase cost (yuan)"),
+    "routing_wall_s": _l("Routing time (s)"),
+    "routes": _l("Routes"),
+    "status": _l("Solver status"),
+    "objective": _l("Objective"),
+    "bound": _l("Bound"),
+    "gap": _l("Gap"),
+    "wall_s": _l("Solver time (s)"),
 }
 
 FILE_LABELS = {
@@ -76,6 +107,10 @@ def stage_label(code: str) -> str:
     return str(STAGE_LABELS.get(code, code)) if code else ""
 
 
+def figure_label(key: str) -> str:
+    return str(FIGURE_LABELS.get(key, key))
+
+
 def file_label(key: str) -> str:
     """A document's label; a kitchen's own document (``production@K02``, plans with
     several kitchens) is labelled with the kitchen's code."""
@@ -102,6 +137,7 @@ def template_helpers() -> dict[str, Any]:
         "weekday_label": weekday_label,
         "status_label": status_label,
         "stage_label": stage_label,
+        "figure_label": figure_label,
         "file_label": file_label,
         "kind_label": kind_label,
         "service_label": service_label,

@@ -10,6 +10,7 @@ from mealplan.services import jobs, routes
 from web.access import actor, requires
 from web.db import get_db
 from web.forms import parse_date
+from web.messages import localise
 from web.plans import bp
 from web.plans.common import (
     SERVICES,
@@ -58,7 +59,7 @@ def run() -> Response:
         )
         return redirect(url_for("plans.status_page", run_id=exc.run_id))
     except jobs.JobError as exc:
-        flash(_("The plan could not be started: %(error)s", error=str(exc)), "error")
+        flash(_("The plan could not be started: %(error)s", error=localise(exc)), "error")
         return redirect(url_for("plans.index", date=date.isoformat(), service=service))
     flash(_("The plan for %(date)s has started.", date=date.isoformat()), "success")
     return redirect(url_for("plans.status_page", run_id=run_id))

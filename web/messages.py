@@ -1,0 +1,159 @@
+"""Messages from the application layer shown in the panel's language.
+
+``mealplan`` writes plan warnings, job errors and import errors as English text built from
+fixed templates (stored on plan runs, so they cannot carry a gettext call). The panel
+translates them here, in one place: each template below is a catalogue msgid (Chinese in
+messages.po); a message that matches a template completely is rendered from its
+translation with the same parameters, the parameters themselves translated when they are
+messages too (``unserved S1: ...: <message>``). Anything unknown is shown as it is.
+
+Templates use ``%(name)s``; ``%(name)s`` matches any text (shortest first), so a template
+that is a prefix of another must come after it. Value problems of the one value parser
+(:mod:`mealplan.domain.values`) are already msgids and are listed here too.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from flask import Flask, g
+from flask_babel import gettext
+from markupsafe import Markup
+from sqlalchemy import select
+
+from mealplan.db.models import DietProfile
+from web.db import get_db
+from web.i18n import is_english
+
+N_ = str  # marks a msgid for the catalogue without translating it here
+
+TEMPLATES: tuple[str, ...] = (
+    # plan warnings (mealplan.planning: demand, menus, routes, daily stages)
+    N_("site %(code)s (%(name)s) has no report and no history: 0 meals planned"),
+    N_("site %(code)s (%(name)s): %(flag)s, %(n)s meals"),
+    N_("profile %(code)s has no meals in this period: not planned"),
+    N_("no diet profile has meals in this period: nothing to plan"),
+    N_("%(code)s: weekly food-group rules dropped (%(message)s)"),
+    N_("%(code)s: no menu could be made (%(message)s)"),
+    N_("%(code)s: no-repeat window shortened from %(old)s to %(new)s days (%(message)s)"),
+    N_(
+        "%(profile)s %(date)s %(service)s: locked meal kept, but a dish is inactive or has "
+        "no recipe: not fixed for the solver"
+    ),
+    N_(
+        "lock of %(code)s on vehicle %(vehicle)s not kept: no meals for it today, or the "
+        "vehicle is not in its kitchen's active fleet"
+    ),
+    N_("locked stop %(code)s could not be served on its vehicle %(vehicle)s: the lock is dropped"),
+    N_("unserved %(code)s: %(reason)s: %(message)s"),
+    N_("kitchen %(code)s: %(message)s"),
+    N_("cooking wave %(wave)s: a stop is reached after its eat-by time"),
+    N_(
+        "cooking wave %(wave)s: trip %(trip)s is packed by %(packed)s, before its ready time "
+        "%(ready)s (packing capacity)"
+    ),
+    # job errors (mealplan.services.jobs)
+    N_("the job process ended without finishing; see its log"),
+    N_("the job did not start within %(n)s min"),
+    N_("the job has not finished after %(n)s h"),
+    N_("the job could not be started: %(error)s"),
+    N_("the %(kind)s job could not be started: %(error)s"),
+    N_(
+        "a %(kind)s job for %(date)s %(service)s is already queued or running (run %(run)s); "
+        "wait for it to finish"
+    ),
+    N_("a daily plan is for one service at a time"),
+    N_("days must be 1..28, got %(n)s"),
+    # import errors and warnings (mealplan.io)
+    N_("%(file)s, row %(row)s: %(message)s"),
+    N_("not a column of this format"),
+    N_("old .xls files are not read; save as .xlsx"),
+    N_("unknown encoding"),
+    N_("cannot decode as %(encoding)s: %(error)s"),
+    N_("cannot read as CSV: %(error)s"),
+    N_("cannot read as an XLSX workbook: %(error)s"),
+    N_("the file has no data rows"),
+    N_("required column %(name)s is missing"),
+    N_("unknown dish code"),
+    N_("unknown %(kind)s code"),
+    N_("client %(code)s subscribes to no day"),
+    N_("site %(code)s has no dinner window but reports dinner"),
+    N_("dish %(code)s lists ingredient %(ingredient)s more than once"),
+    N_("a dish cannot be its own base dish"),
+    N_("a target needs both a service and a nutrient"),
+    N_("a target needs a min, a max or both"),
+    N_("max is below min %(min)s"),
+    # value problems (mealplan.domain.values; msgids already in the catalogue)
+    "this field is required",
+    "must be a whole number",
+    "must be a number",
+    "must be a time of day like 11:30",
+    "expected a date as YYYY-MM-DD",
+    "must be between %(min)s and %(max)s",
+    "must be at least %(min)s",
+    "must be at most %(max)s",
+    "must be greater than %(min)s",
+    "not a valid choice: %(value)s; expected %(expected)s",
+)
+
+#: Words a template parameter may be (the demand flags, unserved reasons, record kinds).
+WORDS: dict[str, str] = {
+    "above_capacity": N_("above capacity"),
+    "unusual": N_("unusual"),
+    "kitchen": N_("kitchen"),
+    "site": N_("site"),
+    "diet profile": N_("diet profile"),
+    "nutrition group": N_("nutrition group"),
+    "ingredient": N_("ingredient"),
+    "vehicle": N_("vehicle"),
+    "dish": N_("dish"),
+}
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for template in TEMPLATES:
+        parts = _PARAM.split(template)
+        regex = ""
+        for i, part in enumerate(parts):
+            regex += re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+        out.append((re.compile(f"^{regex}$", re.S), template))
+    return tuple(out)
+
+
+def localise(text: object, _depth: int = 0) -> str:
+    """``text`` in the panel's language when it is a known message, else unchanged."""
+    if text is None:
+        return ""
+    text = str(text)
+    if not text or _depth > 3:
+        return text
+    if text in WORDS:
+        return gettext(WORDS[text])
+    for pattern, template in _patterns():
+        m = pattern.match(text)
+        if m is None:
+            continue
+        params = {k: localise(v.strip("'"), _depth + 1) for k, v in m.groupdict().items()}
+        return gettext(template, **params)
+    return text
+
+
+def profile_name(code: object) -> str:
+    """A diet profile's name in the panel's language (its code if unknown): tables show
+    names, not codes. One query per request."""
+    if "profile_names" not in g:
+        rows = get_db().execute(select(DietProfile.code, DietProfile.name_zh, DietProfile.name_en))
+        g.profile_names = {c: (zh, en) for c, zh, en in rows}
+    zh, en = g.profile_names.get(str(code), (str(code), ""))
+    return str(en or zh) if is_english() else str(zh or code)
+
+
+def init_app(app: Flask) -> None:
+    """The ``msg`` template filter (``{{ run.error|msg }}``) and ``profile_name``."""
+    app.jinja_env.filters["msg"] = lambda text: Markup.escape(localise(text))
+    app.jinja_env.filters["profile_name"] = profile_name
