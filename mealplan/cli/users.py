@@ -29,6 +29,7 @@ def user() -> None:
     help="admin, manager (kitchen manager), dispatcher, site_staff or viewer.",
 )
 @click.option("--site", "site_code", default=None, help="Site code (site_staff only).")
+@click.option("--driver", "driver_code", default=None, help="Driver record code (driver only).")
 @click.option("--street", default="", help="Street (街道) of a community_worker (default: all).")
 @click.option(
     "--password-stdin",
@@ -49,6 +50,7 @@ def create_cmd(
     username: str,
     role: str,
     site_code: str | None,
+    driver_code: str | None,
     street: str,
     password_stdin: bool,
     generate_password: bool,
@@ -73,7 +75,14 @@ def create_cmd(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with unit_of_work() as session:
         users.create_user(
-            session, username, password, role, site_code=site_code, street=street, actor="cli"
+            session,
+            username,
+            password,
+            role,
+            site_code=site_code,
+            street=street,
+            driver_code=driver_code,
+            actor="cli",
         )
     click.echo(f"created user {username} ({role}{', site ' + site_code if site_code else ''})")
     if generate_password:
