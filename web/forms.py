@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from mealplan.services.records import Issue, RecordValidationError
 from web.db import rollback_db
+from web.messages import localise
 
 
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
@@ -24,7 +25,7 @@ def refused(exc: Exception) -> int:
     """A form's change refused by a service: roll the request's session back, flash why,
     and answer 422."""
     rollback_db()
-    flash(str(exc), "error")
+    flash(localise(exc), "error")
     return 422
 
 

@@ -65,6 +65,15 @@ TEMPLATES: tuple[str, ...] = (
     ),
     N_("a daily plan is for one service at a time"),
     N_("days must be 1..28, got %(n)s"),
+    # account errors (mealplan.services.users)
+    N_("a driver user needs a driver record (--driver CODE)"),
+    N_("only driver users are bound to a driver record, not %(role)s"),
+    N_("a site_staff user needs a site (--site CODE)"),
+    N_("only site_staff users are bound to a site, not %(role)s"),
+    N_("user %(name)s already exists"),
+    N_("the password needs at least %(n)s characters"),
+    N_("no site with code %(code)s"),
+    N_("no driver with code %(code)s"),
     # import errors and warnings (mealplan.io)
     N_("%(file)s, row %(row)s: %(message)s"),
     N_("not a column of this format"),

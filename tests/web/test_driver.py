@@ -161,3 +161,15 @@ def test_page_in_english(client: FlaskClient, session: Session, stops: list[Any]
     _login_driver(client, session, lang="en")
     html = client.get("/driver/").get_data(as_text=True)
     assert "My deliveries" in html and "Emergency contact" in html and "Navigate" in html
+
+
+def test_admin_binds_a_driver_login(client: FlaskClient, auth: Any, stops: list[Any]) -> None:
+    """The Users page creates a driver bound to a Driver record; without one the refusal
+    is in Chinese and nothing is created."""
+    auth.login_as("admin")
+    data = {"username": "drv9", "role": "driver", "site": "", "password": "password-99"}
+    response = client.post("/admin/users", data={**data, "driver": ""})
+    assert response.status_code == 422
+    assert "司机账号需要绑定司机档案" in response.get_data(as_text=True)
+    response = client.post("/admin/users", data={**data, "driver": "D1"})
+    assert response.status_code == 302
