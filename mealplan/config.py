@@ -7,6 +7,10 @@
 - ``MEALPLAN_CONFIG``: a TOML file with the sections below; unknown keys warn.
 - ``MEALPLAN_WORKERS``: overrides ``[planning] workers`` (e.g. ``1`` on a
   machine shared with other services).
+- ``MEALPLAN_BROKER_URL``: a Redis URL (``redis://:password@10.0.0.5:6379/0``); when set,
+  the daily plan's fan-out and the panel's jobs run on Celery workers
+  (``[distributed]``, docs/deployment.md). ``MEALPLAN_RESULT_URL``: where task results
+  are kept (default: the broker).
 """
 
 from __future__ import annotations
@@ -224,10 +228,49 @@ def resolve_workers(setting: int) -> int:
 
 
 @dataclass(frozen=True)
+class DistributedSettings:
+    """Celery on Redis (docs/deployment.md); no broker: everything runs locally."""
+
+    broker_url: str = ""  # MEALPLAN_BROKER_URL; "" = local process pool and panel processes
+    result_url: str = ""  # MEALPLAN_RESULT_URL; "" = the broker
+    # a task whose worker machine vanished is handed to another worker after this long
+    # (must exceed the longest task; a worker process killed on a live machine is
+    # re-queued at once)
+    visibility_timeout_s: int = 3600
+    batch_time: str = "09:15"  # `mealplan beat`: when the daily batch runs (HH:MM, local)
+    batch_services: str = "lunch"  # comma-separated services the batch plans
+
+
+DISTRIBUTED_RANGES: dict[str, tuple[int, int]] = {"visibility_timeout_s": (60, 7 * 86_400)}
+
+
+def distributed_problems(d: DistributedSettings) -> list[str]:
+    """What is wrong with a ``[distributed]`` section (each naming its key)."""
+    problems = []
+    for key, (low, high) in DISTRIBUTED_RANGES.items():
+        value = getattr(d, key)
+        if not low <= value <= high:
+            problems.append(f"[distributed] {key}: must be {low}..{high}, got {value}")
+    if _hhmm(d.batch_time) is None:
+        problems.append(f"[distributed] batch_time: must be HH:MM, got {d.batch_time!r}")
+    services = [s.strip() for s in d.batch_services.split(",") if s.strip()]
+    if not services or any(s not in ("lunch", "dinner") for s in services):
+        problems.append(
+            f"[distributed] batch_services: lunch and/or dinner, got {d.batch_services!r}"
+        )
+    for key in ("broker_url", "result_url"):
+        url = getattr(d, key)
+        if url and not url.startswith(("redis://", "rediss://", "memory://")):
+            problems.append(f"[distributed] {key}: must be a redis:// URL, got {url!r}")
+    return problems
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     instance_path: Path
     planning: PlanningSettings = field(default_factory=PlanningSettings)
+    distributed: DistributedSettings = field(default_factory=DistributedSettings)
     osrm_url: str | None = None
     secret_key: str | None = None
 
@@ -284,6 +327,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                 settings = replace(
                     settings, planning=_apply_section(settings.planning, value, "planning")
                 )
+            elif key == "distributed" and isinstance(value, dict):
+                settings = replace(
+                    settings,
+                    distributed=_apply_section(settings.distributed, value, "distributed"),
+                )
             elif key == "osrm_url":
                 settings = replace(settings, osrm_url=str(value))
             elif key == "secret_key":
@@ -303,6 +351,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if settings.planning.workers < 0:
         raise ConfigError(f"[planning] workers must be >= 0, got {settings.planning.workers}")
     problems = planning_problems(settings.planning)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    if env.get("MEALPLAN_BROKER_URL"):
+        distributed = replace(settings.distributed, broker_url=env["MEALPLAN_BROKER_URL"].strip())
+        settings = replace(settings, distributed=distributed)
+    if env.get("MEALPLAN_RESULT_URL"):
+        distributed = replace(settings.distributed, result_url=env["MEALPLAN_RESULT_URL"].strip())
+        settings = replace(settings, distributed=distributed)
+    problems = distributed_problems(settings.distributed)
     if problems:
         raise ConfigError("; ".join(problems))
     if env.get("MEALPLAN_OSRM_URL"):

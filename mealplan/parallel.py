@@ -9,6 +9,11 @@ Workers end with their parent: on Linux the kernel kills them when the parent di
 watcher thread in each worker exits it once its parent process is gone (kill -9 of the
 parent included). When the caller stops early (an error, SIGTERM), the workers are
 terminated instead of being waited for.
+
+Another engine can stand behind the same call: :func:`set_engine` installs a source of
+engines (the command line installs Celery's when ``MEALPLAN_BROKER_URL`` is set, see
+``mealplan.distributed``), and :func:`run_each` then hands every fan-out of more than one
+call to it, whatever ``workers`` says; callers do not know which engine ran them.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
 
 R = TypeVar("R")
 
@@ -31,6 +37,44 @@ R = TypeVar("R")
 PARENT_POLL_S = 0.5
 
 _PR_SET_PDEATHSIG = 1
+
+
+class Engine(Protocol):
+    """Runs independent calls elsewhere (e.g. on Celery workers)."""
+
+    def run(
+        self, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], order: Sequence[int]
+    ) -> Iterator[tuple[int, Any]]:
+        """Yield ``(i, fn(*calls[i]))`` for every call as it finishes, started in ``order``."""
+        ...
+
+
+EngineSource = Callable[[], Engine | None]
+_engine_source: EngineSource | None = None
+
+
+def set_engine(source: EngineSource | None) -> None:
+    """Install where :func:`run_each` gets its engine (None: the local pool only).
+
+    ``source()`` is asked at each fan-out and returns an engine or None (local)."""
+    global _engine_source
+    _engine_source = source
+
+
+@contextmanager
+def using(engine: Engine | None) -> Iterator[None]:
+    """Run the fan-outs inside the block on ``engine`` (None: locally), then restore."""
+    before = _engine_source
+    set_engine(lambda: engine)
+    try:
+        yield
+    finally:
+        set_engine(before)
+
+
+def current_engine() -> Engine | None:
+    """The engine fan-outs go to now (None: the local pool)."""
+    return _engine_source() if _engine_source is not None else None
 
 
 def _die_with_parent(parent_pid: int, parent_main_thread: bool) -> None:
@@ -65,7 +109,14 @@ def run_each(
     With ``workers`` <= 1 or a single call: in this process, in order. Otherwise in up to
     ``workers`` spawned processes, started in ``priority`` order (lowest first; e.g. the
     longest call first, so that no process waits on a long one started last).
+    With an engine installed (:func:`set_engine`) and more than one call, the engine runs
+    them (``workers`` is then the engine's business).
     """
+    remote = current_engine() if len(calls) > 1 else None
+    if remote is not None:
+        order = sorted(range(len(calls)), key=priority) if priority else range(len(calls))
+        yield from remote.run(fn, calls, list(order))
+        return
     if workers <= 1 or len(calls) <= 1:
         for i, args in enumerate(calls):
             yield i, fn(*args)

@@ -19,6 +19,7 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
+from mealplan import distributed, parallel
 from mealplan.db.session import BUSY_TIMEOUT_S, database_busy
 from mealplan.errors import MealplanError
 
@@ -34,6 +35,7 @@ _SUBCOMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mealplan.cli.routes", ("routes",)),
     ("mealplan.cli.plan", ("plan",)),
     ("mealplan.cli.users", ("user",)),
+    ("mealplan.cli.workers", ("worker", "beat")),
 )
 
 
@@ -110,6 +112,8 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # with MEALPLAN_BROKER_URL set, fan-outs go to Celery workers (mealplan.distributed)
+    parallel.set_engine(distributed.engine_from_env)
 
 
 def _register() -> None:
