@@ -296,12 +296,20 @@ PATTERNS_PER_DISH = 4
 ENUMERATION_NODE_LIMIT = 2_000
 CG_ROUNDS = 1
 PRICING_NODE_LIMIT = 4_000
+#: Branch-and-bound nodes per profile MIP: the work budget that, with the caps above,
+#: makes the same inputs give the same menus on a busy machine.
+MIP_NODE_LIMIT = 5_000
+#: The wall clock is only a safety net (seconds for the MIP phase of one run): at least
+#: this, whatever ``[planning] menu_time_limit_s`` says (its default of 30 s was a time
+#: budget, which made the menus depend on the machine's load).
+SAFETY_NET_S = 1_800.0
 
 
 def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.MenuParams:
     kwargs: dict[str, object] = {
         "backend": planning.menu_backend,
-        "time_limit_s": planning.menu_time_limit_s,
+        "time_limit_s": max(planning.menu_time_limit_s, SAFETY_NET_S),
+        "mip_node_limit": MIP_NODE_LIMIT,
         "seed": planning.seed,
         # fewer meal patterns up front: column generation prices the rest from the duals
         "patterns_per_dish": PATTERNS_PER_DISH,

@@ -94,6 +94,17 @@ def native_output_to_debug_log() -> Iterator[None]:
                 log.debug("solver output:\n%s", text)
 
 
+def _clock_warning(stopped: bool, time_limit: float) -> None:
+    """A solve stopped by the wall clock, not by its work budget: say so (the plan may
+    then differ between two runs of the same inputs)."""
+    if stopped:
+        log.warning(
+            "menu MIP stopped by the wall-clock safety net (%.1f s) before its node budget: "
+            "the plan may depend on the machine's load; raise menu_time_limit_s",
+            time_limit,
+        )
+
+
 def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Outcome:
     import highspy
 
@@ -103,6 +114,7 @@ def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> O
         gapRel=params.mip_rel_gap,
         threads=params.threads,
         random_seed=params.seed,
+        mip_max_nodes=params.mip_node_limit,
     )
     with native_output_to_debug_log():
         prob.solve(solver)
@@ -119,11 +131,18 @@ def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> O
         return Outcome(SolveStatus.INFEASIBLE)
     elif has_primal:
         status = SolveStatus.FEASIBLE
-    elif ms in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
+    elif ms in (
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kSolutionLimit,  # mip_max_nodes reached
+        highspy.HighsModelStatus.kIterationLimit,
+    ):
+        _clock_warning(ms == highspy.HighsModelStatus.kTimeLimit, time_limit)
         return Outcome(SolveStatus.NO_SOLUTION)
     else:
         msg = f"HiGHS stopped with {h.modelStatusToString(ms)}"
         return Outcome(SolveStatus.ERROR, notes=[Explanation("solver", msg)])
+    _clock_warning(ms == highspy.HighsModelStatus.kTimeLimit, time_limit)
     objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound)
     if status == SolveStatus.OPTIMAL and not abs(bound) < 1e30:
@@ -147,7 +166,7 @@ def _run_cbc(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Out
             timeLimit=time_limit,
             gapRel=params.mip_rel_gap,
             threads=params.threads,
-            options=[f"randomCbcSeed {params.seed + 1}"],
+            options=[f"randomCbcSeed {params.seed + 1}", f"maxNodes {params.mip_node_limit}"],
             logPath=log_path,
         )
         with native_output_to_debug_log():
@@ -159,6 +178,7 @@ def _run_cbc(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> Out
     log.debug("CBC log:\n%s", text)
     if "Result - Problem proven infeasible" in text or prob.sol_status == -1:
         return Outcome(SolveStatus.INFEASIBLE)
+    _clock_warning("Stopped on time" in text, time_limit)
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         if "Stopped on time" in text or "Stopped on" in text:
             return Outcome(SolveStatus.NO_SOLUTION)

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from solvers.menu import patterns as pt
@@ -173,15 +173,13 @@ class _Block:
 def _solve_block(
     ctx: _Ctx,
     profile: DietProfile,
-    left_blocks: int,
     discount: Discount | None = None,
     gap: float | None = None,
-    share: float = 1.0,
 ) -> _Block | MenuResult:
     """Build and solve one profile's MIP; a MenuResult when it has no plan."""
     global_bound = None
     if discount is None and ctx.params.cg_rounds > 0:
-        global_bound = _column_generation(ctx, profile, left_blocks, share)
+        global_bound = _column_generation(ctx, profile)
     b0 = time.perf_counter()
     mip = build(
         ctx.problem,
@@ -199,8 +197,9 @@ def _solve_block(
         if len(ctx.problem.profiles) > 1:
             path = f"{stem}.{profile.code}{ext or '.lp'}"
         mip.prob.writeLP(path)
-    # at least MIN_SLICE_S per profile (a plan beats a kept deadline)
-    left = max(MIN_SLICE_S, share * (ctx.deadline - time.perf_counter()) / max(1, left_blocks))
+    # the work budget is params.mip_node_limit; the clock is only a safety net: the time
+    # left to the call's deadline, at least MIN_SLICE_S (a plan beats a kept deadline)
+    left = safety_net_s(ctx)
     s0 = time.perf_counter()
     out = run(mip.prob, ctx.params, ctx.backend, left, gap)
     log.info(
@@ -214,9 +213,13 @@ def _solve_block(
         left,
     )
     if out.status == SolveStatus.NO_SOLUTION:
-        # the slice was too short to find any plan: one retry with three times the time
+        # the node budget found no plan: one retry of the elastic model with three times it
+        retry = replace(ctx.params, mip_node_limit=3 * ctx.params.mip_node_limit)
         log.warning(
-            "profile %s: no plan in %.1f s, retrying with %.1f s", profile.code, left, 3 * left
+            "profile %s: no plan in %d nodes, retrying the elastic model with %d",
+            profile.code,
+            ctx.params.mip_node_limit,
+            retry.mip_node_limit,
         )
         # the elastic model (hard linking rows with heavily priced slacks) always has a
         # plan, found fast; with no slack used it is a plan of the model itself
@@ -229,7 +232,7 @@ def _solve_block(
             fixed=ctx.fixed,
             extra=ctx.extra,
         )
-        eout = run(emip.prob, ctx.params, ctx.backend, 3 * left, gap)
+        eout = run(emip.prob, retry, ctx.backend, safety_net_s(ctx), gap)
         if eout.status.has_solution:
             if elastic_explanations(emip):
                 return _explain_infeasible_mip(ctx, profile, left)
@@ -260,9 +263,7 @@ def _solve_block(
     return _Block(out, chosen, linking, soft_linking_notes(mip) + out.notes, global_bound)
 
 
-def _column_generation(
-    ctx: _Ctx, profile: DietProfile, left_blocks: int, share: float
-) -> float | None:
+def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
     """Column generation for one profile: LP of the (elastic) master, exact pricing of
     every free meal cell, new columns into ``ctx.extra``; returns the best Lagrangian
     bound over every meal when every pricing was exact (None otherwise).
@@ -277,10 +278,9 @@ def _column_generation(
         if (d, s, profile.code) not in ctx.fixed
     ]
     before = served_before(problem, profile.code)
-    # at most half of this profile's share of the time left
-    stop = time.perf_counter() + 0.5 * share * (ctx.deadline - time.perf_counter()) / max(
-        1, left_blocks
-    )
+    # work budget: params.cg_rounds rounds, each pricing under params.pricing_node_limit;
+    # the call's deadline is only a safety net (then no global bound, and a warning)
+    stop = ctx.deadline
     best: float | None = None
     for rnd in range(params.cg_rounds):
         b0 = time.perf_counter()
@@ -324,9 +324,18 @@ def _column_generation(
         )
         if not priced.exact:
             return None
-        if added == 0 or time.perf_counter() > stop:
+        if added == 0:
+            break
+        if time.perf_counter() > stop:
+            log.warning("profile %s: column generation stopped by the safety net", profile.code)
             break
     return best
+
+
+def safety_net_s(ctx: _Ctx) -> float:
+    """Wall-clock limit of the next solve: the time left to the call's deadline, at least
+    MIN_SLICE_S. Not a share of the time: the work budgets decide how long a solve runs."""
+    return max(MIN_SLICE_S, ctx.deadline - time.perf_counter())
 
 
 def _explain_infeasible_mip(ctx: _Ctx, profile: DietProfile, left: float) -> MenuResult:
@@ -362,8 +371,8 @@ def _solve_separately(ctx: _Ctx) -> MenuResult:
     blocks: list[_Block] = []
     profiles = ctx.problem.profiles
     missed: list[Explanation] = []
-    for k, profile in enumerate(profiles):
-        out = _solve_block(ctx, profile, len(profiles) - k)
+    for profile in profiles:
+        out = _solve_block(ctx, profile)
         if isinstance(out, MenuResult):
             if out.status == SolveStatus.INFEASIBLE or len(profiles) == 1:
                 return out
@@ -501,8 +510,8 @@ def _solve_shared(ctx: _Ctx) -> MenuResult:
     # tighter per-profile gap: the bound is the sum of the profiles' bounds
     tight = params.mip_rel_gap / 5
     blocks: list[_Block] = []
-    for k, profile in enumerate(profiles):
-        out = _solve_block(ctx, profile, len(profiles) - k, lagr, tight, share=0.6)
+    for profile in profiles:
+        out = _solve_block(ctx, profile, lagr, tight)
         if isinstance(out, MenuResult):
             return out
         blocks.append(out)
@@ -522,7 +531,7 @@ def _solve_shared(ctx: _Ctx) -> MenuResult:
         if bound is not None and best_obj - bound <= gap_target * abs(best_obj):
             break
         improved = False
-        for n_left, j in enumerate(order):
+        for j in order:
             if time.perf_counter() > ctx.deadline - 0.5:
                 break
             others: Discount = {(d, s): {} for d in problem.dates for s in problem.services}
@@ -530,7 +539,7 @@ def _solve_shared(ctx: _Ctx) -> MenuResult:
                 for (d, s, _), q in b_other.chosen.items():
                     for i in q.dishes:
                         others[d, s][i] = reward
-            out = _solve_block(ctx, profiles[j], len(order) - n_left, others)
+            out = _solve_block(ctx, profiles[j], others)
             if isinstance(out, MenuResult):
                 continue
             trial = best[:j] + [out] + best[j + 1 :]

@@ -619,7 +619,12 @@ class MenuParams:
     Arguments:
         backend: ``highs`` (default; HiGHS through highspy) or ``cbc`` (PuLP's CBC);
             ``highs`` falls back to ``cbc`` when highspy is not installed.
-        time_limit_s: wall-clock limit for the MIP solve(s) (pattern building comes on top).
+        time_limit_s: wall-clock safety net for the MIP solves and the column generation of
+            the whole call (pattern building comes on top). The work budgets below
+            (``mip_node_limit``, ``node_limit``, ``pricing_node_limit``, ``cg_rounds``) bound
+            the work, so the same inputs give the same menus on a busy machine; the clock
+            only stops a run the budgets would let go on too long (a warning is logged,
+            and the plan may then depend on the machine's load).
         mip_rel_gap: relative gap at which the solver may stop and call the plan optimal.
         threads: solver threads.
         seed: random seed passed to the solver (plans are deterministic for a seed).
@@ -631,8 +636,10 @@ class MenuParams:
         node_limit: search nodes per anchor dish in the pattern enumeration.
         share_rounds: with a sharing reward, rounds of best-response re-planning (each
             profile re-solved with the other plans fixed) after the Lagrangian split.
-        total_time_s: optional wall-clock budget for the whole call (enumeration
+        total_time_s: optional wall-clock safety net for the whole call (enumeration
             included); the MIP solves stop at the earlier of this and ``time_limit_s``.
+        mip_node_limit: branch-and-bound nodes per MIP solve (the work budget of a
+            profile's MIP; HiGHS ``mip_max_nodes``, CBC ``maxNodes``).
         cg_rounds: column-generation rounds per profile (LP of the master, exact pricing
             of every meal cell from its duals); 0 disables it (bound over the patterns).
         pricing_node_limit: search nodes per cell and structure in one pricing; a pricing
@@ -652,6 +659,7 @@ class MenuParams:
     total_time_s: float | None = None
     cg_rounds: int = 12
     pricing_node_limit: int = 5_000
+    mip_node_limit: int = 5_000
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -672,6 +680,8 @@ class MenuParams:
             raise _fail("MenuParams", "cg_rounds", self.cg_rounds, "must be >= 0")
         if self.pricing_node_limit < 100:
             raise _fail("MenuParams", "pricing_node_limit", self.pricing_node_limit, ">= 100")
+        if self.mip_node_limit < 1:
+            raise _fail("MenuParams", "mip_node_limit", self.mip_node_limit, "must be >= 1")
         if self.share_rounds < 0:
             raise _fail("MenuParams", "share_rounds", self.share_rounds, "must be >= 0")
         if self.total_time_s is not None and not (
