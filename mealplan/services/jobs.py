@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mealplan import distributed
 from mealplan.config import Settings
 from mealplan.db.models import PlanRun
 from mealplan.db.session import session_factory
@@ -222,9 +223,26 @@ def _read_pid(settings: Settings, run_id: int) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
+def _task_path(settings: Settings, run_id: int) -> Path:
+    return jobs_dir(settings) / f"{run_id}.task"
+
+
+def _read_task(settings: Settings, run_id: int) -> str:
+    try:
+        return _task_path(settings, run_id).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def _lost_reason(settings: Settings, run: PlanRun, now: dt.datetime) -> str:
     """Why an unfinished run will never finish ('' while it may still)."""
     if run.status not in ACTIVE:
+        return ""
+    task = _read_task(settings, run.id)
+    if task:  # a job on the Celery jobs queue (mealplan.distributed)
+        state = distributed.task_state(settings, task)
+        if state in ("SUCCESS", "FAILURE", "REVOKED"):
+            return "the job ended on its worker without finishing; see its log"
         return ""
     pid = _read_pid(settings, run.id)
     if pid is not None:
@@ -337,6 +355,12 @@ def start_job(
     logfile.parent.mkdir(parents=True, exist_ok=True)
     log.info("starting %s job %s: %s", kind, run_id, " ".join(command))
     try:
+        if runner is None and distributed.enabled(settings):
+            # on the Celery jobs queue: the worker runs the same command (after the
+            # interpreter) with its own settings; the instance folder is shared
+            task = distributed.submit_job(settings, command[3:], logfile, run_id)
+            _task_path(settings, run_id).write_text(f"{task}\n", encoding="ascii")
+            return run_id
         pid = (runner or subprocess_runner)(command, job_environment(settings), logfile)
     except Exception as exc:  # noqa: BLE001 - recorded on the run and re-raised as ours
         with factory() as session:

@@ -84,7 +84,6 @@ class Workers:
         env["MEALPLAN_TEST_TASK_MARKS"] = str(self.marks)
         # CI and this machine run as root; production workers run as their own user
         env["C_FORCE_ROOT"] = "1"
-        env.pop("MEALPLAN_CONFIG", None)
         return env
 
     def start(self, name: str, queues: str = "compute", *, slowed: bool = False) -> None:

@@ -123,3 +123,41 @@ def test_celery_plan_has_the_local_routes_and_commits_once_after_a_kill(
         assert stored == len(remote["routes"])  # type: ignore[arg-type]
         runs = s.scalars(select(PlanRun.status).where(PlanRun.kind == "daily")).all()
         assert runs == ["done", "done"]
+
+
+def test_panel_daily_job_runs_on_the_jobs_worker_with_progress(
+    small_world: Settings, workers: Workers
+) -> None:
+    """With a broker, start_job queues the daily plan on the Celery jobs queue; the panel's
+    status shows it move to done with its stage, 100 % and the documents present."""
+    import dataclasses
+    import time
+
+    from mealplan.db.session import session_factory
+    from mealplan.services import jobs
+
+    workers.start("jobs", queues="jobs")
+    workers.start("a")
+    workers.wait_ready(["jobs"], queue="jobs")
+    workers.wait_ready(["a"])
+    settings = dataclasses.replace(
+        small_world,
+        distributed=dataclasses.replace(small_world.distributed, broker_url=workers.redis_url),
+    )
+    run_id = jobs.start_job(settings, "daily", DAY, "lunch")
+    assert (jobs.jobs_dir(settings) / f"{run_id}.task").exists()
+    seen: set[str] = set()
+    deadline = time.monotonic() + 500
+    while True:
+        with session_factory(settings)() as s:
+            status = jobs.job_status(settings, s, run_id)
+            s.commit()
+        assert status is not None
+        seen.add(status.status)
+        if status.finished or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert status.status == "done", (status.error, jobs.log_tail(settings, run_id))
+    assert status.percent == 100 or status.progress >= 0.97
+    assert status.files  # the documents are in the shared instance folder
+    assert seen & {"queued", "running"}
