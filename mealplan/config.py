@@ -38,7 +38,7 @@ class PlanningSettings:
     """Planning defaults a kitchen tunes (all durations in minutes, money in fen)."""
 
     headcount_cutoff: str = "09:00"  # same-day cut-off for site reports (HH:MM)
-    followup_due_days: int = 3  # a follow-up task (回访) is due this many days after
+    followup_due_days: int = 3  # a follow-up task (回访) is due this many days after its event
     forecast_weeks: int = 4  # same-weekday history used for forecasts
     # a second check-in of one elder for the same day and service (issue 14): "refuse",
     # or "full_price" (served, charged the whole meal price, no subsidy)
@@ -153,6 +153,7 @@ PLANNING_RANGES: dict[str, tuple[float, float]] = {
     "rice_min_per_week": (0, 14),
     "rotation_weight_fen": (0, 1_000_000),
     "meal_price_fen": (0, 100_000),
+    "followup_due_days": (0, 60),
 }
 MENU_BACKENDS = ("highs", "cbc")
 REPEAT_MEAL_RULES = ("refuse", "full_price")

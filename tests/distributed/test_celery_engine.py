@@ -7,7 +7,7 @@ from pathlib import Path
 
 import celery_helpers
 import pytest
-from conftest import Workers
+from conftest import Workers, _free_port
 
 from mealplan import distributed, parallel
 from mealplan.config import DistributedSettings, load_settings
@@ -88,7 +88,6 @@ def test_no_worker_is_a_clear_error(redis_url: str) -> None:
 
 def test_unreachable_broker_is_a_clear_error() -> None:
     """A broker nobody listens on: an error naming it, no traceback of Redis internals."""
-    from conftest import _free_port
 
     url = f"redis://127.0.0.1:{_free_port()}/0"
     with (

@@ -146,7 +146,7 @@ def test_monthly_report_one_row_per_place(client: FlaskClient, auth: Any, march:
     html = _html(client, "/reports/monthly?month=2026-03")
     served = html.split('id="served"', 1)[1].split("</table>", 1)[0]
     assert served.count("<tr>") == 3  # header, S1, home
-    assert '<th class="n">regular</th>' in served
+    assert 'title="regular">普通</th>' in served
 
 
 def test_ttl_cache_expires_and_clears() -> None:
