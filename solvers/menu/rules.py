@@ -378,6 +378,21 @@ def is_rice(dish: Dish, rotation: RotationRules) -> bool:
     return dish.category == "staple" and rotation.rice_tag in dish.tags
 
 
+def rice_allowed(dishes: Iterable[Dish], profile: DietProfile) -> bool:
+    """``rice_min`` applies to the profile: it has rotation rules and may eat one of the
+    rice staples among ``dishes`` (every exclusion rule passes)."""
+    rot = profile.rotation
+    return rot is not None and any(
+        is_rice(d, rot) and all(rule(d, profile) for rule in EXCLUSION_RULES) for d in dishes
+    )
+
+
+def rotation_covered(dish: Dish, profile: DietProfile, days: int) -> bool:
+    """The hard ``no_repeat`` rows already allow the dish at most once in ``days`` days, so
+    a rotation row over ``days`` days (``dish_max``..., ``no_consecutive``) is not needed."""
+    return dish.category in profile.no_repeat_categories and profile.no_repeat_days >= days
+
+
 def dish_limit(dish: Dish, rotation: RotationRules) -> tuple[str, int]:
     """(rule id, times a period) of the rotation limit that applies to a dish."""
     if dish.category == "staple":
