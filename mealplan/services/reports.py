@@ -38,6 +38,7 @@ from mealplan.db.models import (
     UnservedStop,
 )
 from mealplan.db.subscriptions import subscribed_clause
+from mealplan.documents.i18n import Translator
 from mealplan.domain.vocab import HeadcountSource, Service, StopKind
 from mealplan.io.sheets import append_row, safe_row
 from mealplan.planning.demand import forecast_counts
@@ -314,6 +315,7 @@ class MonthlyReport:
     by_profile: dict[str, int] = field(default_factory=dict)
     unserved: list[UnservedMealsRow] = field(default_factory=list)
     followups: followups.MonthCounts | None = None  # 回访: opened, closed, overdue
+    profile_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (zh, en)
 
     @property
     def total_unserved(self) -> int:
@@ -499,6 +501,14 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
         dict(sorted(by_profile.items())),
         unserved_meals(session, first, last),
         followups.month_counts(session, first, last, today=dt.date.today()),
+        {
+            code: (zh, en or "")
+            for code, zh, en in session.execute(
+                select(DietProfile.code, DietProfile.name_zh, DietProfile.name_en).where(
+                    DietProfile.code.in_(by_profile)
+                )
+            )
+        },
     )
 
 
@@ -528,87 +538,113 @@ def unserved_meals(session: Session, first: dt.date, last: dt.date) -> list[Unse
     ]
 
 
-def _tables(report: MonthlyReport) -> list[tuple[str, list[str], list[list[object]]]]:
+def report_tables(
+    report: MonthlyReport, lang: str = "zh"
+) -> list[tuple[str, list[str], list[list[object]]]]:
+    """The report's tables for the exports, with names, not codes, in ``lang`` (``zh`` or
+    ``en``; the words of :mod:`mealplan.documents.i18n`): the summary (the HTML report's
+    figures: meals delivered, reported, unserved, follow-ups), meals per site, diet and
+    elder category, home delivery per category, delivery outcomes, unserved meals and
+    ratings. Each table is (title, header, rows); a site keeps its code in a column of its
+    own so that the sheet can be matched with the records."""
+    t = Translator(lang)
+
+    def profile(code: str) -> str:
+        zh, en = report.profile_names.get(code, (code, ""))
+        return t.name(zh or code, en)
+
+    def place(code: str, name: str) -> list[object]:
+        return [t("home_delivery"), ""] if code == HOME else [name, code]
+
+    summary: list[list[object]] = [
+        [t("meals_delivered"), report.total_meals],
+        [t("meals_reported"), report.total_reported],
+        [t("meals_unserved"), report.total_unserved],
+        [t("n_unserved_stops"), sum(r.stops for r in report.unserved)],
+    ]
+    if report.followups is not None:
+        summary += [
+            [t("followups_opened"), report.followups.opened],
+            [t("followups_closed"), report.followups.closed],
+            [t("followups_overdue"), report.followups.overdue],
+            [t("followups_open_now"), report.followups.open_now],
+        ]
+    summary += [[f"{t('profile')}: {profile(p)}", n] for p, n in report.by_profile.items()]
     return [
+        (t("summary"), [t("month"), f"{report.year:04d}-{report.month:02d}"], summary),
         (
-            "served",
+            t("served_h"),
+            [t("place"), t("site_code"), t("place_kind"), t("profile"), t("elder_category"),
+             t("meals_delivered"), t("meals_reported")],
             [
-                "place",
-                "place_name",
-                "place_kind",
-                "profile",
-                "elder_category",
-                "meals_delivered",
-                "headcount_reported",
-            ],
-            [
-                [r.place, r.place_name, r.place_kind, r.profile, r.category, r.meals, r.reported]
+                [*place(r.place, r.place_name), t.code("stop_kind", r.place_kind),
+                 profile(r.profile), t.code("elder_category", r.category) if r.category else "",
+                 r.meals, r.reported]
                 for r in report.served
             ],
         ),
         (
-            "outcomes",
-            ["place", "place_name", "delivered", "no_answer", "refused", "not_recorded"],
+            t("home_by_category_h"),
+            [t("elder_category"), t("meals_delivered")],
+            [[t.code("elder_category", c), n] for c, n in report.by_category.items()],
+        ),
+        (
+            t("outcomes_h"),
+            [t("place"), t("site_code"),
+             *(t.code("delivery_status", s) for s in ("delivered", "no_answer", "refused",
+                                                      "not_recorded"))],
             [
-                [r.place, r.place_name, r.delivered, r.no_answer, r.refused, r.not_recorded]
+                [*place(r.place, r.place_name), r.delivered, r.no_answer, r.refused,
+                 r.not_recorded]
                 for r in report.outcomes
             ],
         ),
         (
-            "ratings",
-            ["subject", "code", "name", "count", "average"],
-            [[r.subject, r.code, r.name, r.count, r.average] for r in report.ratings],
-        ),
-        (
-            "unserved",
+            t("unserved_h"),
+            [t("date"), t("service"), t("place"), t("site_code"), t("place_kind"), t("reason"),
+             t("n_stops"), t("meals_unserved")],
             [
-                "date",
-                "service",
-                "place",
-                "place_name",
-                "place_kind",
-                "reason",
-                "stops",
-                "meals_unserved",
-            ],
-            [
-                [
-                    r.date.isoformat(),
-                    r.service,
-                    r.place,
-                    r.place_name,
-                    r.place_kind,
-                    r.reason,
-                    r.stops,
-                    r.meals,
-                ]
+                [r.date.isoformat(), t.code("service", r.service), *place(r.place, r.place_name),
+                 t.code("stop_kind", r.place_kind), t.code("drop_reason", r.reason), r.stops,
+                 r.meals]
                 for r in report.unserved
             ],
         ),
-    ]
+        (
+            t("ratings_h"),
+            [t("subject"), t("name"), t("code"), t("rating_count"), t("average_score")],
+            [
+                [t.code("rating_subject", r.subject), *place(r.code, r.name), r.count, r.average]
+                for r in report.ratings
+            ],
+        ),
+    ]  # fmt: skip
 
 
-def report_csv(report: MonthlyReport) -> str:
-    """The report as CSV: one section per table, separated by a blank line."""
+def report_csv(report: MonthlyReport, lang: str = "zh") -> str:
+    """The report as CSV in ``lang``: a title line, then one section per table (its title,
+    header and rows), separated by a blank line."""
+    t = Translator(lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["month", f"{report.year:04d}-{report.month:02d}"])
-    for name, header, rows in _tables(report):
+    writer.writerow([t("monthly_report"), f"{report.year:04d}-{report.month:02d}"])
+    for title, header, rows in report_tables(report, lang):
         writer.writerow([])
-        writer.writerow([name])
+        writer.writerow([title])
         writer.writerow(safe_row(header))
         writer.writerows(safe_row(row) for row in rows)
     return out.getvalue()
 
 
-def report_xlsx(report: MonthlyReport) -> bytes:
-    """The report as an XLSX workbook, one sheet per table."""
+def report_xlsx(report: MonthlyReport, lang: str = "zh") -> bytes:
+    """The report as an XLSX workbook in ``lang``, one sheet per table (the sheet named
+    by the table's title; text guarded against formulas)."""
     book = Workbook()
     default = book.active
     if default is not None:
         book.remove(default)
-    for name, header, rows in _tables(report):
-        sheet = book.create_sheet(name)
+    for title, header, rows in report_tables(report, lang):
+        sheet = book.create_sheet(title[:31])
         append_row(sheet, header)
         for row in rows:
             append_row(sheet, row)

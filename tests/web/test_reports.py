@@ -95,25 +95,112 @@ def test_monthly_report_service(session: Session, march: None) -> None:
     ]
 
 
+def _csv_sections(text: str) -> dict[str, list[list[str]]]:
+    """The CSV export's sections by title: title line, header, rows (blank-line separated)."""
+    sections: dict[str, list[list[str]]] = {}
+    rows = list(csv.reader(io.StringIO(text)))
+    for k, row in enumerate(rows):
+        if k > 0 and not rows[k - 1] and len(row) == 1:
+            block = []
+            for r in rows[k + 1 :]:
+                if not r:
+                    break
+                block.append(r)
+            sections[row[0]] = block
+    return sections
+
+
+#: codes and English keys that must not be a cell of a Chinese export
+CODES = {"S1", "regular", "low_sodium", "canteen", "dining_point", "home", "age_80", "hardship",
+         "lunch", "delivered", "no_answer", "meals_delivered", "headcount_reported", "place",
+         "profile", "service", "no_capacity", "hold_limit"}  # fmt: skip
+
+
 def test_csv_export(client: FlaskClient, auth: Any, march: None) -> None:
-    """The CSV export carries the served rows (UTF-8 with BOM for Excel)."""
+    """The CSV export (UTF-8 with BOM for Excel) is in Chinese with names, not codes: the
+    site's name (its code in a column of its own), its kind, the diet's name and the elder
+    category's label; the figures are the report's (24 delivered, 23 reported)."""
     auth.login_as("manager")
     response = client.get("/reports/monthly.csv?month=2026-03")
     assert response.mimetype == "text/csv"
     text = response.get_data().decode("utf-8-sig")
-    assert "S1,八一社区食堂,canteen,regular,,20,23" in text
-    assert "home,,home,regular,age_80,1,0" in text
+    sections = _csv_sections(text)
+    served = sections["按站点、膳食类型和老人类别"]
+    assert served[0] == [
+        "站点",
+        "站点编码",
+        "类型",
+        "膳食类型",
+        "老人类别",
+        "送达餐数",
+        "站点报餐数",
+    ]
+    assert ["八一社区食堂", "S1", "社区食堂", "普通", "", "20", "23"] in served
+    assert ["送餐入户", "", "送餐入户", "普通", "80 岁以上", "1", "0"] in served
+    assert ["送餐入户", "", "送餐入户", "低盐", "特困/低保", "1", "0"] in served
+    assert sum(int(r[5]) for r in served[1:]) == 24
+    summary = dict((r[0], r[1]) for r in sections["汇总"][1:])
+    assert summary["送达餐数"] == "24" and summary["站点报餐数"] == "23"
+    outcomes = sections["配送结果（站次）"]
+    assert outcomes[0] == ["站点", "站点编码", "已送达", "无人应答", "拒收", "未记录"]
+    assert ["送餐入户", "", "2", "1", "0", "0"] in outcomes
+    assert sections["评价"][1][:2] == ["服务", "八一社区食堂"]
+    cells = {c for rows in sections.values() for r in rows for i, c in enumerate(r)}
+    code_column = {r[1] for rows in sections.values() for r in rows[1:] if len(r) > 1}
+    assert not (cells - code_column) & CODES, (cells - code_column) & CODES
+
+
+def test_csv_export_in_english(client: FlaskClient, auth: Any, march: None) -> None:
+    """A user who reads English gets the export in English, with the diet's English name."""
+    auth.login_as("manager", language="en")
+    text = client.get("/reports/monthly.csv?month=2026-03").get_data().decode("utf-8-sig")
+    served = _csv_sections(text)["Per site, profile and elder category"]
+    assert served[0][:4] == ["Site", "Site code", "Type", "Diet profile"]
+    assert ["八一社区食堂", "S1", "Community canteen", "Regular", "", "20", "23"] in served
+    assert ["Home delivery", "", "Home delivery", "Low sodium", "Hardship", "1", "0"] in served
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in text.replace("八一社区食堂", "")
+                   .replace("东湖助餐点", ""))  # fmt: skip
+
+
+def test_exports_carry_follow_ups(
+    client: FlaskClient, auth: Any, session: Session, march: None
+) -> None:
+    """The follow-up (回访) counts the HTML report shows are in the CSV and XLSX too: a
+    1-star rating in March opens one."""
+    ratings.record_rating(
+        session, date=DAY1, service="lunch", subject="service", score=1, site_code="S2",
+        actor="staff",
+    )  # fmt: skip
+    session.commit()
+    auth.login_as("manager")
+    html = client.get("/reports/monthly?month=2026-03").get_data(as_text=True)
+    opened = html.split('id="followups-opened">', 1)[1].split("<", 1)[0]
+    assert int(opened) >= 1
+    text = client.get("/reports/monthly.csv?month=2026-03").get_data().decode("utf-8-sig")
+    summary = dict((r[0], r[1]) for r in _csv_sections(text)["汇总"][1:])
+    assert summary["新增回访"] == opened and "逾期回访" in summary and "已关闭回访" in summary
+    book = load_workbook(io.BytesIO(client.get("/reports/monthly.xlsx?month=2026-03").get_data()))
+    rows = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True)}
+    assert rows["新增回访"] == int(opened)
 
 
 def test_xlsx_export(client: FlaskClient, auth: Any, march: None) -> None:
-    """The XLSX export has one sheet per table with the same figures."""
+    """The XLSX export has one sheet per table, named in Chinese, with the same figures."""
     auth.login_as("manager")
     response = client.get("/reports/monthly.xlsx?month=2026-03")
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames == ["served", "outcomes", "ratings", "unserved"]
-    rows = list(book["served"].iter_rows(values_only=True))
-    assert rows[0][0] == "place"
+    assert book.sheetnames == [
+        "汇总", "按站点、膳食类型和老人类别", "送餐入户（按老人类别）", "配送结果（站次）",
+        "各站点每日未送达餐数", "评价",
+    ]  # fmt: skip
+    rows = list(book["按站点、膳食类型和老人类别"].iter_rows(values_only=True))
+    assert rows[0][3] == "膳食类型"
+    assert ("八一社区食堂", "S1", "社区食堂", "低盐", None, 2, 0) in rows
     assert sum(int(r[5]) for r in rows[1:]) == 24
+    assert dict(book["送餐入户（按老人类别）"].iter_rows(min_row=2, values_only=True)) == {
+        "80 岁以上": 1,
+        "特困/低保": 1,
+    }
 
 
 def test_bad_month_falls_back(client: FlaskClient, auth: Any, world: Any) -> None:
@@ -177,4 +264,10 @@ def test_monthly_report_counts_unserved_meals(
         'id="total-unserved">5<' in html and "车队已满" in html and "各站点每日未送达餐数" in html
     )
     text = client.get("/reports/monthly.csv?month=2026-03").get_data().decode("utf-8-sig")
-    assert "2026-03-02,lunch,S2,东湖助餐点,dining_point,no_capacity,1,4" in text
+    unserved = _csv_sections(text)["各站点每日未送达餐数"]
+    assert unserved[1:] == [
+        ["2026-03-02", "午餐", "东湖助餐点", "S2", "助餐点", "车队已满", "1", "4"],
+        ["2026-03-03", "午餐", "送餐入户", "", "送餐入户", "保温时限", "1", "1"],
+    ]
+    summary = dict((r[0], r[1]) for r in _csv_sections(text)["汇总"][1:])
+    assert summary["未送达餐数"] == "5" and summary["未送达站次"] == "2"

@@ -8,6 +8,7 @@ from mealplan.services import reports, routes
 from web.access import requires
 from web.cache import cached
 from web.db import get_db
+from web.i18n import is_english
 from web.reports import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,6 +24,11 @@ def _month() -> tuple[int, int]:
         today = dt.date.today()
         return today.year, today.month
     return year, month
+
+
+def _lang() -> str:
+    """The exports' language: the panel's (Chinese by default, English on request)."""
+    return "en" if is_english() else "zh"
 
 
 def _report(year: int, month: int) -> reports.MonthlyReport:
@@ -50,7 +56,9 @@ def monthly() -> str:
 def monthly_csv() -> Response:
     year, month = _month()
     report = _report(year, month)
-    body = "\ufeff" + reports.report_csv(report)  # BOM: Excel opens UTF-8 Chinese correctly
+    body = "\ufeff" + reports.report_csv(
+        report, _lang()
+    )  # BOM: Excel opens UTF-8 Chinese correctly
     return Response(
         body,
         mimetype="text/csv",
@@ -64,7 +72,7 @@ def monthly_xlsx() -> Response:
     year, month = _month()
     report = _report(year, month)
     return Response(
-        reports.report_xlsx(report),
+        reports.report_xlsx(report, _lang()),
         mimetype=XLSX,
         headers={"Content-Disposition": f"attachment; filename=meals-{year:04d}-{month:02d}.xlsx"},
     )
