@@ -129,6 +129,11 @@ CHOICE_LABELS: dict[str, Any] = {
     "usda_sr28": _l("USDA SR28"),
     "tfda_2024": _l("TFDA 2024"),
     "custom": _l("Custom"),
+    # an elder's register status (ClientStatus)
+    "active": _l("Active"),
+    "paused": _l("Paused"),
+    "moved_out": _l("Moved out"),
+    "deceased": _l("Deceased"),
     # delivery statuses and headcount statuses
     "delivered": _l("Delivered"),
     "no_answer": _l("No answer"),

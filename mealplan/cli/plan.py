@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
 
-from mealplan.config import load_settings
+from mealplan.config import Settings, load_settings
+from mealplan.db.session import unit_of_work
 from mealplan.planning.daily import run_daily_plan
+from mealplan.services import followups
+
+log = logging.getLogger(__name__)
 
 
 def _date(value: str) -> dt.date:
@@ -24,6 +29,18 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD, today, tomorrow)") from exc
+
+
+def _follow_ups(settings: Settings, day: dt.date, service: str) -> int:
+    """The follow-up tasks (回访) of the home meals the stored plan leaves unserved: the one
+    place the daily plan opens them (the panel's job runs this command too); a failure here
+    is logged and the follow-up list's collect picks the meals up later."""
+    try:
+        with unit_of_work(settings) as session:
+            return followups.from_unserved(session, day, service)
+    except Exception:  # the plan itself is stored: never fail the run for this
+        log.exception("follow-ups for the unserved meals of %s %s not opened", day, service)
+        return 0
 
 
 @click.command()
@@ -79,12 +96,15 @@ def plan(
         )
         if show_bar:
             bar.update(100 - done[0])
+    opened = _follow_ups(settings, day, service)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "ok": result.ok, "out": str(result.out_dir),
                                "figures": result.figures, "timings": result.timings,
-                               "warnings": result.warnings}, ensure_ascii=False, indent=1))  # fmt: skip
+                               "warnings": result.warnings, "follow_ups": opened}, ensure_ascii=False, indent=1))  # fmt: skip
     else:
         click.echo(result.summary())
+        if opened:
+            click.echo(f"  follow-ups: {opened} opened for meals not delivered")
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
     if not result.ok:

@@ -23,11 +23,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from mealplan.config import PlanningSettings
+from mealplan.domain.vocab import ClientStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -271,12 +274,122 @@ class Client(Base):
     site_id: Mapped[int | None] = mapped_column(  # the canteen/dining point registered at
         ForeignKey("site.id", ondelete="SET NULL"), nullable=True
     )
+    # the register (ClientStatus): the one home of whether the elder gets meals; ``active``
+    # above is derived from it on every flush (:func:`_sync_client`)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    status_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # took effect
+    status_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # the day district, street and registered site took effect (None: since registration);
+    # each change is kept in ``jurisdictions`` (:class:`ClientJurisdiction`)
+    jurisdiction_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     diet_profile: Mapped[DietProfile] = relationship()
     kitchen: Mapped[Kitchen] = relationship()
     pauses: Mapped[list[ClientPause]] = relationship(
         back_populates="client", cascade="all, delete-orphan"
     )
+    jurisdictions: Mapped[list[ClientJurisdiction]] = relationship(
+        back_populates="client",
+        cascade="all, delete-orphan",
+        order_by="ClientJurisdiction.id",
+    )
+
+
+class ClientJurisdiction(Base):
+    """An elder's registered district, street and site from ``valid_from`` on (None: since
+    registration) until the next row's date: the jurisdiction pricing and claims use for a
+    meal of that day. Written on every flush that creates a client or changes its district,
+    street or registered site (the panel, the importer, anything else: :func:`_sync_client`)."""
+
+    __tablename__ = "client_jurisdiction"
+    __table_args__ = (UniqueConstraint("client_id", "valid_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    district: Mapped[str] = mapped_column(String(60), default="")
+    street: Mapped[str] = mapped_column(String(60), default="")
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site.id", ondelete="SET NULL"), nullable=True
+    )
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    client: Mapped[Client] = relationship(back_populates="jurisdictions")
+    site: Mapped[Site | None] = relationship()
+
+
+def _old_new(obj: Client, attr: str) -> tuple[Any, Any, bool]:
+    """An attribute's value before this flush, its value now, and whether it was set."""
+    hist = inspect(obj).attrs[attr].history
+    now = getattr(obj, attr)
+    if not hist.has_changes():
+        return now, now, False
+    return (hist.deleted[0] if hist.deleted else None), now, True
+
+
+_JURISDICTION = ("district", "street", "site_id")
+
+
+def _sync_client(session: Session, obj: Client, *, new: bool) -> None:
+    """Keep ``active`` derived from ``status`` (a changed status wins; an ``active`` set by an
+    older caller moves the status to active or paused) and write the jurisdiction history."""
+    active_value = ClientStatus.ACTIVE.value
+    status = obj.status or active_value
+    if new:
+        if status != active_value:
+            obj.active = False
+        elif obj.active is False:
+            status = ClientStatus.PAUSED.value
+        obj.status = status
+        obj.jurisdictions.append(
+            ClientJurisdiction(
+                valid_from=obj.jurisdiction_from,
+                district=obj.district or "",
+                street=obj.street or "",
+                site_id=obj.site_id,
+            )
+        )
+        return
+    if _old_new(obj, "status")[2]:
+        obj.active = status == active_value
+    elif _old_new(obj, "active")[2]:
+        if obj.active:
+            obj.status = active_value
+        elif status == active_value:
+            obj.status = ClientStatus.PAUSED.value
+    changes = [_old_new(obj, attr) for attr in _JURISDICTION]
+    moved = any(set_ and old != now for old, now, set_ in changes)
+    old_from, new_from, from_set = _old_new(obj, "jurisdiction_from")
+    from_given = from_set and old_from != new_from
+    if not moved and not from_given:
+        return
+    rows = list(obj.jurisdictions)
+    if moved:
+        valid_from = new_from if from_given else dt.date.today()
+        obj.jurisdiction_from = valid_from
+        row = next((r for r in rows if r.valid_from == valid_from), None)
+        if row is None:
+            row = ClientJurisdiction(valid_from=valid_from)
+            obj.jurisdictions.append(row)
+    else:  # only the date of the current jurisdiction corrected
+        current = [r for r in rows if r.valid_from == old_from]
+        if not current:
+            return
+        row = current[-1]
+        if any(r.valid_from == new_from for r in rows if r is not row):
+            return
+        row.valid_from = new_from
+    row.district, row.street, row.site_id = obj.district or "", obj.street or "", obj.site_id
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    with session.no_autoflush:
+        for obj in list(session.new):
+            if isinstance(obj, Client):
+                _sync_client(session, obj, new=True)
+        for obj in list(session.dirty):
+            if isinstance(obj, Client) and session.is_modified(obj):
+                _sync_client(session, obj, new=False)
 
 
 class ClientPause(Base):
@@ -680,6 +793,9 @@ class FollowUp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(20))  # rating | welfare | missed | unserved
     source_id: Mapped[int] = mapped_column(Integer)
+    # the meal's service for an unserved meal: one task per elder, day and service even
+    # when a re-run of the plan stores the day's unserved stops again ("" for the others)
+    service: Mapped[str] = mapped_column(String(20), default="", server_default="")
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), nullable=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
     event_date: Mapped[dt.date] = mapped_column(Date, index=True)

@@ -34,6 +34,7 @@ from mealplan.domain.vocab import (
     NUTRIENT_KEYS,
     RATIO_KEYS,
     Allergen,
+    ClientStatus,
     CookingMethod,
     DishCategory,
     ElderCategory,
@@ -72,6 +73,12 @@ ELDER_CATEGORIES = choices_for({
     ElderCategory.AGE_80: ("80岁以上", "80周岁以上", "高龄", "80+", "age80"),
     ElderCategory.AGE_60: ("60-79岁", "60岁以上", "60-79周岁", "60+", "age60", "普通老人"),
     ElderCategory.DISABLED: ("失能", "残疾", "失能/残疾", "失能残疾", "失能半失能"),
+})  # fmt: skip
+CLIENT_STATUSES = choices_for({
+    ClientStatus.ACTIVE: ("在册", "正常", "在用"),
+    ClientStatus.PAUSED: ("暂停", "停餐"),
+    ClientStatus.MOVED_OUT: ("迁出", "已迁出", "moved", "moved out"),
+    ClientStatus.DECEASED: ("去世", "已故", "死亡", "已去世"),
 })  # fmt: skip
 FUNDER_LEVELS = choices_for({
     FunderLevel.CITY: ("市", "市级"),
@@ -547,9 +554,25 @@ CLIENTS = RecordSchema(
               label_zh="给司机的备注", aliases=("司机备注", "送餐备注", "备注"), default="",
               max_length=5000, attr="driver_notes"),
         _kitchen(),
-        _active(),
+        # derived from the status (the model keeps it so); files may still give it
+        Field("active", T.BOOL, label=N_("Active"), label_zh="启用", aliases=_ACTIVE,
+              default=True, attr="active", panel=False),
+        Field("status", T.CODE, label=N_("Register status"), label_zh="在册状态",
+              aliases=("老人状态", "在册"), default=ClientStatus.ACTIVE.value,
+              choices=CLIENT_STATUSES, attr="status",
+              help=N_("only an active elder gets meals; moved out and deceased stop them")),
+        Field("status_date", T.DATE, label=N_("Status since"), label_zh="状态生效日期",
+              aliases=("状态日期", "迁出日期", "去世日期"), default=None, attr="status_date",
+              help=N_("the day the elder moved out or died: claims flag meals from then on")),
+        Field("status_reason", label=N_("Status reason"), label_zh="状态原因",
+              aliases=("状态说明",), default="", max_length=200, attr="status_reason"),
         _district(),
         _street(),
+        Field("jurisdiction_from", T.DATE, label=N_("Jurisdiction since"),
+              label_zh="辖区生效日期", aliases=("户籍变更日期", "辖区变更日期"), default=None,
+              attr="jurisdiction_from",
+              help=N_("the day district, street and registered site took effect "
+                      "(blank: the day they are changed)")),
         Field("card_number", label=N_("Card number"), label_zh="卡号",
               aliases=("助餐卡号", "老人卡号", "卡号", "card"), default=None, max_length=32,
               pattern=CARD_PATTERN, help=N_("6-32 letters or digits, printed as a QR code"),

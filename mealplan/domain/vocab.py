@@ -135,6 +135,19 @@ class ElderCategory(StrEnum):
     DISABLED = "disabled"  # 失能/残疾
 
 
+class ClientStatus(StrEnum):
+    """Where an elder stands in the register (在册状态); only ``active`` receives meals.
+
+    ``paused``: meals stopped with no end date (dated pauses are ``ClientPause`` rows);
+    ``moved_out``: moved out of the network's area (迁出); ``deceased``: died (去世). The
+    date it took effect is the client's ``status_date``."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    MOVED_OUT = "moved_out"
+    DECEASED = "deceased"
+
+
 class VehicleKind(StrEnum):
     VAN = "van"
     E_TRICYCLE = "e_tricycle"

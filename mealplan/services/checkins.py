@@ -38,6 +38,7 @@ from mealplan.domain.pricing import (
     price_meal,
 )
 from mealplan.domain.values import N_
+from mealplan.domain.vocab import ClientStatus
 from mealplan.errors import MealplanError
 from mealplan.services import audit
 from mealplan.services.headcounts import services_of
@@ -86,8 +87,36 @@ def pricing_inputs(session: Session) -> tuple[list[PriceTier], list[SubsidyRule]
 
 
 def jurisdiction(place: Client | Site) -> Jurisdiction:
-    """The registered district and street of an elder or a site."""
+    """The registered district and street of an elder or a site (today's, for an elder)."""
     return Jurisdiction(place.district, place.street)
+
+
+def jurisdiction_on(client: Client, on: dt.date) -> Jurisdiction:
+    """The elder's registered district and street in force on ``on``: the history row
+    (:class:`ClientJurisdiction`) with the latest ``valid_from`` not after ``on`` (a row
+    without a date holds since registration); the earliest row for a day before every
+    dated row; the client's own fields when there is no history."""
+    rows = sorted(client.jurisdictions, key=lambda r: (r.valid_from or dt.date.min, r.id or 0))
+    in_force = [r for r in rows if r.valid_from is None or r.valid_from <= on]
+    row = in_force[-1] if in_force else (rows[0] if rows else None)
+    if row is None:
+        return jurisdiction(client)
+    return Jurisdiction(row.district, row.street)
+
+
+def status_on(client: Client, on: dt.date) -> str | None:
+    """The register status (:class:`ClientStatus`) that rules out the elder's meal on
+    ``on``, or None: ``moved_out`` or ``deceased`` for a day after its ``status_date``,
+    ``paused`` from its ``status_date`` on; without a date, every day."""
+    status = client.status or ClientStatus.ACTIVE.value
+    if status == ClientStatus.ACTIVE:
+        return None
+    since = client.status_date
+    if since is None:
+        return status
+    if status == ClientStatus.PAUSED:
+        return status if on >= since else None
+    return status if on > since else None
 
 
 def price_for_client(
@@ -102,10 +131,14 @@ def price_for_client(
     """What ``client`` pays for a meal on ``on`` eaten at ``at`` (None: delivered home, so
     inside the elder's own jurisdiction); PricingError if the tiers cannot price it."""
     tiers, rules = pricing_inputs(session)
-    home = jurisdiction(client)
+    home = jurisdiction_on(client, on)
     where = home if at is None else jurisdiction(at)
     return price_meal(tiers, rules, on=on, service=service, category=client.category,
                       home=home, at=where, full_price=full_price)  # fmt: skip
+
+
+def _day(date: dt.date | None) -> str:
+    return "?" if date is None else date.isoformat()
 
 
 def _site(session: Session, site_code: str, service: str) -> Site:
@@ -201,6 +234,16 @@ def check_in(
     client = session.scalar(select(Client).where(Client.card_number == card))
     if client is None:
         raise CheckinRefused(N_("unknown card number %(card)s"), card=card)
+    if client.status == ClientStatus.DECEASED:
+        raise CheckinRefused(
+            N_("%(name)s is recorded as deceased (%(date)s): card %(card)s cannot be used"),
+            name=client.name, card=card, date=_day(client.status_date),
+        )  # fmt: skip
+    if client.status == ClientStatus.MOVED_OUT:
+        raise CheckinRefused(
+            N_("%(name)s has moved out (%(date)s): card %(card)s cannot be used here"),
+            name=client.name, card=card, date=_day(client.status_date),
+        )  # fmt: skip
     if not client.active:
         raise CheckinRefused(N_("%(name)s is not active (card %(card)s)"),
                              name=client.name, card=card)  # fmt: skip

@@ -37,15 +37,17 @@ from mealplan.documents.i18n import Translator
 from mealplan.documents.render import TEMPLATES_DIR, html_to_pdf
 from mealplan.domain.pricing import LEVELS, PricingError
 from mealplan.domain.values import N_, guard_formula
+from mealplan.domain.vocab import ClientStatus
 from mealplan.errors import MealplanError
 from mealplan.services import audit
-from mealplan.services.checkins import price_for_client
+from mealplan.services.checkins import jurisdiction_on, price_for_client, status_on
 
 #: anti-fraud checks, code -> catalogue text
 FLAGS: dict[str, str] = {
     "repeat": N_("two meals in one service"),
     "paused": N_("elder paused that day"),
-    "inactive": N_("elder inactive (deceased or moved away)"),
+    "moved_out": N_("meal after the elder moved out"),
+    "deceased": N_("meal after the elder's death"),
     "outside": N_("eaten outside the elder's jurisdiction"),
     "unconfirmed": N_("home delivery without confirmation"),
 }
@@ -163,7 +165,9 @@ def build_claim(session: Session, period: str) -> Claim:
     """The claim of ``period`` (a month or a quarter) with its flags and decisions."""
     start, end = period_dates(period)
     lines: list[ClaimLine] = []
-    clients: dict[int, Client] = {c.id: c for c in session.scalars(select(Client))}
+    clients: dict[int, Client] = {
+        c.id: c for c in session.scalars(select(Client).options(selectinload(Client.jurisdictions)))
+    }
     checkins = session.scalars(
         select(MealCheckin)
         .options(selectinload(MealCheckin.site))
@@ -173,9 +177,10 @@ def build_claim(session: Session, period: str) -> Claim:
     )  # fmt: skip
     for row in checkins:
         client = clients[int(row.client_id or 0)]
+        home = jurisdiction_on(client, row.date)
         x = ClaimLine(
             f"checkin:{row.id}", row.date, row.service, client.code, client.name, row.category,
-            row.site.name, client.district, client.street, row.paid_fen,
+            row.site.name, home.district, home.street, row.paid_fen,
             {"city": row.city_fen, "district": row.district_fen, "street": row.street_fen},
             row.operator_fen,
         )  # fmt: skip
@@ -203,16 +208,17 @@ def build_claim(session: Session, period: str) -> Claim:
                 N_("home delivery to %(code)s on %(date)s cannot be priced: %(why)s"),
                 code=client.code, date=date.isoformat(), why=str(exc),
             ) from None  # fmt: skip
+        home = jurisdiction_on(client, date)
         for _ in range(max(1, sum(int(n) for n in stop.meals.values()))):
             x = ClaimLine(
                 f"delivery:{stop.id}", date, service, client.code, client.name,
-                client.category, "", client.district, client.street, price.elder_pays_fen,
+                client.category, "", home.district, home.street, price.elder_pays_fen,
                 dict(price.subsidy_fen), price.operator_fen,
             )  # fmt: skip
             if status is None:
                 x.flags.append("unconfirmed")
             lines.append(x)
-    # cross-line checks: two meals in one service, paused, inactive
+    # cross-line checks: two meals in one service, paused, moved out or deceased by then
     paused = _paused(session, start, end)
     seen: set[tuple[str, dt.date, str]] = set()
     by_code = {c.code: c for c in clients.values()}
@@ -222,10 +228,13 @@ def build_claim(session: Session, period: str) -> Claim:
             x.flags.append("repeat")
         seen.add(key)
         client = by_code[x.client_code]
-        if any(a <= x.date <= b for a, b in paused.get(client.id, ())):
+        stopped = status_on(client, x.date)
+        if stopped == ClientStatus.PAUSED or any(
+            a <= x.date <= b for a, b in paused.get(client.id, ())
+        ):
             x.flags.append("paused")
-        if not client.active:
-            x.flags.append("inactive")
+        elif stopped is not None:
+            x.flags.append(stopped)
     decisions = {
         d.line: d
         for d in session.scalars(

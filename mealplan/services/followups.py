@@ -12,9 +12,11 @@ is a no-op):
 Where tasks are created: at the moment the event is recorded, through one function per
 source: a rating's in :func:`mealplan.services.ratings.record_rating` (:func:`from_rating`),
 a no-answer's or refusal's in :func:`mealplan.services.deliveries.record_delivery`
-(:func:`from_delivery`). Meals the daily plan leaves unserved, and any event recorded
-before this existed, are picked up by :func:`collect`, which the follow-up list and the
-monthly report run; every creation is idempotent. The due
+(:func:`from_delivery`), the meals the daily plan leaves unserved as soon as the plan is
+stored (:func:`from_unserved`, called by ``mealplan plan``, the command the panel's job
+runs). Any event recorded otherwise (``mealplan routes``, or before this existed) is picked
+up by :func:`collect`, which the follow-up list and the monthly report run; every creation
+is idempotent (an unserved meal: one task per elder, day and service). The due
 date is the event date plus ``[planning] followup_due_days`` (default 3). A task is
 assigned to the community worker of the elder's street (``User.street``; the first by
 username when several), else left for any worker to take.
@@ -192,28 +194,61 @@ def collect(session: Session, *, days: int | None = None) -> int:
             days=days,
         ):
             created += 1
-    unserved = session.execute(
-        select(UnservedStop.id, UnservedStop.date, UnservedStop.client_id, UnservedStop.reason)
-        .where(
-            UnservedStop.client_id.is_not(None),
-            ~select(taken)
-            .where(FollowUp.source == UNSERVED, FollowUp.source_id == UnservedStop.id)
-            .exists(),
+    created += from_unserved(session, days=days)
+    return created
+
+
+def from_unserved(
+    session: Session,
+    date: dt.date | None = None,
+    service: str | None = None,
+    *,
+    days: int | None = None,
+) -> int:
+    """Tasks for the home meals the plan left unserved (of ``date`` and ``service``, or
+    every day) that have none yet: one per elder, day and service, however often the plan
+    of that day is stored again. The daily plan calls it as soon as its routes are stored
+    (:mod:`mealplan.cli.plan`, which the panel's job runs too); returns how many were
+    created."""
+    stmt = select(UnservedStop).where(UnservedStop.client_id.is_not(None))
+    if date is not None:
+        stmt = stmt.where(UnservedStop.date == date)
+    if service is not None:
+        stmt = stmt.where(UnservedStop.service == service)
+    created = 0
+    for stop in session.scalars(stmt.order_by(UnservedStop.id)):
+        done = session.scalar(
+            select(FollowUp.id).where(
+                FollowUp.source == UNSERVED,
+                FollowUp.client_id == stop.client_id,
+                FollowUp.event_date == stop.date,
+                FollowUp.service.in_((stop.service, "")),
+            )
         )
-        .order_by(UnservedStop.id)
-    ).all()
-    for stop_id, date, client_id, reason in unserved:
-        if _create(
+        if done is not None:
+            continue
+        # a re-stored plan may give a new unserved stop the id of a deleted one: the old
+        # task keeps its history under a number no stop can have
+        stale = session.scalar(
+            select(FollowUp).where(FollowUp.source == UNSERVED, FollowUp.source_id == stop.id)
+        )
+        if stale is not None:
+            stale.source_id = -stale.id
+            session.flush()
+        task = _create(
             session,
             source=UNSERVED,
-            source_id=stop_id,
-            event_date=date,
-            reason=reason,
-            client_id=client_id,
+            source_id=stop.id,
+            event_date=stop.date,
+            reason=stop.reason,
+            client_id=stop.client_id,
             site_id=None,
             days=days,
-        ):
+        )
+        if task is not None:
+            task.service = stop.service
             created += 1
+    session.flush()
     return created
 
 
@@ -292,6 +327,72 @@ def get_task(session: Session, task_id: int) -> TaskView:
     if task is None:
         raise NotFoundError(f"no follow-up task {task_id}")
     return _view(task)
+
+
+def reassign(session: Session, task_id: int, assignee: str, *, actor: str) -> None:
+    """Give an open task to another community worker (a manager's decision; audited with
+    who had it before). Refused for a closed task and for anyone who is not an active
+    community worker."""
+    task = session.get(FollowUp, task_id)
+    if task is None:
+        raise NotFoundError(f"no follow-up task {task_id}")
+    assignee = assignee.strip()
+    issues: list[Issue] = []
+    if task.status != OPEN:
+        issues.append(Issue(None, N_("this follow-up is already closed")))
+    worker = session.scalar(
+        select(User.username).where(
+            User.username == assignee, User.role == "community_worker", User.active.is_(True)
+        )
+    )
+    if worker is None:
+        issues.append(
+            Issue(
+                "assignee",
+                N_("%(value)s is not an active community worker"),
+                {"value": assignee or "-"},
+            )
+        )
+    if issues:
+        raise RecordValidationError(issues)
+    before = task.assignee
+    if before == assignee:
+        return
+    task.assignee = assignee
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="reassign",
+        entity=ENTITY,
+        entity_code=str(task.id),
+        details={"assignee": [before, assignee]},
+    )
+    log.info("follow-up %s reassigned from %r to %r by %s", task.id, before, assignee, actor)
+
+
+def workers(session: Session) -> list[tuple[str, str]]:
+    """The active community workers (username, street), by username: whom a task can go to."""
+    rows = session.execute(
+        select(User.username, User.street)
+        .where(User.role == "community_worker", User.active.is_(True))
+        .order_by(User.username)
+    )
+    return [(str(name), str(street or "")) for name, street in rows]
+
+
+def client_tasks(session: Session, client_id: int, *, status: str | None = OPEN) -> list[TaskView]:
+    """An elder's tasks (open ones by due date; ``status`` None: all, newest first)."""
+    stmt = (
+        select(FollowUp)
+        .options(selectinload(FollowUp.client), selectinload(FollowUp.site))
+        .where(FollowUp.client_id == client_id)
+    )
+    if status is not None:
+        stmt = stmt.where(FollowUp.status == status).order_by(FollowUp.due_date, FollowUp.id)
+    else:
+        stmt = stmt.order_by(FollowUp.id.desc())
+    return [_view(t) for t in session.scalars(stmt)]
 
 
 def take(session: Session, task_id: int, *, user: str) -> None:

@@ -82,8 +82,8 @@ def test_claim_totals_match_checkin_rows(world: Session) -> None:
 
 
 def test_flags(world: Session) -> None:
-    """The repeat, the outside-jurisdiction meals, an unconfirmed delivery, a paused and an
-    inactive elder are flagged on their lines."""
+    """The repeat, the outside-jurisdiction meals, an unconfirmed delivery, a paused elder
+    and an elder made inactive (a pause with no end date) are flagged on their lines."""
     e5 = world.scalar(select(Client).where(Client.code == "E05"))
     assert e5 is not None
     e5.active = False
@@ -97,7 +97,7 @@ def test_flags(world: Session) -> None:
         ("E19", "outside"),
         ("E20", "outside"),
         ("E01", "unconfirmed"),
-        ("E05", "inactive"),
+        ("E05", "paused"),
         ("E06", "paused"),
     }
     repeats = [x for x in claim.lines if "repeat" in x.flags]
