@@ -16,7 +16,7 @@ Each miss is a :class:`Reason` (rule id, value, bound, amount) the panel puts in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -41,7 +41,7 @@ from mealplan.domain.values import N_
 from mealplan.domain.vocab import NUTRIENT_KEYS, RATIO_KEYS
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.planning.menu_documents import ELDER_LABELS, kitchen_info
-from mealplan.planning.menus import solver_dishes, solver_profile
+from mealplan.planning.menus import HISTORY_DAYS, solver_dishes, solver_profile
 from mealplan.services import audit
 from mealplan.services.checkins import pricing_inputs
 from solvers import menu as ms
@@ -94,6 +94,39 @@ class DishName:
     name_en: str
 
 
+#: Rules counted over a block of the week that the block falls short of (a minimum), not
+#: about one meal's dishes: the grid shows them once per profile, under its column.
+MIN_RULES: frozenset[str] = frozenset({"rice_min", "food_group_min"})
+
+
+@dataclass(frozen=True)
+class RuleBreak:
+    """A rule a meal (or its week) breaks beyond the per-meal bounds: ``rule`` is the
+    solver's rule id (``allergen``, ``structure``, ``no_repeat``, ``staple_max``,
+    ``rice_min``, ``food_group_min``...); ``dish`` the dish it is about, or the protein
+    class (``protein_max``) or food group (``food_group_min``/``_max``), empty for the
+    meal as a whole; ``count``/``limit`` for counted rules (meals of the rotation block);
+    ``other`` the other date that clashes (no-repeat, consecutive served days)."""
+
+    rule: str
+    dish: str = ""
+    hard: bool = True
+    count: int | None = None
+    limit: int | None = None
+    other: dt.date | None = None
+
+    @property
+    def over(self) -> int | None:
+        """How far: meals beyond a maximum, or short of a minimum (``MIN_RULES``)."""
+        if self.count is None or self.limit is None:
+            return None
+        return self.limit - self.count if self.rule in MIN_RULES else self.count - self.limit
+
+    @property
+    def level(self) -> str:
+        return HARD if self.hard else SOFT
+
+
 @dataclass(frozen=True)
 class MealCell:
     """One profile's meal on one day."""
@@ -105,10 +138,13 @@ class MealCell:
     nutrients: dict[str, float]
     reasons: tuple[Reason, ...] = ()
     locked: bool = False  # a dietitian's edit: re-planning keeps it
+    #: exclusions, structure, cooking methods and the weekly rules about this meal's dishes
+    breaks: tuple[RuleBreak, ...] = ()
 
     @property
     def level(self) -> str:
-        return max((r.level for r in self.reasons), key=_RANK.__getitem__, default=OK)
+        levels = [r.level for r in self.reasons] + [b.level for b in self.breaks]
+        return max(levels, key=_RANK.__getitem__, default=OK)
 
 
 @dataclass(frozen=True)
@@ -126,6 +162,8 @@ class WeekGrid:
     days: tuple[dt.date, ...]
     profiles: list[ProfileColumn] = field(default_factory=list)
     cells: dict[tuple[dt.date, str], MealCell] = field(default_factory=dict)
+    #: per profile: the minimums its week falls short of (``MIN_RULES``)
+    week_breaks: dict[str, tuple[RuleBreak, ...]] = field(default_factory=dict)
 
     def cell(self, day: dt.date, profile: str) -> MealCell | None:
         return self.cells.get((day, profile))
@@ -207,15 +245,40 @@ def week_grid(
     planning: PlanningSettings | None = None,
 ) -> WeekGrid:
     """The stored menus of ``days`` days from ``start`` for ``service``, evaluated against
-    the current targets and budgets (``planning``: the settings the planner uses)."""
+    the current targets and budgets (``planning``: the settings the planner uses) and,
+    with the live check's rule functions, against the exclusions, structures, cooking
+    methods and weekly rules the solver plans with (``MealCell.breaks``; the minimums a
+    profile's week misses in ``WeekGrid.week_breaks``)."""
+    planning = planning or PlanningSettings()
     grid = WeekGrid(start, service, tuple(start + dt.timedelta(days=i) for i in range(days)))
+    menus = _menus(session, start, days, service)
+    profiles = {m.diet_profile.code: m.diet_profile for m in menus}
+    rules_of = _ProfileRules(session, service, planning)
+    views = {code: rules_of.view(p) for code, p in profiles.items()}
+    span = max((_span(v) for v in views.values()), default=1)
+    served = _served_meals(
+        session,
+        service,
+        start - dt.timedelta(days=span),
+        start + dt.timedelta(days=days - 1 + span),
+        [p.id for p in profiles.values()],
+    )
+    catalogue = rules_of.dishes(
+        {c for by_day in served.values() for cs in by_day.values() for c in cs}
+    )
     columns: dict[str, ProfileColumn] = {}
-    for menu in _menus(session, start, days, service):
+    for menu in menus:
         profile = menu.diet_profile
+        view = views[profile.code]
         columns.setdefault(
             profile.code,
             ProfileColumn(profile.code, profile.name_zh, profile.name_en, profile.budget_fen),
         )
+        meals = {
+            d: [catalogue[c] for c in codes if c in catalogue]
+            for d, codes in served.get(profile.id, {}).items()
+        }
+        meal = meals.get(menu.date, [])
         targets = [t for t in profile.group.targets if t.service == service]
         nutrients = {str(k): float(v) for k, v in (menu.nutrients or {}).items()}
         grid.cells[(menu.date, profile.code)] = MealCell(
@@ -235,7 +298,18 @@ def week_grid(
                 planning=planning,
             ),
             locked=menu.locked,
+            breaks=tuple(
+                # a dish the planner would leave out (inactive, no recipe): no meal-level check
+                (meal_breaks(meal, view, service) if len(meal) == len(menu.items) else [])
+                + dish_breaks(menu.date, meals, view)
+            ),
         )
+        found = list(grid.week_breaks.get(profile.code, ()))
+        for item in min_breaks(menu.date, meals, view, rules_of.rice_ok(view)):
+            if item not in found:
+                found.append(item)
+        if found:
+            grid.week_breaks[profile.code] = tuple(found)
     grid.profiles = sorted(columns.values(), key=lambda c: c.code)
     return grid
 
@@ -335,8 +409,10 @@ def weekly_menu_doc(
 # every rule the edited meal would break, with the solver's own rule functions: the
 # exclusions (``rules.EXCLUSION_RULES``), cooking methods (``rules.same_cooking_method``),
 # the meal structures (``Slot.accepts``), nutrient bounds and budget (``evaluate_meal`` ->
-# ``rules.meal_violations``) and the weekly rules of the profile (no-repeat window; the
-# rotation limits ``rules.dish_limit`` and ``rules.meal_proteins``; consecutive days).
+# ``rules.meal_violations``) and every weekly rule of the profile (``dish_breaks``,
+# ``min_breaks``: no-repeat inside the week and against last week's menu, the rotation
+# limits, the main protein, the weekly fish minimum and pork maximum, rice on most days,
+# consecutive served days). The week grid shows the same breaks for every stored meal.
 # Saving stores the meal, locks it (re-planning keeps it) and writes an audit entry.
 
 
@@ -359,21 +435,6 @@ class DishChoice:
     name_zh: str
     name_en: str
     cost_fen: int
-
-
-@dataclass(frozen=True)
-class RuleBreak:
-    """A rule the edited meal breaks beyond the per-meal bounds: ``rule`` is the solver's
-    rule id (``allergen``, ``no_repeat``, ``staple_max``...), ``dish`` the dish it is about
-    (empty for the meal as a whole); ``count``/``limit`` for rotation limits; ``other`` the
-    other date that clashes (no-repeat, consecutive days)."""
-
-    rule: str
-    dish: str = ""
-    hard: bool = True
-    count: int | None = None
-    limit: int | None = None
-    other: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -429,19 +490,53 @@ def _stored_menu(session: Session, day: dt.date, service: str, profile_code: str
     return menu
 
 
+class _ProfileRules:
+    """The solver's view of diet profiles for one service (the planner's own conversion,
+    with the kitchen's stored meal structures as the planner reads them), and the solver
+    dishes the checks need; loads each thing once per request."""
+
+    def __init__(self, session: Session, service: str, planning: PlanningSettings) -> None:
+        self.session, self.service, self.planning = session, service, planning
+        self._structures: dict[bool, tuple[ms.MealStructure, ...]] = {}
+        self._staples: tuple[ms.Dish, ...] | None = None
+
+    def view(self, profile: DietProfile) -> ms.DietProfile:
+        if profile.vegetarian not in self._structures:
+            self._structures[profile.vegetarian] = load_meal_structures(
+                self.session, vegetarian=profile.vegetarian
+            )
+        stored = self._structures[profile.vegetarian]
+        return solver_profile(
+            profile, (self.service,), self.planning, None, stored_structures=stored
+        )
+
+    def dishes(self, codes: Iterable[str]) -> dict[str, ms.Dish]:
+        return _solver_dishes(self.session, codes)
+
+    def rice_ok(self, profile: ms.DietProfile) -> bool:
+        """``rules.rice_allowed`` over the active staples."""
+        if self._staples is None:
+            codes = self.session.scalars(
+                select(Dish.code).where(Dish.category == "staple", Dish.active.is_(True))
+            )
+            self._staples = tuple(self.dishes(list(codes)).values())
+        return rules.rice_allowed(self._staples, profile)
+
+
 def _solver_view(
     session: Session, profile: DietProfile, service: str, planning: PlanningSettings
 ) -> ms.DietProfile:
-    """The profile as the solver plans it for the service (the planner's own conversion,
-    with the kitchen's stored meal structures as the planner reads them)."""
-    stored = load_meal_structures(session, vegetarian=profile.vegetarian)
-    return solver_profile(profile, (service,), planning, None, stored_structures=stored)
+    """The profile as the solver plans it for the service."""
+    return _ProfileRules(session, service, planning).view(profile)
 
 
 def _solver_dishes(session: Session, codes: Iterable[str]) -> dict[str, ms.Dish]:
     """Solver dishes (the planner's own conversion) by code; inactive dishes and dishes
     without a recipe are left out, as the planner leaves them out."""
-    return {d.code: d for d in solver_dishes(load_dishes(session, list(codes)), {})}
+    codes = list(codes)
+    if not codes:
+        return {}
+    return {d.code: d for d in solver_dishes(load_dishes(session, codes), {})}
 
 
 def dish_choices(
@@ -495,76 +590,173 @@ def _fits_structure(dishes: Sequence[ms.Dish], structure: ms.MealStructure) -> b
     return all(place(i, set()) for i in range(len(dishes)))
 
 
-def _neighbour_meals(session: Session, menu: Menu, days: int) -> dict[dt.date, tuple[str, ...]]:
-    """The profile's other stored meals of the service within ``days`` of the meal."""
+def _served_meals(
+    session: Session,
+    service: str,
+    first: dt.date,
+    last: dt.date,
+    profile_ids: Collection[int],
+) -> dict[int, dict[dt.date, tuple[str, ...]]]:
+    """The stored meals of ``service`` from ``first`` to ``last``: profile id -> date ->
+    dish codes in position order."""
     rows = session.execute(
-        select(Menu.date, Dish.code)
+        select(Menu.diet_profile_id, Menu.date, Dish.code)
         .join(MenuItem, MenuItem.menu_id == Menu.id)
         .join(Dish, MenuItem.dish_id == Dish.id)
         .where(
-            Menu.diet_profile_id == menu.diet_profile_id,
-            Menu.service == menu.service,
-            Menu.date != menu.date,
-            Menu.date >= menu.date - dt.timedelta(days=days),
-            Menu.date <= menu.date + dt.timedelta(days=days),
+            Menu.diet_profile_id.in_(list(profile_ids)),
+            Menu.service == service,
+            Menu.date >= first,
+            Menu.date <= last,
         )
-        .order_by(Menu.date, MenuItem.position)
+        .order_by(Menu.diet_profile_id, Menu.date, MenuItem.position)
     )
-    out: dict[dt.date, list[str]] = {}
-    for day, code in rows:
-        out.setdefault(day, []).append(code)
-    return {d: tuple(c) for d, c in out.items()}
+    out: dict[int, dict[dt.date, list[str]]] = {}
+    for profile_id, day, code in rows:
+        out.setdefault(profile_id, {}).setdefault(day, []).append(code)
+    return {p: {d: tuple(c) for d, c in by_day.items()} for p, by_day in out.items()}
 
 
-def _weekly_breaks(
-    session: Session,
-    menu: Menu,
-    meal: Sequence[ms.Dish],
-    profile: ms.DietProfile,
-) -> list[RuleBreak]:
-    """The weekly rules the solver plans with, over the profile's stored week with the
-    edited meal in place: the no-repeat window and, when the profile has rotation rules,
-    the per-period dish limits, the main-protein limit and consecutive days."""
-    rotation = profile.rotation
-    span = max(profile.no_repeat_days, rotation.period_days if rotation else 0, 1)
-    others = _neighbour_meals(session, menu, span)
-    catalogue = _solver_dishes(session, {c for codes in others.values() for c in codes})
-    out: list[RuleBreak] = []
-    day = menu.date
-    for dish in meal:
-        if dish.category not in profile.no_repeat_categories or profile.no_repeat_days <= 0:
-            continue
-        for other, codes in sorted(others.items()):
-            if abs((other - day).days) < profile.no_repeat_days and dish.code in codes:
-                out.append(RuleBreak("no_repeat", dish.code, True, other=other))
-                break
-    if rotation is None:
-        return out
+# --------------------------------------------------------------------------- the rules of a meal
+#
+# Pure functions over solver dishes and the solver's view of the profile; every test is a
+# function of ``solvers.menu.rules`` (the one the solver plans with). The week of a meal is
+# its Monday to Sunday (the panel plans weeks from Monday), counted in the solver's blocks
+# (``rules.rotation_periods``, ``rules.food_group_periods``); the stored meals before the
+# week are its history, as ``plan_menus`` hands them to the solver.
+
+
+def _week(day: dt.date) -> tuple[dt.date, ...]:
     first = week_start(day)
-    block_start = first + dt.timedelta(
-        days=((day - first).days // rotation.period_days) * rotation.period_days
-    )
-    block = {
-        d: [catalogue[c] for c in codes if c in catalogue]
-        for d, codes in others.items()
-        if block_start <= d < block_start + dt.timedelta(days=rotation.period_days)
-    }
-    block[day] = list(meal)
+    return tuple(first + dt.timedelta(days=i) for i in range(7))
+
+
+def _span(profile: ms.DietProfile) -> int:
+    """Days around a meal whose stored meals its weekly rules look at."""
+    rotation = profile.rotation
+    return max(profile.no_repeat_days, rotation.period_days if rotation else 0, HISTORY_DAYS, 1)
+
+
+def _has(meal: Iterable[ms.Dish], code: str) -> bool:
+    return any(d.code == code for d in meal)
+
+
+def meal_breaks(meal: Sequence[ms.Dish], profile: ms.DietProfile, service: str) -> list[RuleBreak]:
+    """The rules of one meal beyond its nutrient bounds: the exclusion rules per dish
+    (``rules.EXCLUSION_RULES``), the meal structures of the service (``Slot.accepts``) and
+    ``rules.same_cooking_method``."""
+    out = [
+        RuleBreak(rule.__name__, dish.code)
+        for dish in meal
+        for rule in rules.EXCLUSION_RULES
+        if not rule(dish, profile)
+    ]
+    structures = [s for s in profile.structures if service in s.services]
+    if structures and not any(_fits_structure(meal, s) for s in structures):
+        out.append(RuleBreak("structure"))
+    if not rules.same_cooking_method(meal, profile):
+        out.append(RuleBreak("same_cooking_method"))
+    return out
+
+
+def dish_breaks(
+    day: dt.date, meals: Mapping[dt.date, Sequence[ms.Dish]], profile: ms.DietProfile
+) -> list[RuleBreak]:
+    """The weekly rules about the dishes of the meal on ``day`` (``meals``: the profile's
+    meals of the service by date, that one included), as the solver's rows count them:
+    ``no_repeat`` inside the week (hard), ``no_repeat_history`` across weeks, the rotation
+    limits (``rules.dish_limit``, skipped where ``rules.rotation_covered``),
+    ``protein_max`` (``rules.meal_proteins``), ``food_group_max``
+    (``rules.food_group_periods``, ``rules.meal_has_group``) and ``no_consecutive`` with the
+    nearest served day before and after (within ``HISTORY_DAYS``)."""
+    meal = meals.get(day, ())
+    week = _week(day)
+    out: list[RuleBreak] = []
+    if profile.no_repeat_days > 0:
+        near = sorted(
+            (d for d in meals if d != day and abs((d - day).days) < profile.no_repeat_days),
+            key=lambda d: (d not in week, abs((d - day).days), d),
+        )
+        for dish in meal:
+            if dish.category not in profile.no_repeat_categories:
+                continue
+            other = next((d for d in near if _has(meals[d], dish.code)), None)
+            if other is not None and other in week:
+                out.append(RuleBreak("no_repeat", dish.code, True, other=other))
+            elif other is not None and profile.rotation is not None:
+                out.append(RuleBreak("no_repeat_history", dish.code, False, other=other))
+    for fg in profile.food_group_rules:
+        for window, _lo, hi in rules.food_group_periods(week, fg):
+            if day not in window.dates or hi is None or not rules.meal_has_group(meal, fg.group):
+                continue
+            count = sum(
+                1 for d in window.dates if d in meals and rules.meal_has_group(meals[d], fg.group)
+            )
+            if count > hi:
+                out.append(RuleBreak("food_group_max", fg.group, fg.hard, count, hi))
+    rot = profile.rotation
+    if rot is None:
+        return out
+    block = next(w for w, _days in rules.rotation_periods(week, rot.period_days) if day in w.dates)
+    served = [meals[d] for d in sorted(block.dates) if d in meals]
     for dish in meal:
-        rule, limit = rules.dish_limit(dish, rotation)
-        count = sum(1 for dishes in block.values() if any(d.code == dish.code for d in dishes))
+        if rules.rotation_covered(dish, profile, rot.period_days):
+            continue
+        rule, limit = rules.dish_limit(dish, rot)
+        count = sum(1 for m in served if _has(m, dish.code))
         if count > limit:
             out.append(RuleBreak(rule, dish.code, False, count, limit))
     for protein in sorted(rules.meal_proteins(meal)):
-        count = sum(1 for dishes in block.values() if protein in rules.meal_proteins(dishes))
-        if count > rotation.protein_max:
-            out.append(RuleBreak("protein_max", protein, False, count, rotation.protein_max))
-    if rotation.no_consecutive:
+        count = sum(1 for m in served if protein in rules.meal_proteins(m))
+        if count > rot.protein_max:
+            out.append(RuleBreak("protein_max", protein, False, count, rot.protein_max))
+    if rot.no_consecutive:
+        reach = dt.timedelta(days=HISTORY_DAYS)
+        before = [d for d in meals if day - reach <= d < day]
+        after = [d for d in meals if day < d <= day + reach]
+        neighbours = ([max(before)] if before else []) + ([min(after)] if after else [])
         for dish in meal:
-            for other in (day - dt.timedelta(days=1), day + dt.timedelta(days=1)):
-                if dish.code in others.get(other, ()):
-                    out.append(RuleBreak("no_consecutive", dish.code, False, other=other))
-                    break
+            if rules.rotation_covered(dish, profile, 2):
+                continue
+            other = next((d for d in neighbours if _has(meals[d], dish.code)), None)
+            if other is not None:
+                out.append(RuleBreak("no_consecutive", dish.code, False, other=other))
+    return out
+
+
+def min_breaks(
+    day: dt.date,
+    meals: Mapping[dt.date, Sequence[ms.Dish]],
+    profile: ms.DietProfile,
+    rice_ok: bool,
+) -> list[RuleBreak]:
+    """The minimums the block of ``day``'s week falls short of: ``food_group_min`` (the
+    weekly fish) and, where the profile may eat a rice staple (``rice_ok``:
+    ``rules.rice_allowed``), ``rice_min`` (scaled for a short block, ``rules.scaled``)."""
+    week = _week(day)
+    out: list[RuleBreak] = []
+    for fg in profile.food_group_rules:
+        for window, lo, _hi in rules.food_group_periods(week, fg):
+            if day not in window.dates or not lo:
+                continue
+            count = sum(
+                1 for d in window.dates if d in meals and rules.meal_has_group(meals[d], fg.group)
+            )
+            if count < lo:
+                out.append(RuleBreak("food_group_min", fg.group, fg.hard, count, lo))
+    rot = profile.rotation
+    if rot is not None and rice_ok:
+        for window, span in rules.rotation_periods(week, rot.period_days):
+            want = rules.scaled(rot.rice_min, span, rot.period_days)
+            if day not in window.dates or want <= 0:
+                continue
+            count = sum(
+                1
+                for d in window.dates
+                if d in meals and any(rules.is_rice(x, rot) for x in meals[d])
+            )
+            if count < want:
+                out.append(RuleBreak("rice_min", "", False, count, want))
     return out
 
 
@@ -575,12 +767,13 @@ def _check(
     planning: PlanningSettings,
 ) -> MealCheck:
     profile = menu.diet_profile
-    view = _solver_view(session, profile, menu.service, planning)
+    rules_of = _ProfileRules(session, menu.service, planning)
+    view = rules_of.view(profile)
     stored = {d.code: d for d in load_dishes(session, codes)}
     unknown = [c for c in codes if c not in stored]
     if unknown:
         raise MenuEditError(N_("unknown dish %(dish)s"), dish=", ".join(unknown))
-    solver = _solver_dishes(session, codes)
+    solver = rules_of.dishes(codes)
     missing = [c for c in codes if c not in solver]
     if missing:
         raise MenuEditError(
@@ -592,18 +785,22 @@ def _check(
         for key, value in dish.nutrients.items():
             nutrients[key] = nutrients.get(key, 0.0) + float(value)
     cost = sum(d.cost_fen for d in meal)
-    breaks = [
-        RuleBreak(rule.__name__, dish.code)
-        for dish in meal
-        for rule in rules.EXCLUSION_RULES
-        if not rule(dish, view)
-    ]
-    structures = [s for s in view.structures if menu.service in s.services]
-    if structures and not any(_fits_structure(meal, s) for s in structures):
-        breaks.append(RuleBreak("structure"))
-    if not rules.same_cooking_method(meal, view):
-        breaks.append(RuleBreak("same_cooking_method"))
-    breaks.extend(_weekly_breaks(session, menu, meal, view))
+    span = dt.timedelta(days=_span(view))
+    others = _served_meals(
+        session, menu.service, menu.date - span, menu.date + span, [profile.id]
+    ).get(profile.id, {})
+    catalogue = rules_of.dishes({c for d, cs in others.items() if d != menu.date for c in cs})
+    meals: dict[dt.date, Sequence[ms.Dish]] = {
+        d: [catalogue[c] for c in cs if c in catalogue]
+        for d, cs in others.items()
+        if d != menu.date
+    }
+    meals[menu.date] = meal
+    breaks = (
+        meal_breaks(meal, view, menu.service)
+        + dish_breaks(menu.date, meals, view)
+        + min_breaks(menu.date, meals, view, rules_of.rice_ok(view))
+    )
     targets = [t for t in profile.group.targets if t.service == menu.service]
     return MealCheck(
         dishes=tuple(DishName(c, stored[c].name_zh, stored[c].name_en or "") for c in codes),

@@ -11,11 +11,12 @@ from mealplan.documents import nutrient_report_pdf, render_html, weekly_menu_pdf
 from mealplan.errors import NotFoundError
 from mealplan.planning import menu_documents
 from mealplan.services import jobs, menus
-from mealplan.services.menus import MealCheck, MenuEditError, Reason, RuleBreak
+from mealplan.services.menus import MIN_RULES, MealCheck, MenuEditError, Reason, RuleBreak
 from web.access import actor, requires
 from web.db import get_db
 from web.documents import document_lang, document_response
 from web.i18n import is_english
+from web.labels import choice_label
 from web.menus import bp
 from web.plans.common import SERVICES, job_runner, service_arg, settings
 
@@ -105,6 +106,8 @@ def index() -> str:
         this_week=menus.week_start(dt.date.today()),
         sites=menus.printable_sites(db),
         reason_text=reason_text,
+        break_text=break_text,
+        names=week_break_names(grid),
     )
 
 
@@ -177,9 +180,20 @@ def _nothing(message: str) -> Response:
 # --------------------------------------------------------------------------- a dietitian's edits
 
 
+#: protein classes of ``protein_max`` that are not food groups (labels.CHOICE_LABELS has those)
+PROTEIN_CLASS_NAMES = {"beef_mutton": _l("Beef or mutton")}
+
+
+def _group_name(code: str) -> str:
+    return str(PROTEIN_CLASS_NAMES.get(code) or choice_label(code))
+
+
 def break_text(item: RuleBreak, names: dict[str, str]) -> str:
-    """A broken exclusion, structure or weekly rule in words."""
+    """A broken exclusion, structure or weekly rule in words, with how far for counted
+    rules ('绿豆汤 本周供应 3 次（最多 2 次），多 1 次')."""
     dish = names.get(item.dish, item.dish)
+    if item.rule in ("protein_max", "food_group_min", "food_group_max"):
+        dish = _group_name(item.dish)
     params = {"dish": dish, "count": item.count, "limit": item.limit,
               "other": item.other.isoformat() if item.other else ""}  # fmt: skip
     texts = {
@@ -192,18 +206,46 @@ def break_text(item: RuleBreak, names: dict[str, str]) -> str:
         "structure": _("the meal fits none of the diet profile's meal structures"),
         "same_cooking_method": _("two dishes of the meal share a cooking method"),
         "no_repeat": _("%(dish)s is also served on %(other)s (no-repeat window)", **params),
+        "no_repeat_history": _(
+            "%(dish)s was also served on %(other)s, in the previous or next week's menu "
+            "(no-repeat window)",
+            **params,
+        ),
         "no_consecutive": _("%(dish)s is also served on %(other)s, the day next to it", **params),
         "protein_max": _(
             "%(dish)s is the main protein of %(count)s meals in the week (at most %(limit)s)",
             **params,
         ),
+        "food_group_max": _(
+            "%(dish)s in %(count)s meals of the week (at most %(limit)s)", **params
+        ),
+        "food_group_min": _(
+            "%(dish)s in %(count)s meals of the week (at least %(limit)s)", **params
+        ),
+        "rice_min": _("rice on %(count)s days of the week (at least %(limit)s)", **params),
     }
     text = texts.get(item.rule)
     if text is None:  # staple_max, soup_max, dish_max
         text = _("%(dish)s is served %(count)s times in the week (at most %(limit)s)", **params)
+    over = item.over
+    if over is not None and over > 0:
+        if item.rule in MIN_RULES:
+            text += _(", %(n)s short", n=over)
+        else:
+            text += _(", %(n)s too many", n=over)
     if item.hard:
         text += " " + _("(hard limit)")
     return text
+
+
+def week_break_names(grid: menus.WeekGrid) -> dict[str, str]:
+    """Dish code -> name in the panel's language, for the grid's break texts."""
+    english = is_english()
+    return {
+        d.code: (d.name_en or d.name_zh) if english else d.name_zh
+        for cell in grid.cells.values()
+        for d in cell.dishes
+    }
 
 
 def check_items(check: MealCheck) -> list[dict[str, object]]:
