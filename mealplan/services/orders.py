@@ -7,7 +7,9 @@ reads, so the planner's demand, the delivery lists, the dashboard and the report
 at once. A day can be changed until that day's headcount cut-off
 (:func:`mealplan.services.headcounts.cutoff_at`, ``[planning] headcount_cutoff``): the
 same moment site reports close. Pausing days ahead is a :mod:`mealplan.services.pauses`
-pause that starts before its first day's cut-off. Every change is audited with who made it
+pause that starts before its first day's cut-off (:func:`pause_days`); ending one early or
+withdrawing one that has not started is :func:`pauses.end_pause` from a day before its
+cut-off (:func:`resume_days`). Every change is audited with who made it
 and through which channel (``link``, ``worker``, ``staff``).
 
 A link's token is shown once when it is made (to print for the elder); only its SHA-256 is
@@ -348,6 +350,49 @@ def pause_days(
     return pauses.add_pause(
         session, client_code, start, end, reason or f"({via})", user=actor[:80], today=now.date()
     )
+
+
+def first_open_day(now: dt.datetime) -> dt.date:
+    """The first day whose meals can still change: today before its cut-off, else tomorrow."""
+    today = now.date()
+    return today if can_change(today, now) else today + dt.timedelta(days=1)
+
+
+def resume_days(
+    session: Session,
+    client_code: str,
+    pause_id: int,
+    on: dt.date,
+    *,
+    via: str,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> ClientPause | None:
+    """Meals again from ``on`` (ending a pause early, or withdrawing one that has not
+    started): refused when ``on``'s cut-off has passed; otherwise the rules of
+    :func:`pauses.end_pause` for the client's own pause (NotFoundError for another's)."""
+    now = now or dt.datetime.now()
+    if not can_change(on, now):
+        raise RecordValidationError(
+            [
+                Issue(
+                    "on",
+                    N_("the cut-off for %(value)s passed at %(cutoff)s"),
+                    {"value": on, "cutoff": f"{headcounts.cutoff_at(on):%Y-%m-%d %H:%M}"},
+                )
+            ]
+        )
+    log.info("client %s: pause %s ended from %s via %s", client_code, pause_id, on, via)
+    return pauses.end_pause(session, pause_id, on=on, user=actor[:80], client_code=client_code)
+
+
+def current_pauses(
+    session: Session, client_code: str, *, now: dt.datetime | None = None
+) -> list[pauses.PauseView]:
+    """The client's ongoing and upcoming pauses, earliest first (the ordering page)."""
+    now = now or dt.datetime.now()
+    found = pauses.list_pauses(session, client_code, today=now.date())
+    return sorted((p for p in found if p.status != pauses.PAST), key=lambda p: p.start)
 
 
 # --------------------------------------------------------------------------- the page

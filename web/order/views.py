@@ -79,6 +79,19 @@ def _apply(client_code: str, via: str, who: str) -> int:
                 return 422
             orders.pause_days(db, client_code, start, end, via=via, actor=who)
             flash(_("Paused from %(start)s to %(end)s.", start=start, end=end), "success")
+        elif action == "resume":
+            on = _date(request.form.get("on"))
+            pause_id = request.form.get("pause", "")
+            if on is None or not pause_id.isdigit():
+                flash(_("Choose the day the meals start again."), "error")
+                return 422
+            kept = orders.resume_days(db, client_code, int(pause_id), on, via=via, actor=who)
+            flash(
+                _("Meals again from %(date)s.", date=on.isoformat())
+                if kept is not None
+                else _("The pause is withdrawn."),
+                "success",
+            )
         else:
             flash(_("Unknown action."), "error")
             return 422
@@ -87,6 +100,10 @@ def _apply(client_code: str, via: str, who: str) -> int:
         for issue in exc.issues:
             flash(issue_text(issue), "error")
         return 422
+    except NotFoundError:
+        rollback_db()
+        flash(_("No such pause."), "error")
+        return 404
     db.commit()
     return 200
 
@@ -102,6 +119,8 @@ def _render(client: Client, status: int, *, post_url: str, via: str) -> tuple[st
         client=client,
         week=week,
         today=today,
+        pauses=orders.current_pauses(db, client.code, now=now),
+        first_open=orders.first_open_day(now),
         post_url=post_url,
         via=via,
         form=FlaskForm(),
