@@ -6,7 +6,9 @@ canteens (长者食堂), 15 dining points (助餐点), about 300 elders at home,
 electric tricycles with drivers, 13 diet profiles and two weeks of site headcounts -- and
 writes it through the same importer as user files (so it is validated, and loading it
 again changes nothing). ``"city"`` does the same for four districts with four kitchens,
-about 150 sites and 2,000 home clients, each served by its nearest kitchen.
+about 150 sites and 2,000 home clients, each served by its nearest kitchen; ``"province"``
+for twelve districts of six cities of Zhejiang (Hangzhou's four and eight more) with twelve
+kitchens, about 600 sites and 8,000 home clients (the scale of issue 15's benchmark).
 
 Everything is generated from ``random.Random`` seeded by the seed (and, for headcounts and
 pauses, the date): the same seed and date give identical data.
@@ -14,7 +16,8 @@ pauses, the date): the same seed and date give identical data.
 ALL PEOPLE ARE FICTIONAL. Names are drawn from common surname and given-name characters;
 every phone number follows the 13800xxxxxx pattern and reaches no one; addresses are
 plausible strings, not real doors. Street names are real districts' streets (街道) of
-Hangzhou and coordinates are approximate, for realistic distances only.
+Hangzhou (and, for the province, of Ningbo, Wenzhou, Shaoxing, Jiaxing and Huzhou) and
+coordinates are approximate, for realistic distances only.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from mealplan.io.importing import ImportReport, import_rows
 
 log = logging.getLogger(__name__)
 
-PRESETS = ("district", "city")
+PRESETS = ("district", "city", "province")
 DEMO_STEPS = (
     "catalogue",
     "kitchens",
@@ -70,12 +73,15 @@ ACTOR = "demo"
 
 @dataclass(frozen=True)
 class Area:
-    """A district (区) with its streets (街道) at approximate centres."""
+    """A district (区) of a city (市) with its streets (街道) at approximate centres; ``plate``
+    is the city's vehicle plate prefix."""
 
     prefix: str
     name: str
     kitchen: tuple[float, float]
     streets: tuple[tuple[str, float, float], ...]
+    city: str = "杭州市"
+    plate: str = "浙A"
 
 
 GONGSHU = Area(
@@ -142,6 +148,142 @@ BINJIANG = Area(
     ),
 )
 
+# The province's other districts: the central district(s) of five more cities of Zhejiang.
+HAISHU = Area(
+    "HS",
+    "海曙区",
+    (29.8650, 121.5250),
+    (
+        ("鼓楼", 29.8780, 121.5450),
+        ("南门", 29.8660, 121.5450),
+        ("西门", 29.8750, 121.5350),
+        ("月湖", 29.8680, 121.5400),
+        ("江厦", 29.8730, 121.5530),
+        ("白云", 29.8620, 121.5220),
+        ("段塘", 29.8520, 121.5300),
+        ("望春", 29.8750, 121.5000),
+    ),
+    city="宁波市",
+    plate="浙B",
+)
+JIANGBEI = Area(
+    "JB",
+    "江北区",
+    (29.9050, 121.5500),
+    (
+        ("中马", 29.8880, 121.5550),
+        ("白沙", 29.9000, 121.5550),
+        ("孔浦", 29.9050, 121.5750),
+        ("文教", 29.8950, 121.5400),
+        ("甬江", 29.9000, 121.5900),
+        ("庄桥", 29.9300, 121.5550),
+        ("洪塘", 29.9100, 121.5000),
+        ("慈城", 29.9650, 121.4500),
+    ),
+    city="宁波市",
+    plate="浙B",
+)
+YINZHOU = Area(
+    "YZ",
+    "鄞州区",
+    (29.8350, 121.5700),
+    (
+        ("中河", 29.8350, 121.5600),
+        ("钟公庙", 29.8300, 121.5400),
+        ("首南", 29.8150, 121.5600),
+        ("福明", 29.8600, 121.5900),
+        ("明楼", 29.8650, 121.5750),
+        ("百丈", 29.8700, 121.5650),
+        ("下应", 29.8200, 121.5950),
+        ("潘火", 29.8050, 121.5800),
+    ),
+    city="宁波市",
+    plate="浙B",
+)
+LUCHENG = Area(
+    "LC",
+    "鹿城区",
+    (28.0120, 120.6500),
+    (
+        ("五马", 28.0160, 120.6550),
+        ("松台", 28.0100, 120.6450),
+        ("南汇", 28.0050, 120.6800),
+        ("广化", 28.0200, 120.6300),
+        ("滨江", 28.0200, 120.6900),
+        ("蒲鞋市", 28.0050, 120.6650),
+        ("大南", 28.0100, 120.6600),
+        ("双屿", 28.0100, 120.5900),
+    ),
+    city="温州市",
+    plate="浙C",
+)
+OUHAI = Area(
+    "OH",
+    "瓯海区",
+    (27.9700, 120.6500),
+    (
+        ("景山", 27.9900, 120.6400),
+        ("新桥", 27.9850, 120.6100),
+        ("娄桥", 27.9650, 120.6000),
+        ("梧田", 27.9750, 120.6800),
+        ("南白象", 27.9550, 120.6700),
+        ("茶山", 27.9350, 120.7100),
+    ),
+    city="温州市",
+    plate="浙C",
+)
+YUECHENG = Area(
+    "YC",
+    "越城区",
+    (30.0050, 120.5850),
+    (
+        ("府山", 30.0020, 120.5750),
+        ("塔山", 29.9950, 120.5800),
+        ("北海", 30.0100, 120.5650),
+        ("城南", 29.9800, 120.5900),
+        ("稽山", 29.9850, 120.6000),
+        ("东湖", 30.0000, 120.6300),
+        ("灵芝", 30.0300, 120.5600),
+        ("斗门", 30.0500, 120.6200),
+    ),
+    city="绍兴市",
+    plate="浙D",
+)
+NANHU = Area(
+    "NH",
+    "南湖区",
+    (30.7550, 120.7650),
+    (
+        ("建设", 30.7550, 120.7600),
+        ("新兴", 30.7450, 120.7650),
+        ("解放", 30.7600, 120.7500),
+        ("新嘉", 30.7750, 120.7650),
+        ("东栅", 30.7600, 120.8000),
+        ("城南", 30.7400, 120.7750),
+        ("长水", 30.7450, 120.7300),
+        ("七星", 30.7200, 120.8200),
+    ),
+    city="嘉兴市",
+    plate="浙F",
+)
+WUXING = Area(
+    "WX",
+    "吴兴区",
+    (30.8720, 120.0980),
+    (
+        ("爱山", 30.8700, 120.0950),
+        ("飞英", 30.8800, 120.1000),
+        ("龙泉", 30.8800, 120.0850),
+        ("朝阳", 30.8650, 120.1050),
+        ("月河", 30.8600, 120.0900),
+        ("湖东", 30.8700, 120.1200),
+        ("康山", 30.8500, 120.1200),
+        ("仁皇山", 30.8900, 120.0800),
+    ),
+    city="湖州市",
+    plate="浙E",
+)
+
 COMMUNITY_WORDS = (
     "和平", "新华", "朝阳", "文化", "建设", "光明", "幸福", "永安", "东园", "西苑", "南苑",
     "北苑", "青园", "春晖", "景芳", "德胜", "华丰", "兴业", "长青", "翠竹", "紫荆", "桂花",
@@ -206,10 +348,25 @@ class Preset:
     clients: int
     dinner_share: float  # share of sites that also serve dinner
     streets_per_area: int  # streets used in each area
+    # community names are unique in the whole network (district, city) or within each
+    # district (the province: more sites than the name pool of 160 has names)
+    communities_per_area: bool = False
 
 
 DISTRICT = Preset("district", (GONGSHU,), 10, 15, 300, 0.16, 10)
 CITY = Preset("city", (GONGSHU, SHANGCHENG, XIHU, BINJIANG), 50, 100, 2000, 0.12, 12)
+PROVINCE = Preset(
+    "province",
+    (GONGSHU, SHANGCHENG, XIHU, BINJIANG, HAISHU, JIANGBEI, YINZHOU, LUCHENG, OUHAI, YUECHENG,
+     NANHU, WUXING),
+    200,
+    400,
+    8000,
+    0.12,
+    8,
+    communities_per_area=True,
+)  # fmt: skip
+SPECS = {p.name: p for p in (DISTRICT, CITY, PROVINCE)}
 
 
 @dataclass(frozen=True)
@@ -298,16 +455,17 @@ class _Network:
         self.clients: list[dict[str, Any]] = []
         self.vehicles: list[dict[str, Any]] = []
         self.drivers: list[dict[str, Any]] = []
-        self._communities: set[str] = set()
+        self._communities: set[tuple[str, str]] = set()
         self._build()
 
     # ---- places
 
-    def _community(self, street: str) -> str:
+    def _community(self, area: Area) -> str:
+        scope = area.prefix if self.preset.communities_per_area else ""
         for _ in range(1000):
             name = self.rng.choice(COMMUNITY_WORDS) + self.rng.choice(COMMUNITY_SUFFIXES)
-            if name not in self._communities:
-                self._communities.add(name)
+            if (scope, name) not in self._communities:
+                self._communities.add((scope, name))
                 return name
         raise AssertionError("ran out of community names")  # pragma: no cover
 
@@ -325,7 +483,7 @@ class _Network:
                 {
                     "code": f"{area.prefix}-K01",
                     "name": f"{area.name}养老助餐集配中心",
-                    "address": f"杭州市{area.name}{area.streets[0][0]}街道助餐路{rng.randint(1, 99)}号",
+                    "address": f"{area.city}{area.name}{area.streets[0][0]}街道助餐路{rng.randint(1, 99)}号",
                     "lat": area.kitchen[0],
                     "lon": area.kitchen[1],
                     "cooking_lead_minutes": 90,
@@ -353,7 +511,7 @@ class _Network:
         # canteens at street centres (a second canteen in a street sits in a community)
         for i in range(self.preset.canteens):
             area, street, lat, lon = streets[i % len(streets)]
-            community = self._community(street)
+            community = self._community(area)
             second = i >= len(streets)
             point = _offset(rng, lat, lon, 700 if second else 150)
             name = f"{street}街道{community.removesuffix('社区')}长者食堂" if second else (
@@ -374,7 +532,7 @@ class _Network:
         # dining points in communities around the street centres
         for i in range(self.preset.dining_points):
             area, street, lat, lon = streets[(i * 7 + 3) % len(streets)]
-            community = self._community(street)
+            community = self._community(area)
             point = _offset(rng, lat, lon, 800)
             self.sites.append(
                 _Site(
@@ -448,7 +606,7 @@ class _Network:
                     "kitchen": min(kitchen_points, key=lambda kp: _km(kp[1], (lat, lon)))[0],
                     "diet_profile": rng.choices(codes, weights=weights)[0],
                     "category": category,
-                    "address": f"杭州市{area.name}{home.street}街道{home.community}"
+                    "address": f"{area.city}{area.name}{home.street}街道{home.community}"
                     f"{building}幢{unit}单元{room}室",
                     "lat": lat,
                     "lon": lon,
@@ -473,7 +631,7 @@ class _Network:
 
     def _build_fleet(self) -> None:
         rng = self.rng
-        for k in self.kitchens:
+        for area, k in zip(self.preset.areas, self.kitchens, strict=True):
             prefix = k["code"].split("-")[0]
             mine = [s for s in self.sites if s.kitchen == k["code"]]
             homes = sum(1 for c in self.clients if c["kitchen"] == k["code"])
@@ -498,7 +656,7 @@ class _Network:
                         "shift_end": "18:00" if evening else "14:00",
                         "fixed_cost_fen": 15000,
                         "cost_fen_per_km": 150,
-                        "plate": f"浙A{rng.choice('DF')}{rng.randrange(10000, 99999)}",
+                        "plate": f"{area.plate}{rng.choice('DF')}{rng.randrange(10000, 99999)}",
                     }
                 )
             for i in range(1, n_trikes + 1):
@@ -543,7 +701,7 @@ class _Network:
                     "name": s.name,
                     "kind": s.kind,
                     "kitchen": s.kitchen,
-                    "address": f"杭州市{s.area.name}{s.street}街道{s.community}"
+                    "address": f"{s.area.city}{s.area.name}{s.street}街道{s.community}"
                     f"{rng.randint(1, 200)}号",
                     "lat": s.point[0],
                     "lon": s.point[1],
@@ -679,8 +837,9 @@ def load_demo(
 
     Args:
         session: an open session on a migrated database.
-        preset: ``district`` (1 kitchen, 25 sites, ~300 home clients) or ``city``
-            (4 kitchens, ~150 sites, ~2,000 home clients).
+        preset: ``district`` (1 kitchen, 25 sites, ~300 home clients), ``city``
+            (4 kitchens, ~150 sites, ~2,000 home clients) or ``province`` (12 kitchens,
+            ~600 sites, ~8,000 home clients).
         date: the last day of the two weeks of headcounts (usually today).
         seed: the random seed; the same seed and date give identical data.
         progress: called with the name of each step as it starts (see ``DEMO_STEPS``).
@@ -688,7 +847,7 @@ def load_demo(
     """
     if preset not in PRESETS:
         raise MealplanError(f"unknown demo preset {preset!r}; expected one of {PRESETS}")
-    spec = DISTRICT if preset == "district" else CITY
+    spec = SPECS[preset]
 
     def step(name: str) -> None:
         log.info("demo %s: %s", preset, name)

@@ -8,15 +8,17 @@ import click
 
 from mealplan.config import load_settings
 from mealplan.db.session import unit_of_work
+from mealplan.demo import PRESETS
 
 
 @click.command("demo")
 @click.option(
     "--preset",
-    type=click.Choice(("district", "city")),
+    type=click.Choice(PRESETS),
     default="district",
     show_default=True,
-    help="district: 1 kitchen, 25 sites, ~300 homes; city: 4 kitchens, ~150 sites, ~2,000 homes.",
+    help="district: 1 kitchen, 25 sites, ~300 homes; city: 4 kitchens, ~150 sites, ~2,000 "
+    "homes; province: 12 kitchens, ~600 sites, ~8,000 homes.",
 )
 @click.option(
     "--date",
