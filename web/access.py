@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.links": frozenset({ADMIN, MANAGER}),  # make, print and withdraw ordering links
     "followups.view": frozenset({ADMIN, MANAGER, VIEWER, COMMUNITY_WORKER}),  # 回访
     "followups.work": frozenset({ADMIN, MANAGER, COMMUNITY_WORKER}),
+    "followups.assign": frozenset({ADMIN, MANAGER}),  # give a task to another worker
     # canteen check-in (web/checkin): site staff at their own site, managers anywhere
     "checkin.record": frozenset({ADMIN, MANAGER, SITE_STAFF}),
     # settlement claims (web/claims): the operator's manager prepares and exports them; the

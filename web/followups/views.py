@@ -48,7 +48,33 @@ def index() -> str:
         today=dt.date.today(),
         form=FlaskForm(),
         may_work=can("followups.work"),
+        workers=followups.workers(db) if can("followups.assign") else [],
     )
+
+
+@bp.post("/<int:task_id>/assign")
+@requires("followups.view", write="followups.assign")
+def assign(task_id: int) -> Response:
+    """A manager gives an open task to another community worker (audited)."""
+    db = get_db()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired: please try again."), "error")
+        return redirect(url_for("followups.index"))
+    try:
+        followups.reassign(db, task_id, request.form.get("assignee", ""), actor=actor())
+    except RecordValidationError as exc:
+        rollback_db()
+        for issue in exc.issues:
+            flash(issue_text(issue), "error")
+        return redirect(url_for("followups.index"))
+    except NotFoundError:
+        rollback_db()
+        flash(_("No such follow-up."), "error")
+        return redirect(url_for("followups.index"))
+    db.commit()
+    flash(_("Follow-up reassigned."), "success")
+    return redirect(url_for("followups.index"))
 
 
 @bp.post("/<int:task_id>")
