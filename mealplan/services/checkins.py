@@ -104,6 +104,36 @@ def jurisdiction_on(client: Client, on: dt.date) -> Jurisdiction:
     return Jurisdiction(row.district, row.street)
 
 
+@dataclass(frozen=True)
+class JurisdictionRow:
+    """One period of an elder's registered jurisdiction (the client's page)."""
+
+    valid_from: dt.date | None  # None: since registration
+    valid_to: dt.date | None  # the day before the next period; None: still in force
+    district: str
+    street: str
+    site_name: str
+
+
+def jurisdiction_history(session: Session, client: Client) -> list[JurisdictionRow]:
+    """The elder's jurisdiction periods, oldest first, each until the next one starts."""
+    rows = sorted(client.jurisdictions, key=lambda r: (r.valid_from or dt.date.min, r.id or 0))
+    names = {int(i): str(n) for i, n in session.execute(select(Site.id, Site.name))}
+    out: list[JurisdictionRow] = []
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1].valid_from if i + 1 < len(rows) else None
+        out.append(
+            JurisdictionRow(
+                row.valid_from,
+                None if nxt is None else nxt - dt.timedelta(days=1),
+                row.district,
+                row.street,
+                "" if row.site_id is None else names.get(row.site_id, ""),
+            )
+        )
+    return out
+
+
 def status_on(client: Client, on: dt.date) -> str | None:
     """The register status (:class:`ClientStatus`) that rules out the elder's meal on
     ``on``, or None: ``moved_out`` or ``deceased`` for a day after its ``status_date``,

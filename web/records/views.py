@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from mealplan.config import PlanningSettings
 from mealplan.domain.vocab import NUTRIENT_KEYS, Service
-from mealplan.services import pauses, records
+from mealplan.services import checkins, followups, pauses, records
 from mealplan.services.records import (
     ENTITIES,
     KIND_ALIASES,
@@ -40,7 +40,7 @@ KINDS = PANEL_KINDS
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "kitchens": ("name", "address", "capacity_lunch"),
     "sites": ("name", "kind", "seats", "address", "active"),
-    "clients": ("name", "category", "lunch_days", "address", "active"),
+    "clients": ("name", "category", "lunch_days", "address", "status"),
     "dishes": ("name_zh", "name_en", "category", "iddsi_level", "active"),
     "ingredients": ("name_zh", "name_en", "food_group", "energy_kcal", "price_fen_per_kg"),
     "vehicles": ("name", "kind", "capacity_boxes", "plate", "active"),
@@ -238,7 +238,7 @@ def _edit_page(
     if kind == "diet-profiles":
         extra = _profile_context(obj)
     if kind == "clients":
-        extra = _pauses_context(code, pauses_form)
+        extra = {**_pauses_context(code, pauses_form), **_client_context(obj)}
     return render_template(
         "records/form.html",
         kind=kind,
@@ -272,6 +272,21 @@ def group_targets(code: str) -> Response:
     if back:
         return redirect(url_for("records.edit", kind="diet-profiles", code=back) + "#targets")
     return redirect(url_for("records.listing", kind="diet-profiles"))
+
+
+# --------------------------------------------------------------------------- the elder
+
+
+def _client_context(client: Any) -> dict[str, Any]:
+    """A home client's page: register status, jurisdiction history, open follow-ups."""
+    db = get_db()
+    return {
+        "client": client,
+        "jurisdictions": checkins.jurisdiction_history(db, client),
+        "client_followups": (
+            followups.client_tasks(db, client.id) if can("followups.view") else None
+        ),
+    }
 
 
 # --------------------------------------------------------------------------- client pauses
