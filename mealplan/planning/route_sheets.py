@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mealplan.config import PlanningSettings
-from mealplan.db.models import Route, RouteStop, Trip
+from mealplan.db.models import PlanRun, Route, RouteStop, Trip
 from mealplan.documents.models import RouteSheet, RouteStopView, StopMeals
 from mealplan.domain.vocab import StopKind
 from mealplan.errors import NotFoundError
@@ -20,8 +21,12 @@ from mealplan.planning.adapters import (
     meals_of,
     profile_facts,
     stop_place,
+    trip_label,
 )
 from mealplan.planning.routes import hold_limits, stored_routes
+
+#: Runs whose figures name the day's one-meal trips (``figures["one_meal_trips"]``).
+ONE_MEAL_RUN_KINDS = ("daily",)
 
 
 def _stop_meals(meals: Mapping[str, int], facts: Mapping[str, ProfileFacts]) -> list[StopMeals]:
@@ -105,6 +110,7 @@ def route_sheet(
         stops=tuple(stops),
         trip_seq=trip.seq,
         trip_count=len(route.trips),
+        trip=trip_label(route.vehicle.code, trip.seq),
         distance_m=sum(s.distance_m_from_prev for s in trip.stops),
         drive_minutes=sum(s.minutes_from_prev for s in trip.stops),
         hold_limit_minutes=planning.hold_limit_bulk_minutes,
@@ -137,9 +143,51 @@ def trip_sheet(session: Session, trip_id: int, planning: PlanningSettings) -> Ro
         raise NotFoundError(f"no trip {trip_id}")
     route = trip.route
     codes = {p for stop in trip.stops for p in meals_of(stop.meals)}
-    return route_sheet(
+    sheet = route_sheet(
         route, trip, profile_facts(session, route.date, route.service, codes), planning
     )
+    return with_one_meal_reason(sheet, one_meal_reasons(session, route.date, route.service))
+
+
+def one_meal_reasons(
+    session: Session, date: dt.date, service: str
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """Why each one-meal trip of the day carries a single meal, as the day's plan
+    recorded it (the latest finished daily run of ``date`` and ``service``,
+    ``figures["one_meal_trips"]``): (kitchen code, trip label ``V3-1``) ->
+    ``("no_other_trip", "")`` or ``("could_join", "V5 trip 2")``."""
+    run = session.scalar(
+        select(PlanRun)
+        .where(
+            PlanRun.kind.in_(ONE_MEAL_RUN_KINDS),
+            PlanRun.date == date,
+            PlanRun.service == service,
+            PlanRun.status == "done",
+        )
+        .order_by(PlanRun.finished_at.desc(), PlanRun.id.desc())
+        .limit(1)
+    )
+    entries = (run.figures or {}).get("one_meal_trips", []) if run is not None else []
+    return {
+        (str(e.get("kitchen")), str(e.get("trip"))): (
+            str(e.get("reason") or ""),
+            str(e.get("could_join") or ""),
+        )
+        for e in entries
+        if isinstance(e, dict)
+    }
+
+
+def with_one_meal_reason(
+    sheet: RouteSheet, reasons: Mapping[tuple[str, str], tuple[str, str]]
+) -> RouteSheet:
+    """``sheet`` with its trip's one-meal reason from :func:`one_meal_reasons` when it
+    carries a single meal (routes changed since the plan: a trip that no longer carries
+    one meal gets none)."""
+    found = reasons.get((sheet.kitchen.code, sheet.trip))
+    if found is None or sheet.total_meals != 1:
+        return sheet
+    return replace(sheet, one_meal_reason=found[0], one_meal_other=found[1])
 
 
 def sheets_of(
@@ -160,5 +208,10 @@ def day_sheets(
     session: Session, date: dt.date, service: str, planning: PlanningSettings
 ) -> list[RouteSheet]:
     """Every trip's route sheet of the date and service, by kitchen code, vehicle code and
-    trip."""
-    return sheets_of(session, stored_routes(session, date, service), date, service, planning)
+    trip, with the one-meal trips' reasons (:func:`one_meal_reasons`)."""
+    reasons = one_meal_reasons(session, date, service)
+    return [
+        with_one_meal_reason(sheet, reasons)
+        for sheet in sheets_of(session, stored_routes(session, date, service), date, service,
+                               planning)
+    ]  # fmt: skip

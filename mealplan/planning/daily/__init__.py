@@ -355,6 +355,18 @@ def figures(
         "waves": waves.count,
         "purchase_cost_yuan": round(purchase.cost_fen / 100, 2),
         "routing_wall_s": routes.plan.wall_s,
+        # why each one-meal trip carries one meal, for the panel's trip page (read by
+        # mealplan.planning.route_sheets.one_meal_reason)
+        "one_meal_trips": [
+            {
+                "kitchen": s.kitchen.code,
+                "trip": s.trip,
+                "reason": s.one_meal_reason,
+                "could_join": s.one_meal_other,
+            }
+            for s in routes.sheets
+            if s.one_meal_reason
+        ],  # fmt: skip
     }
 
 
