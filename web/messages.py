@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from mealplan.db.models import DietProfile
+from mealplan.errors import MealplanError
 from web.db import get_db
 from web.i18n import is_english
 
@@ -93,6 +94,70 @@ TEMPLATES: tuple[str, ...] = (
     N_("a target needs both a service and a nutrient"),
     N_("a target needs a min, a max or both"),
     N_("max is below min %(min)s"),
+    N_("duplicate %(kind)s (first at row %(row)s)"),
+    N_("duplicate card number (first at row %(row)s)"),
+    N_("card number held by client %(code)s"),
+    N_("differs from row %(row)s of the same dish"),
+    N_("differs from row %(row)s of the same group"),
+    N_("(%(lat)s, %(lon)s) lies outside China; are latitude and longitude swapped?"),
+    N_(
+        "client %(code)s subscribes to dinner without a dinner window: the default "
+        "%(window)s applies"
+    ),
+    N_(
+        "the file is neither UTF-8 nor Chinese GBK/GB18030 text; save it as UTF-8 or name "
+        "its encoding (e.g. --encoding latin-1)"
+    ),
+    N_("not valid JSON: nested too deeply"),
+    N_("not valid JSON: %(error)s"),
+    N_("expected a JSON array of objects"),
+    N_("expected an object"),
+    N_("an error value (or a date or time the spreadsheet cannot show): type the value"),
+    N_(
+        "a formula without a saved value: open and save the file in a spreadsheet, or type "
+        "the value"
+    ),
+    # why a stop is unserved (solvers.routing: prechecks and the search; the call list)
+    N_("%(stop)s: there are no vehicles"),
+    N_(
+        "%(stop)s needs %(hot)s hot boxes and %(cold)s cold items, but no vehicle has a hot "
+        "compartment"
+    ),
+    N_(
+        "%(stop)s needs %(hot)s hot boxes and %(cold)s cold items, but no vehicle has a cold "
+        "compartment"
+    ),
+    N_(
+        "%(stop)s needs %(hot)s hot boxes and %(cold)s cold items; the largest vehicle "
+        "carries %(max_hot)s hot and %(max_cold)s cold (splitting is off)"
+    ),
+    N_(
+        "%(stop)s needs %(hot)s hot boxes and %(cold)s cold items in one delivery; no single "
+        "vehicle carries both (largest: %(max_hot)s hot, %(max_cold)s cold)"
+    ),
+    N_(
+        "%(stop)s cannot be reached within %(limit)s min of the food being ready: the "
+        "quickest direct trip takes %(hold)s min (vehicle %(vehicle)s from kitchen "
+        "%(kitchen)s, incl. %(loading)s min loading)"
+    ),
+    N_("%(stop)s must be served between %(start)s and %(end)s, but %(why)s"),
+    N_("no vehicle can serve it at %(time)s and be back before its shift ends"),
+    N_("the earliest possible arrival is %(time)s (vehicle %(vehicle)s)"),
+    N_(
+        "%(stop)s: no vehicle both arrives within its window %(start)s-%(end)s and within "
+        "%(limit)s min of the food being ready"
+    ),
+    N_("%(stop)s: the fleet has no vehicle capacity or time left to deliver these %(n)s meals"),
+    N_(
+        "%(stop)s: the fleet has no vehicle capacity or time left to deliver these %(n)s meals "
+        "(all %(vehicles)s vehicles drive all their %(trips)s trips)"
+    ),
+    N_(
+        "%(stop)s: the fleet has no vehicle capacity or time left to deliver these %(n)s meals "
+        "(all %(vehicles)s vehicles drive all their %(trips)s trips; with hold limits of "
+        "%(limits)s min each trip can only deliver shortly after it leaves)"
+    ),
+    N_("%(stop)s: no plan was found for its area (%(why)s)"),
     # value problems (mealplan.domain.values; msgids already in the catalogue)
     "this field is required",
     "must be a whole number",
@@ -104,6 +169,8 @@ TEMPLATES: tuple[str, ...] = (
     "must be at most %(max)s",
     "must be greater than %(min)s",
     "not a valid choice: %(value)s; expected %(expected)s",
+    # a file-level warning (last: it matches any "text: text")
+    N_("%(file)s: %(message)s"),
 )
 
 #: Words a template parameter may be (the demand flags, unserved reasons, record kinds).
@@ -117,9 +184,37 @@ WORDS: dict[str, str] = {
     "ingredient": N_("ingredient"),
     "vehicle": N_("vehicle"),
     "dish": N_("dish"),
+    # what a record's key is called (mealplan.domain.schemas: duplicates in a file)
+    "kitchen code": N_("kitchen code"),
+    "site code": N_("site code"),
+    "client code": N_("client code"),
+    "ingredient code": N_("ingredient code"),
+    "dish code": N_("dish code"),
+    "vehicle code": N_("vehicle code"),
+    "driver code": N_("driver code"),
+    "diet profile code": N_("diet profile code"),
+    "meal structure code": N_("meal structure code"),
+    "price tier code": N_("price tier code"),
+    "subsidy rule code": N_("subsidy rule code"),
+    "target (group/service/nutrient)": N_("target (group/service/nutrient)"),
+    "headcount (date/service/site/profile)": N_("headcount (date/service/site/profile)"),
 }
 
 _PARAM = re.compile(r"%\((\w+)\)s")
+
+#: a failed run's error as the daily plan stores it: ``<exception class>: <message>``
+_EXCEPTION = re.compile(r"^([A-Z]\w*(?:Error|Exception)): (.*)$", re.S)
+INTERNAL_ERROR = N_("internal error (%(type)s): %(message)s; see the job's log")
+
+
+def _mealplan_errors() -> set[str]:
+    """Names of mealplan's own exception classes (their messages are for the user)."""
+    names, todo = set(), [MealplanError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
 
 
 @lru_cache(maxsize=1)
@@ -143,6 +238,12 @@ def localise(text: object, _depth: int = 0) -> str:
         return text
     if text in WORDS:
         return gettext(WORDS[text])
+    exc = _EXCEPTION.match(text)
+    if exc is not None:  # a failed run: mealplan's own error is a message, anything else a bug
+        name, message = exc.groups()
+        if name in _mealplan_errors():
+            return localise(message, _depth + 1)
+        return gettext(INTERNAL_ERROR, type=name, message=message)
     for pattern, template in _patterns():
         m = pattern.match(text)
         if m is None:
