@@ -24,6 +24,8 @@ from mealplan.db.session import unit_of_work
 from mealplan.io.exporting import export_table
 from mealplan.io.importing import import_table
 from mealplan.planning.menus import plan_menus
+from mealplan.services import menus
+from solvers.menu.rules import ROTATION_RULES
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
@@ -101,7 +103,8 @@ def test_profile_short_of_dishes_gets_a_week_with_the_rotation_rule_relaxed_and_
     """A profile whose group asks a pickled staple (one dish in the catalogue) cannot keep
     a staple to 3 days a week: `menu plan` still plans its 7 lunches (exit 0) and names
     `staple_max` with the profile and the days reached; the recount finds that staple 7
-    times, 4 over the rule, and nothing else wrong but consecutive days."""
+    times, 4 over the rule, and nothing else wrong but consecutive days; the panel's week
+    grid (the live check's rule functions) names the same rules as the plan."""
     with unit_of_work(world) as s:
         regular = next(
             g
@@ -134,6 +137,20 @@ def test_profile_short_of_dishes_gets_a_week_with_the_rotation_rule_relaxed_and_
     assert [(f.key, f.detail) for f in report.findings if f.key != "consecutive"] == [
         ("staple>3", f"{pickled[0]} 7 times in the week of {MONDAY}")
     ]
+    # the panel's week grid names the same rotation rules as the plan, with how far
+    solver_named = {
+        rule
+        for line in result.output.splitlines()
+        for rule in (*ROTATION_RULES, "food_group_min", "food_group_max")
+        if line.startswith(f"- {rule} ") and " for one_staple " in line
+    }
+    with unit_of_work(world) as s:
+        grid = menus.week_grid(s, MONDAY, "lunch", planning=world.planning)
+    breaks = [b for (_d, p), c in grid.cells.items() if p == "one_staple" for b in c.breaks]
+    breaks += list(grid.week_breaks.get("one_staple", ()))
+    assert {b.rule for b in breaks} == solver_named, result.output
+    staple = {(b.dish, b.count, b.limit, b.over) for b in breaks if b.rule == "staple_max"}
+    assert staple == {(pickled[0], 7, 3, 4)}
 
 
 def test_menu_plan_prints_no_solver_banner(
