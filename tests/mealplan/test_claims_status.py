@@ -165,3 +165,20 @@ def test_import_writes_history_and_status(world: Session) -> None:
     assert _history(world, "E11") == [(None, "海珠区", "南华西街")]
     e11 = _client(world, "E11")
     assert (e11.status, e11.status_date, e11.active) == ("deceased", dt.date(2026, 12, 20), False)
+
+
+def test_import_with_the_old_active_column(world: Session) -> None:
+    """A file that still gives 启用 (active) and no status: 否 makes the elder paused, 是 makes
+    a paused elder active again; the two fields never disagree."""
+    head = "老人编号,名称,纬度,经度,膳食类型,类别,中央厨房,启用\n"
+    import_table(world, "clients", (head + "E12,老人12,23.1,113.3,reg,age_60,K1,否\n").encode(),
+                 filename="clients.csv")  # fmt: skip
+    world.flush()
+    e12 = _client(world, "E12")
+    assert (e12.status, e12.active) == ("paused", False)
+    import_table(world, "clients", (head + "E12,老人12,23.1,113.3,reg,age_60,K1,是\n").encode(),
+                 filename="clients.csv")  # fmt: skip
+    world.flush()
+    assert (e12.status, e12.active) == ("active", True)
+    for c in world.scalars(select(Client)):
+        assert c.active == (c.status == "active"), c.code
