@@ -43,16 +43,18 @@ from mealplan.documents import (
 from mealplan.documents.i18n import CODES, TEXTS
 from mealplan.documents.render import css_string
 from mealplan.domain.production import (
+    Departure,
     IngredientInfo,
     ProductionDish,
     ProfileMeal,
-    cooking_waves,
     production_lines,
     profile_totals,
     purchase_list,
     recipes_of,
     retention_samples,
+    scheduled_waves,
 )
+from mealplan.domain.schedule import KitchenCapacity
 
 DAY = dt.date(2026, 11, 25)
 AT = dt.datetime(2026, 11, 25, 8, 0)
@@ -270,13 +272,17 @@ def _production() -> tuple[ProductionSheet, PurchaseListSheet]:
         )
     }
     lines = production_lines(meals, dishes)
-    waves = cooking_waves(
-        [("T1", "电动三轮1号", 630, {"regular": 31}), ("T2", "面包车2号", 700, {"soft": 13})],
+    # the daily plan's wave scheduling (scheduled_waves: the kitchen's packing schedule)
+    waves = scheduled_waves(
+        [
+            Departure("T1", "电动三轮1号", 640, {"regular": 31}, ready_min=630),
+            Departure("T2", "面包车2号", 715, {"soft": 13}, ready_min=705),
+        ],
         meals,
         dishes,
-        cooking_minutes=90,
-        packing_minutes=20,
-        hold_limit_minutes=120,
+        KitchenCapacity(packing_lines=1, portions_per_slot=200, cook_to_pack_minutes=10),
+        hold_limit_bulk_minutes=120,
+        hold_limit_home_minutes=60,
     )
     production = ProductionSheet(
         date=DAY,
@@ -298,14 +304,16 @@ def test_production_sheet_prints_waves_and_samples(tmp_path: Path) -> None:
     text = _pdf_text(render_pdf(production, generated_at=AT), tmp_path)
     assert "厨房生产单" in text and "清蒸鲈鱼" in text
     assert "软食（清真）" in text
-    # wave 1: finish 10:30 - 10 = 10:20, start 10:20 - 90 - 20 = 08:30;
-    # wave 2: finish 11:40 - 10 = 11:30, start 09:40
+    # T1: 31 x 2 = 62 portions at 200 per 15-min slot take ceil(4.65) = 5 min, packed
+    # 10:25-10:30 (ready 10:30); wave 1 cooks until 10:25 - 10 = 10:15, from 10:15 - 90 =
+    # 08:45, eaten by 10:15 + 120 = 12:15. T2: 26 portions take 2 min, packed 11:43-11:45,
+    # 78 min after T1 (> 30): wave 2 cooks 10:03-11:33, eaten by 13:33.
     waves = text[text.index("烹饪批次") : text.index("留样")]
-    assert re.search(r"1\s+08:30\s+10:20\s+12:20", waves)
-    assert re.search(r"2\s+09:40\s+11:30\s+13:30", waves)
+    assert re.search(r"1\s+08:45\s+10:15\s+12:15", waves)
+    assert re.search(r"2\s+10:03\s+11:33\s+13:33", waves)
     assert "普通餐" in text[: text.index("烹饪批次")]  # profile names, not codes
-    # samples kept 48 h: taken 11-25 10:20, discard after 11-27 10:20
-    assert "留样" in text and "11-25 10:20" in text and "11-27 10:20" in text
+    # samples kept 48 h: taken 11-25 10:15 (wave 1's finish), discard after 11-27 10:15
+    assert "留样" in text and "11-25 10:15" in text and "11-27 10:15" in text
     assert "44" in text  # 31 + 13 meals
 
 
