@@ -191,14 +191,23 @@ def redact(url: str) -> str:
     return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
 
 
-def compute_workers(d: DistributedSettings, timeout_s: float = PING_S) -> list[str]:
-    """Names of the workers that serve the compute queue now."""
+def compute_workers(
+    d: DistributedSettings, timeout_s: float = PING_S, *, limit: int | None = None
+) -> list[str]:
+    """Names of the workers that serve the compute queue now (``limit``: stop listening
+    after that many workers answered, else wait ``timeout_s`` for all of them)."""
     app = app_for(d)
     try:
-        queues = app.control.inspect(timeout=timeout_s).active_queues() or {}
+        queues = app.control.inspect(timeout=timeout_s, limit=limit).active_queues() or {}
     except (BrokerError, OSError) as exc:
         raise _unreachable(d, exc) from exc
     return sorted(w for w, qs in queues.items() if any(q.get("name") == COMPUTE for q in qs))
+
+
+def has_compute_worker(d: DistributedSettings) -> bool:
+    """True when a worker serves the compute queue: at the first answer when the first
+    worker to answer serves it (milliseconds), else after waiting :data:`PING_S` for all."""
+    return bool(compute_workers(d, limit=1)) or bool(compute_workers(d))
 
 
 class CeleryEngine:
@@ -214,7 +223,7 @@ class CeleryEngine:
     ) -> Iterator[tuple[int, Any]]:
         d = self.settings
         app = app_for(d)
-        if self.check_workers and not compute_workers(d):
+        if self.check_workers and not has_compute_worker(d):
             raise BrokerUnavailableError(
                 f"no worker serves the compute queue on {redact(d.broker_url)}: start "
                 "`mealplan worker` on a worker machine (or unset MEALPLAN_BROKER_URL to "

@@ -95,3 +95,27 @@ def test_unreachable_broker_is_a_clear_error() -> None:
         pytest.raises(distributed.BrokerUnavailableError, match="cannot reach the broker"),
     ):
         list(parallel.run_each(celery_helpers.square, [(1,), (2,)], 2))
+
+
+def test_worker_check_stops_at_the_first_compute_worker(
+    workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a compute worker up, a fan-out asks the workers once and stops listening at the
+    first answer (no fixed wait for stragglers before every fan-out)."""
+    workers.start("a")
+    workers.wait_ready(["a"])
+    asked: list[int | None] = []
+    real = distributed.compute_workers
+
+    def spy(d: DistributedSettings, timeout_s: float = distributed.PING_S, *,
+            limit: int | None = None) -> list[str]:  # fmt: skip
+        asked.append(limit)
+        return real(d, timeout_s, limit=limit)
+
+    monkeypatch.setattr(distributed, "compute_workers", spy)
+    with parallel.using(_engine(workers.redis_url)):
+        assert dict(parallel.run_each(celery_helpers.square, [(2,), (3,)], 2)) == {
+            0: (2, 4),
+            1: (3, 9),
+        }
+    assert asked == [1]
