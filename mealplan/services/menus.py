@@ -266,18 +266,22 @@ def week_grid(
     catalogue = rules_of.dishes(
         {c for by_day in served.values() for cs in by_day.values() for c in cs}
     )
+    meals_of = {
+        code: {
+            d: [catalogue[c] for c in codes if c in catalogue]
+            for d, codes in served.get(p.id, {}).items()
+        }
+        for code, p in profiles.items()
+    }
+    rice_ok = {code: rules_of.rice_ok(view) for code, view in views.items()}
     columns: dict[str, ProfileColumn] = {}
     for menu in menus:
         profile = menu.diet_profile
-        view = views[profile.code]
+        view, meals = views[profile.code], meals_of[profile.code]
         columns.setdefault(
             profile.code,
             ProfileColumn(profile.code, profile.name_zh, profile.name_en, profile.budget_fen),
         )
-        meals = {
-            d: [catalogue[c] for c in codes if c in catalogue]
-            for d, codes in served.get(profile.id, {}).items()
-        }
         meal = meals.get(menu.date, [])
         targets = [t for t in profile.group.targets if t.service == service]
         nutrients = {str(k): float(v) for k, v in (menu.nutrients or {}).items()}
@@ -305,7 +309,7 @@ def week_grid(
             ),
         )
         found = list(grid.week_breaks.get(profile.code, ()))
-        for item in min_breaks(menu.date, meals, view, rules_of.rice_ok(view)):
+        for item in min_breaks(menu.date, meals, view, rice_ok[profile.code]):
             if item not in found:
                 found.append(item)
         if found:
