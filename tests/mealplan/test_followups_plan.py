@@ -32,6 +32,8 @@ from mealplan.db.session import unit_of_work
 from mealplan.planning.daily import DailyPlanResult
 from mealplan.services import followups, users
 from mealplan.services.records import RecordValidationError
+from tests.mealplan.test_daily_plan import DAY as PLAN_DAY
+from tests.mealplan.test_daily_plan import kitchen_world  # noqa: F401 (the daily plan's kitchen)
 
 pytestmark = pytest.mark.db
 DAY = dt.date(2026, 12, 7)
@@ -161,3 +163,35 @@ def test_plan_command_opens_the_follow_ups(cli_world: Settings) -> None:
         task = s.scalar(select(FollowUp))
         assert task is not None and task.status == "open"
         assert task.due_date > DAY
+
+
+@pytest.mark.slow
+def test_real_plan_opens_the_follow_up_of_an_unreachable_elder(
+    kitchen_world: Settings,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    """End to end with the real planner: an elder whose delivery window closes before any
+    vehicle's shift starts is stored as unserved and has one open follow-up right after
+    ``mealplan plan``; planning the day again opens no second one."""
+    with unit_of_work(kitchen_world) as s:
+        k = s.scalar(select(Kitchen))
+        profile = s.scalar(select(DietProfile).where(DietProfile.code == "low_sodium"))
+        assert k is not None and profile is not None
+        s.add(Client(code="H9", name="赵奶奶", address="远方路 9 号", lat=30.3, lon=120.14,
+                     diet_profile_id=profile.id, lunch_days="1234567", window_start_min=360,
+                     window_end_min=370, category="age_80", kitchen_id=k.id))  # fmt: skip
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(main, ["plan", "--date", PLAN_DAY.isoformat(),
+                                      "--out", str(tmp_path / "out")])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    with unit_of_work(kitchen_world) as s:
+        unserved = s.scalars(select(UnservedStop.client_id).where(UnservedStop.date == PLAN_DAY))
+        h9 = s.scalar(select(Client.id).where(Client.code == "H9"))
+        assert h9 in set(unserved)
+        tasks = s.execute(
+            select(Client.code, FollowUp.service, FollowUp.status)
+            .join(Client, Client.id == FollowUp.client_id)
+            .where(FollowUp.source == "unserved")
+        ).all()
+        assert [tuple(t) for t in tasks if t[0] == "H9"] == [("H9", "lunch", "open")]
