@@ -150,6 +150,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--start", type=dt.date.fromisoformat, required=True)
     ap.add_argument("--days", type=int, default=7)
+    ap.add_argument(
+        "--grid",
+        action="store_true",
+        help="also build the panel's week grid per service (the live check's rule "
+        "functions) and print its rule breaks by rule id and the seconds it took",
+    )
     args = ap.parse_args()
     settings = load_settings()
     with unit_of_work(settings) as s:
@@ -169,6 +175,30 @@ def main() -> None:
         f"total: {report.meals} meals, mean cost {report.mean_cost_fen:.1f} fen "
         f"(band {p.cost_band_min_fen}-{p.cost_band_max_fen}), {dict(totals)}"
     )
+    if args.grid:
+        _grid_figures(settings, args.start, args.days, sorted({m["service"] for m in meals}))
+
+
+def _grid_figures(settings: Any, start: dt.date, days: int, services: list[str]) -> None:
+    """The panel's week grid of each service: breaks per rule id (cells, and the week
+    minimums under the columns) and the wall time to build it."""
+    import time
+
+    from mealplan.db.session import unit_of_work
+    from mealplan.services import menus
+
+    for service in services:
+        with unit_of_work(settings) as s:
+            t0 = time.perf_counter()
+            grid = menus.week_grid(s, start, service, days=days, planning=settings.planning)
+            took = time.perf_counter() - t0
+        rules = Counter(b.rule for c in grid.cells.values() for b in c.breaks)
+        rules.update(b.rule for bs in grid.week_breaks.values() for b in bs)
+        print(
+            f"grid {service}: {len(grid.cells)} meals, built in {took:.2f} s; "
+            f"cells with a break: {sum(1 for c in grid.cells.values() if c.breaks)}; "
+            f"breaks by rule: {dict(sorted(rules.items()))}"
+        )
 
 
 if __name__ == "__main__":
