@@ -178,7 +178,7 @@ def test_fourth_staple_is_named_in_the_live_check_and_the_grid(
     assert "staple_max" in data["rules"]
     item = next(i for i in data["items"] if i["rule"] == "staple_max")
     assert item["text"] == "Steamed rice is served 4 times in the week (at most 3), 1 too many"
-    assert item["level"] == "soft"
+    assert item["level"] == "soft" and item["over"] == 1
     _save(client, SUN, dishes)
     html = _grid(client)
     sunday = _cell(html, SUN)

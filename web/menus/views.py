@@ -250,11 +250,12 @@ def week_break_names(grid: menus.WeekGrid) -> dict[str, str]:
 
 def check_items(check: MealCheck) -> list[dict[str, object]]:
     """Every rule the meal breaks as {rule, level, text} (exclusions and weekly rules,
-    then nutrient bounds and the budget)."""
+    then nutrient bounds and the budget); weekly rules counted in meals add ``over``
+    (meals beyond a maximum or short of a minimum)."""
     english = is_english()
     names = {d.code: (d.name_en or d.name_zh) if english else d.name_zh for d in check.dishes}
     items: list[dict[str, object]] = [
-        {"rule": b.rule, "level": "hard" if b.hard else "soft", "text": break_text(b, names)}
+        {"rule": b.rule, "level": b.level, "text": break_text(b, names), "over": b.over}
         for b in check.breaks
     ]
     items += [{"rule": r.rule, "level": r.level, "text": reason_text(r)} for r in check.reasons]
