@@ -158,6 +158,9 @@ TEMPLATES: tuple[str, ...] = (
         "%(limits)s min each trip can only deliver shortly after it leaves)"
     ),
     N_("%(stop)s: no plan was found for its area (%(why)s)"),
+    # a follow-up task's reason (mealplan.services.followups): a rating, then its comment
+    N_("%(subject)s %(score)s/5: %(comment)s"),
+    N_("%(subject)s %(score)s/5"),
     # value problems (mealplan.domain.values; msgids already in the catalogue)
     "this field is required",
     "must be a whole number",
@@ -184,6 +187,18 @@ WORDS: dict[str, str] = {
     "ingredient": N_("ingredient"),
     "vehicle": N_("vehicle"),
     "dish": N_("dish"),
+    "lunch": N_("Lunch"),
+    "dinner": N_("Dinner"),
+    # delivery outcomes, unserved reasons and rating subjects (follow-up reasons, warnings)
+    "delivered": N_("Delivered"),
+    "no_answer": N_("No answer"),
+    "refused": N_("Refused"),
+    "hold_limit": N_("Hold limit"),
+    "time_window": N_("Delivery window"),
+    "too_large": N_("Too large for any vehicle"),
+    "no_capacity": N_("Fleet full"),
+    "not_routed": N_("Not routed in time"),
+    "service": N_("Service quality"),
     # what a record's key is called (mealplan.domain.schemas: duplicates in a file)
     "kitchen code": N_("kitchen code"),
     "site code": N_("site code"),
