@@ -9,7 +9,7 @@ Without a sharing reward the profiles are independent and solved one by one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -43,21 +43,22 @@ class Mip:
     columns: dict[tuple[date, str, str], list[tuple[Any, pt.Pattern]]]
     slacks: list[tuple[Any, Explanation, bool]] = field(default_factory=list)
     #: What each linking row counts, for pricing new columns from its dual (column
-    #: generation): row name -> (profile, service or None, dates, dish index or a meal
-    #: predicate over the dish indices).
+    #: generation): row name -> (profile, service or None, dates, dish index or the set
+    #: of dishes any of which makes a meal count).
     rows: dict[str, Cover] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Cover:
     """The columns a linking row counts: meals of a profile on some dates (and service)
-    that contain a dish (``dish``) or satisfy a predicate over their dishes (``meal``)."""
+    that contain a dish (``dish``) or any dish of a set (``any_of``: catalogue indices of
+    the dishes with a food group, a main protein class, a rice staple)."""
 
     profile: str
     service: str | None
     dates: frozenset[date]
     dish: int | None = None
-    meal: Callable[[tuple[int, ...]], bool] | None = None
+    any_of: frozenset[int] | None = None
 
 
 def build(
@@ -193,7 +194,7 @@ def build(
                     else:
                         rules.food_group_max(prob, p.code, fg.group, w.start, uses, limit, slack)
                     mip.rows[rules.row_name(rid, fg.group, w.start, p.code)] = Cover(
-                        p.code, None, w.dates, meal=_has_group(dishes, fg.group)
+                        p.code, None, w.dates, any_of=_with_group(dishes, fg.group)
                     )
 
         if p.rotation is not None:
@@ -203,25 +204,19 @@ def build(
     return mip
 
 
-def _has_group(dishes: Sequence[Dish], group: str) -> Callable[[tuple[int, ...]], bool]:
-    def has(idx: tuple[int, ...]) -> bool:
-        return rules.meal_has_group((dishes[i] for i in idx), group)
-
-    return has
+def _with_group(dishes: Sequence[Dish], group: str) -> frozenset[int]:
+    """Dishes that make a meal count for a food group (``rules.meal_has_group``)."""
+    return frozenset(i for i, d in enumerate(dishes) if rules.meal_has_group((d,), group))
 
 
-def _has_protein(dishes: Sequence[Dish], cls: str) -> Callable[[tuple[int, ...]], bool]:
-    def has(idx: tuple[int, ...]) -> bool:
-        return cls in rules.meal_proteins(dishes[i] for i in idx)
-
-    return has
+def _with_protein(dishes: Sequence[Dish], cls: str) -> frozenset[int]:
+    """Dishes that make a meal's main protein class ``cls`` (``rules.meal_proteins``)."""
+    return frozenset(i for i, d in enumerate(dishes) if cls in rules.meal_proteins((d,)))
 
 
-def _has_rice(dishes: Sequence[Dish], rot: RotationRules) -> Callable[[tuple[int, ...]], bool]:
-    def has(idx: tuple[int, ...]) -> bool:
-        return any(rules.is_rice(dishes[i], rot) for i in idx)
-
-    return has
+def _rice(dishes: Sequence[Dish], rot: RotationRules) -> frozenset[int]:
+    """The rice staples (``rules.is_rice``)."""
+    return frozenset(i for i, d in enumerate(dishes) if rules.is_rice(d, rot))
 
 
 def history_by_service(
@@ -277,8 +272,7 @@ def _rotation(
         mip.rows[rules.row_name(rid, *index)] = cover
 
     def covered(i: int, days: int) -> bool:
-        """The hard no_repeat rows already allow the dish once in ``days`` days."""
-        return dishes[i].category in p.no_repeat_categories and p.no_repeat_days >= days
+        return rules.rotation_covered(dishes[i], p, days)
 
     for s in problem.served(p):
         cells = {d: columns[d, s, p.code] for d in problem.dates if (d, s, p.code) in columns}
@@ -331,7 +325,7 @@ def _rotation(
                     f"{rot.protein_max}): too few mains of other proteins",
                     w.start,
                     s,
-                    Cover(p.code, s, w.dates, meal=_has_protein(dishes, cls)),
+                    Cover(p.code, s, w.dates, any_of=_with_protein(dishes, cls)),
                 )
             want = rules.scaled(rot.rice_min, span, rot.period_days)
             if want > 0 and rice:
@@ -345,7 +339,7 @@ def _rotation(
                     f"from {w.start} (the rule asks {want}): too few rice staples allowed",
                     w.start,
                     s,
-                    Cover(p.code, s, w.dates, meal=_has_rice(dishes, rot)),
+                    Cover(p.code, s, w.dates, any_of=_rice(dishes, rot)),
                 )
         dates = [d for d in problem.dates if d in cells]
         past = history.get(s, [])

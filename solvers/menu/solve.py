@@ -278,7 +278,22 @@ def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
         if (d, s, profile.code) not in ctx.fixed
     ]
     before = served_before(problem, profile.code)
-    # work budget: params.cg_rounds rounds, each pricing under params.pricing_node_limit;
+    models = [
+        pricing.PricingModel(
+            problem,
+            profile,
+            s,
+            st,
+            ctx.cands[profile.code],
+            ctx.month,
+            before,
+            params.seed,
+            params.threads,
+        )
+        for s in problem.served(profile)
+        for st in profile.structures_for(s)
+    ]
+    # work budget: params.cg_rounds rounds, each pricing MIP under params.pricing_node_limit;
     # the call's deadline is only a safety net (then no global bound, and a warning)
     stop = ctx.deadline
     best: float | None = None
@@ -289,18 +304,21 @@ def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
         z = solve_lp(mip.prob, max(1.0, stop - time.perf_counter()), params.threads)
         if z is None:
             log.info("profile %s: master LP not solved, no global bound", profile.code)
-            return None
+            return best
         priced = pricing.price(
-            problem,
-            profile,
-            mip,
-            cells,
-            ctx.cands[profile.code],
-            ctx.month,
-            before,
-            params.pricing_node_limit,
-            deadline=stop,
+            models, mip, cells, problem.dishes, params.pricing_node_limit, deadline=stop
         )
+        if not priced.columns and priced.exact:
+            # the LP and its rounding found nothing: the pricing MIPs look for a meal
+            priced = pricing.price(
+                models,
+                mip,
+                cells,
+                problem.dishes,
+                params.pricing_node_limit,
+                deadline=stop,
+                use_mip=True,
+            )
         if priced.exact:
             bound = z + priced.min_rc
             best = bound if best is None else max(best, bound)
@@ -313,19 +331,22 @@ def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
             ctx.extra.setdefault(cell, []).extend(new)
             added += len(new)
         log.info(
-            "profile %s: CG round %d, LP %.0f, min rc %.1f (%s), %d columns, %d nodes",
+            "profile %s: CG round %d, LP %.0f, min rc %.1f (%s), bound %s, %d columns, "
+            "%d pricing MIPs, %d nodes",
             profile.code,
             rnd + 1,
             z,
             priced.min_rc,
-            "exact" if priced.exact else "capped",
+            "exact" if priced.exact else "stopped",
+            "n/a" if best is None else f"{best:.0f}",
             added,
+            priced.solves,
             priced.nodes,
         )
-        if not priced.exact:
-            return None
         if added == 0:
             break
+        if best is not None and z - best <= params.cg_gap * max(abs(z), 1.0):
+            break  # the LP cannot improve by more than the target: enough columns
         if time.perf_counter() > stop:
             log.warning("profile %s: column generation stopped by the safety net", profile.code)
             break

@@ -642,8 +642,11 @@ class MenuParams:
             profile's MIP; HiGHS ``mip_max_nodes``, CBC ``maxNodes``).
         cg_rounds: column-generation rounds per profile (LP of the master, exact pricing
             of every meal cell from its duals); 0 disables it (bound over the patterns).
-        pricing_node_limit: search nodes per cell and structure in one pricing; a pricing
-            stopped by it leaves the bound over the patterns only.
+        pricing_node_limit: branch-and-bound nodes of one pricing MIP (a cell and
+            structure, HiGHS ``mip_max_nodes``); a pricing stopped by it still gives a
+            valid bound (its dual bound), only a weaker one.
+        cg_gap: column generation of a profile stops once its master LP is within this
+            relative distance of its Lagrangian bound (no column can gain more).
     """
 
     backend: str = "highs"
@@ -660,6 +663,7 @@ class MenuParams:
     cg_rounds: int = 12
     pricing_node_limit: int = 5_000
     mip_node_limit: int = 5_000
+    cg_gap: float = 0.001
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -680,6 +684,8 @@ class MenuParams:
             raise _fail("MenuParams", "cg_rounds", self.cg_rounds, "must be >= 0")
         if self.pricing_node_limit < 100:
             raise _fail("MenuParams", "pricing_node_limit", self.pricing_node_limit, ">= 100")
+        if not 0 <= self.cg_gap < 1:
+            raise _fail("MenuParams", "cg_gap", self.cg_gap, "must be in [0, 1)")
         if self.mip_node_limit < 1:
             raise _fail("MenuParams", "mip_node_limit", self.mip_node_limit, "must be >= 1")
         if self.share_rounds < 0:

@@ -275,3 +275,138 @@ def test_global_bound_is_below_the_true_optimum(seed: int) -> None:
     assert r.bound_kind == "global" and r.bound is not None and r.objective is not None
     assert r.bound <= exact + 1e-6
     assert r.objective >= exact - 1e-6
+
+
+# --------------------------------------------------------------------------------------
+# The exact pricing (issue 13, item 4): the quality objective, the cost band, soft and
+# hard nutrient bounds (a ratio among them) and the rotation rules, against brute force.
+
+QUALITY = QualityWeights()
+BAND = (150, 200)
+SMALL = MealStructure("s", (Slot("staple"), Slot("main", MEAT_GROUPS), Slot("vegetable")))
+
+
+def quality_dishes(seed: int) -> list[Dish]:
+    """A seeded small catalogue with nutrients (energy, fat, sodium) and food groups."""
+    import random
+
+    rng = random.Random(seed)
+
+    def nutr() -> dict[str, float]:
+        return {
+            "energy_kcal": float(rng.randint(80, 300)),
+            "fat_g": float(rng.randint(1, 15)),
+            "sodium_mg": float(rng.randint(50, 400)),
+        }
+
+    out = [
+        Dish(f"st{i}", "staple", rng.randint(20, 60), nutr(),
+             tags=frozenset({"rice"} if i < 2 else ()))
+        for i in range(3)
+    ]  # fmt: skip
+    groups = ("pork", "fish", "pork", "egg", "poultry")
+    out += [
+        Dish(f"m{i}", "main", rng.randint(60, 140), nutr(), food_groups=frozenset({g}))
+        for i, g in enumerate(groups)
+    ]
+    out += [Dish(f"v{i}", "vegetable", rng.randint(20, 60), nutr()) for i in range(4)]
+    return out
+
+
+def meal_coefficient(meal: tuple[Dish, ...], p: DietProfile) -> float | None:
+    """Independent price of one meal (docs/menu-model.md, "Objective"): headcount x (band
+    penalty per diner - quality) + soft-bound penalties; None when a hard bound fails. No ratings
+    (acceptability = the prior), no season, empty history (every dish is fresh)."""
+    w = float(p.headcount or 1)
+    quality = 0.0
+    for d in meal:
+        quality += QUALITY.variety_fen
+        if d.category in ("main", "side"):
+            best = max((QUALITY.protein_quality.get(g, 0.0) for g in d.food_groups), default=0)
+            quality += QUALITY.protein_fen * best
+    cost = sum(d.cost_fen for d in meal)
+    band = 0.0
+    if cost < BAND[0]:
+        band = QUALITY.cost_under_fen * w * (BAND[0] - cost)
+    elif cost > BAND[1]:
+        band = QUALITY.cost_over_fen * w * (cost - BAND[1])
+    energy = sum(d.nutrients["energy_kcal"] for d in meal)
+    fat = sum(d.nutrients["fat_g"] for d in meal)
+    sodium = sum(d.nutrients["sodium_mg"] for d in meal)
+    fat_pct = 100.0 * 9.0 * fat / energy
+    penalty = 0.0
+    for b in p.bounds:
+        value = {"energy_kcal": energy, "sodium_mg": sodium, "fat_pct_energy": fat_pct}[b.key]
+        over = 0.0 if b.max is None else max(0.0, value - b.max)
+        under = 0.0 if b.min is None else max(0.0, b.min - value)
+        if b.hard and (over > 1e-9 or under > 1e-9):
+            return None
+        if over > 1e-9:
+            penalty += b.weight * 100.0 * over / b.max  # type: ignore[operator]
+        if under > 1e-9:
+            penalty += b.weight * 100.0 * under / b.min  # type: ignore[operator]
+    return band - w * quality + penalty  # band is already per diner
+
+
+def brute_force_quality(dishes: list[Dish], p: DietProfile, days: int) -> float:
+    """Independent optimum over every menu: meal coefficients + rotation penalties."""
+    import itertools
+
+    rot = p.rotation
+    assert rot is not None
+    by_cat: dict[str, list[Dish]] = {}
+    for d in dishes:
+        by_cat.setdefault(d.category, []).append(d)
+    meals: list[tuple[tuple[Dish, ...], float]] = []
+    for s in by_cat["staple"]:
+        for m in by_cat["main"]:
+            for v in by_cat["vegetable"]:
+                coef = meal_coefficient((s, m, v), p)
+                if coef is not None:
+                    meals.append(((s, m, v), coef))
+    best = float("inf")
+    for menu in itertools.product(meals, repeat=days):
+        excess = 0
+        uses = Counter(d.code for meal, _ in menu for d in meal)
+        for d in dishes:
+            limit = rot.staple_max if d.category == "staple" else rot.dish_max
+            excess += max(0, uses[d.code] - limit)
+        for (a, _), (b, _) in zip(menu, menu[1:], strict=False):
+            excess += len({d.code for d in a} & {d.code for d in b})
+        prot = Counter(rules.main_protein(meal[1]) for meal, _ in menu)
+        excess += sum(max(0, n - rot.protein_max) for g, n in prot.items() if g)
+        rice = sum(1 for meal, _ in menu if "rice" in meal[0].tags)
+        excess += max(0, rules.scaled(rot.rice_min, days, 7) - rice)
+        best = min(best, sum(c for _, c in menu) + rot.weight * excess)
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_exact_pricing_bound_holds_for_the_quality_objective(seed: int) -> None:
+    """The global bound of the exact pricing (quality inside the band, soft sodium and fat
+    ratio bounds, a hard energy minimum, rotation) is <= the brute-force optimum over all
+    menus, the plan is no better than that optimum, and the printed gap is what it says."""
+    from solvers.menu import NutrientBound
+
+    dishes = quality_dishes(seed)
+    bounds = (
+        NutrientBound("energy_kcal", min=350.0, hard=True),
+        NutrientBound("sodium_mg", max=700.0, weight=5.0),
+        NutrientBound("fat_pct_energy", max=30.0, weight=5.0),
+    )
+    rot = RotationRules(staple_max=2, dish_max=1, protein_max=1, rice_min=2, weight=40.0)
+    p = profile(structures=(SMALL,), rotation=rot, no_repeat_days=0, bounds=bounds,
+                headcount=3, cost_band_fen=BAND)  # fmt: skip
+    exact = brute_force_quality(dishes, p, 3)
+    problem = week(dishes, p, days=3, quality=QUALITY)
+    params = MenuParams(seed=1, mip_rel_gap=0.0, patterns_per_dish=1, node_limit=100)
+    r = solve_menu(problem, params)
+    assert r.bound_kind == "global" and r.bound is not None and r.objective is not None
+    assert r.bound <= exact + 1e-6
+    assert r.objective >= exact - 1e-6
+    assert r.gap is not None
+    assert r.gap == pytest.approx(max(0.0, r.objective - r.bound) / abs(r.objective))
+    # the same inputs give the same plan
+    again = solve_menu(problem, params)
+    assert [m.dishes for m in again.meals] == [m.dishes for m in r.meals]
+    assert (again.objective, again.bound) == (r.objective, r.bound)
