@@ -1,23 +1,26 @@
-"""Production lines, purchase list, retention samples and cooking waves on a tiny day."""
+"""Production lines, purchase list, retention samples and the daily plan's cooking waves on
+a tiny day."""
 
 from __future__ import annotations
 
 import pytest
 
 from mealplan.domain.production import (
+    CookingWave,
     Departure,
     IngredientInfo,
     ProductionDish,
     ProfileMeal,
-    cooking_waves,
     production_lines,
     profile_totals,
     purchase_list,
     recipes_of,
     retention_samples,
+    scheduled_waves,
     supplier_category,
     variant_label,
 )
+from mealplan.domain.schedule import KitchenCapacity
 
 DISHES = {
     d.code: d
@@ -216,31 +219,26 @@ def test_retention_sample_grams_configurable_and_time_required() -> None:
         retention_samples(lines)
 
 
+#: trips ready at 10:20, 10:35 and 11:30 (the last far from the others: its own wave)
 DEPARTURES = (
-    Departure("T1", "van-1", 630, {"regular": 20, "halal": 8}),
-    Departure("T2", "van-2", 645, {"regular": 10, "low_sodium": 10}),
-    ("T3", "trike-1", 700, {"minced": 5}),
+    Departure("T1", "van-1", 630, {"regular": 20, "halal": 8}, ready_min=620),
+    Departure("T2", "van-2", 645, {"regular": 10, "low_sodium": 10}, ready_min=635),
+    Departure("T3", "trike-1", 700, {"minced": 5}, ready_min=690),
 )
+#: a kitchen that packs any trip within one 15-minute slot
+ROOMY = KitchenCapacity(packing_lines=2, portions_per_slot=500, cook_to_pack_minutes=10)
 
 
-def test_waves_finish_before_departure_minus_loading() -> None:
-    """Departures within 20 min share a wave finished loading minutes before the first."""
-    waves = cooking_waves(
-        DEPARTURES, MEALS, DISHES, cooking_minutes=90, packing_minutes=20, loading_minutes=10
+def _waves() -> list[CookingWave]:
+    return scheduled_waves(
+        DEPARTURES, MEALS, DISHES, ROOMY, hold_limit_bulk_minutes=120, hold_limit_home_minutes=60
     )
-    assert [[d.trip for d in w.departures] for w in waves] == [["T1", "T2"], ["T3"]]
-    # wave 1: finish = 630 - 10 = 620, start = 620 - 90 - 20 = 510
-    assert (waves[0].start_min, waves[0].finish_min) == (510, 620)
-    # wave 2: finish = 700 - 10 = 690, start = 580
-    assert (waves[1].start_min, waves[1].finish_min) == (580, 690)
-    for w in waves:
-        for d in w.departures:
-            assert w.finish_min <= d.depart_min - 10
 
 
 def test_wave_portions_come_from_the_trips() -> None:
     """A wave cooks what its trips carry; over all waves that is the day's production."""
-    waves = cooking_waves(DEPARTURES, MEALS, DISHES, cooking_minutes=90, packing_minutes=20)
+    waves = _waves()
+    assert [sorted(d.trip for d in w.departures) for w in waves] == [["T1", "T2"], ["T3"]]
     first = {(ln.dish, ln.variant): ln.portions for ln in waves[0].lines}
     # rice: regular 20 + 10, low_sodium 10 = 40; halal 8 separately
     assert first[("rice", "regular")] == 40
@@ -253,50 +251,28 @@ def test_wave_portions_come_from_the_trips() -> None:
     assert total == _by_key()
 
 
-def test_waves_split_when_food_would_exceed_hold_limit() -> None:
-    """A trip whose last stop would be reached after finish + hold limit gets its own wave."""
-    deps = (
-        Departure("T1", "van-1", 630, {"regular": 20}, last_arrival_min=700),
-        # joins T1's wave only if 745 <= 620 + 120 = 740: it does not; alone its food is
-        # finished at 640 - 10 = 630 and good until 750 >= 745
-        Departure("T2", "van-2", 640, {"regular": 10}, last_arrival_min=745),
-    )
-    waves = cooking_waves(
-        deps, MEALS, DISHES, cooking_minutes=60, packing_minutes=15, hold_limit_minutes=120
-    )
-    assert [len(w.departures) for w in waves] == [1, 1]
-    assert waves[0].eat_by_min == 740
-    assert waves[1].finish_min == 630
-    assert all(w.within_hold for w in waves)
-    late = Departure("T3", "van-3", 700, {"regular": 1}, last_arrival_min=900)
-    (alone,) = cooking_waves(
-        [late], MEALS, DISHES, cooking_minutes=60, packing_minutes=15, hold_limit_minutes=120
-    )
-    # 690 + 120 = 810 < 900: flagged, not hidden
-    assert not alone.within_hold
-
-
 def test_retention_samples_take_wave_finish() -> None:
-    """With waves, a variant's sample is taken at the finish of the first wave cooking it."""
+    """With waves, a variant's sample is taken at the cook finish of the first wave cooking
+    it; per wave, every wave's batch has its own."""
     lines = production_lines(MEALS, DISHES)
-    waves = cooking_waves(DEPARTURES, MEALS, DISHES, cooking_minutes=90, packing_minutes=20)
+    waves = _waves()
     samples = {(s.dish, s.variant): s for s in retention_samples(lines, waves=waves)}
-    assert samples[("rice", "regular")].taken_min == 620
-    assert samples[("pork_minced", "minced")].taken_min == 690
+    assert samples[("rice", "regular")].taken_min == waves[0].finish_min
+    assert samples[("pork_minced", "minced")].taken_min == waves[1].finish_min
     assert samples[("pork_minced", "minced")].wave == 2
+    assert waves[0].finish_min < waves[1].finish_min
     per_wave = retention_samples(lines, waves=waves, per_wave=True)
     assert len(per_wave) == sum(len(w.lines) for w in waves)
 
 
-def test_waves_reject_unknown_profile_and_negative_minutes() -> None:
-    """A trip carrying a profile with no menu, or a negative duration, raises ValueError."""
+def test_waves_reject_unknown_profile() -> None:
+    """A trip carrying a profile with no menu raises ValueError naming the profile."""
     with pytest.raises(ValueError, match="vegan"):
-        cooking_waves(
-            [("T9", "van", 600, {"vegan": 3})],
+        scheduled_waves(
+            [Departure("T9", "van", 600, {"vegan": 3})],
             MEALS,
             DISHES,
-            cooking_minutes=60,
-            packing_minutes=10,
+            ROOMY,
+            hold_limit_bulk_minutes=120,
+            hold_limit_home_minutes=60,
         )
-    with pytest.raises(ValueError, match="packing_minutes"):
-        cooking_waves([], MEALS, DISHES, cooking_minutes=60, packing_minutes=-1)
