@@ -26,7 +26,10 @@
       var li = document.createElement("li");
       li.className = item.level;
       li.setAttribute("data-rule", item.rule);
-      li.textContent = item.text;
+      li.textContent = item.text + " ";
+      var code = document.createElement("code");
+      code.textContent = item.rule;  // the rule id, as the week grid and the plan name it
+      li.appendChild(code);
       list.appendChild(li);
     });
     box.className = "meal " + data.level;
