@@ -57,7 +57,7 @@ def test_page_shows_status_card_history_and_follow_ups(
     assert 'href="/checkin/cards/H1"' in page
     assert page.count('class="jurisdiction"') == 2
     assert "自登记起" in page and "2025-12-31" in page and "米市巷街道" in page
-    assert 'id="client-followups"' in page and "no_answer" in page
+    assert 'id="client-followups"' in page and "无人应答" in page and "no_answer" not in page
     assert client.get("/checkin/cards/H1").status_code == 200
 
 
