@@ -130,7 +130,7 @@ CHOICE_LABELS: dict[str, Any] = {
     "tfda_2024": _l("TFDA 2024"),
     "custom": _l("Custom"),
     # an elder's register status (ClientStatus)
-    "active": _l("Active"),
+    "active": _l("In the register"),
     "paused": _l("Paused"),
     "moved_out": _l("Moved out"),
     "deceased": _l("Deceased"),
