@@ -28,6 +28,7 @@ from mealplan.db.models import (
     Driver,
     Ingredient,
     Kitchen,
+    NutritionGroup,
     PlanRun,
     PriceTier,
     Site,
@@ -44,7 +45,7 @@ MONTH = TODAY.strftime("%Y-%m")
 
 #: Latin words a Chinese page may show: file formats, standards, the language switch
 KEEP_LATIN = {"PDF", "CSV", "XLSX", "JSON", "IDDSI", "English", "UTF", "GBK", "GB18030",
-              "Big5", "Latin", "ISO", "Windows", "QR"}  # fmt: skip
+              "Big5", "Latin", "ISO", "Windows", "QR", "USDA", "SR28", "TFDA"}  # fmt: skip
 #: Han text an English page may show: the language switch
 KEEP_HAN = {"中文"}
 
@@ -96,6 +97,7 @@ def _data_values(session: Session) -> list[str]:
         (PriceTier, ("code",)),
         (SubsidyRule, ("code", "funder")),
         (DietProfile, ("code", "name_zh", "name_en")),
+        (NutritionGroup, ("code", "name_zh", "name_en")),
         (Dish, ("code", "name_zh", "name_en")),
         (Ingredient, ("code", "name_zh", "name_en")),
     ):  # fmt: skip
@@ -217,7 +219,14 @@ def _pages(day: dict[str, Any]) -> dict[str, list[str]]:
         *(f"/data/{k}/" for k in ("sites", "clients", "dishes", "ingredients", "vehicles",
                                    "drivers", "diet-profiles", "nutrition-groups", "kitchens",
                                    "meal-structures", "price-tiers", "subsidy-rules")),
-        "/data/sites/S1/edit", "/data/clients/C1/edit", "/data/sites/new", "/order/C1",
+        "/data/sites/S1/edit", "/data/clients/C1/edit", "/data/kitchens/K1/edit",
+        "/data/diet-profiles/regular/edit", "/data/vehicles/V1/edit", "/data/drivers/D1/edit",
+        "/data/price-tiers/lunch-age_80/edit", "/data/subsidy-rules/age_80-city/edit",
+        "/data/nutrition-groups/regular/edit", "/order/C1", "/checkin/cards/C1",
+        *(f"/data/{k}/new" for k in ("sites", "clients", "dishes", "ingredients", "vehicles",
+                                      "drivers", "diet-profiles", "nutrition-groups",
+                                      "kitchens", "meal-structures", "price-tiers",
+                                      "subsidy-rules")),
     ]  # fmt: skip
     return {
         "admin": [*panel, "/admin/users"],
@@ -232,12 +241,13 @@ def _pages(day: dict[str, Any]) -> dict[str, list[str]]:
 
 def _login(client: FlaskClient, session: Session, role: str, language: str) -> None:
     name = f"{role}_{language}"
-    users.create_user(
-        session, name, "password-1", role, language=language, actor="test",
-        site_code="S1" if role == "site_staff" else None,
-        driver_code="D1" if role == "driver" else None,
-    )  # fmt: skip
-    session.commit()
+    if name not in {u.username for u in users.list_users(session)}:
+        users.create_user(
+            session, name, "password-1", role, language=language, actor="test",
+            site_code="S1" if role == "site_staff" else None,
+            driver_code="D1" if role == "driver" else None,
+        )  # fmt: skip
+        session.commit()
     response = client.post("/login", data={"username": name, "password": "password-1"})
     assert response.status_code == 302
 
@@ -276,3 +286,40 @@ def test_leftover_check_sees_english(client: FlaskClient, auth: Any, world: Any)
     assert leftovers(html, ["八一社区食堂"], english=False) == {"Nothing", "found"}
     assert leftovers("<p>Site 八一社区食堂 中文</p>", ["八一社区食堂"], english=True) == set()
     assert leftovers("<p>Site 站点</p>", [], english=True) == {"站点"}
+
+
+@pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
+def test_form_errors_and_flash_messages_in_one_language(
+    client: FlaskClient, session: Session, day: dict[str, Any], language: str
+) -> None:
+    """Refused and invalid forms (a refusal without a reason, an unknown outcome, a bad
+    time, an empty or invalid record, a short password, an import without a file, an
+    unknown card) answer in the user's language: flash messages and field errors alike."""
+    english = language == "en"
+    home = day["stops"][1].id
+    d = TODAY.isoformat()
+    posts = [
+        ("dispatcher", f"/deliveries/{home}", {"status": "refused", "reason": "", "date": d}),
+        ("dispatcher", f"/deliveries/{home}", {"status": "bogus", "date": d}),
+        ("dispatcher", f"/deliveries/{home}", {"status": "delivered", "date": d, "time": "25:99"}),
+        ("manager", "/alerts/999999/resolve", {"note": ""}),
+        ("manager", "/data/sites/new", {"code": "", "kind": "zzz", "lat": "abc", "seats": "-1"}),
+        ("manager", "/data/clients/new", {"code": "X1", "lunch_days": "9", "lat": "95"}),
+        ("admin", "/admin/users", {"username": "x", "password": "1", "role": "site_staff"}),
+        ("manager", "/import/", {"kind": "sites"}),
+        ("manager", "/checkin/S1", {"card": "9999999999", "service": "lunch"}),
+        ("manager", "/headcounts/S1", {"date": d, "service": "lunch", "regular": "-3"}),
+        ("manager", "/ratings/S1", {"service": "lunch", "service-score": "9"}),
+    ]
+    found: dict[str, set[str]] = {}
+    for role, url, form in posts:
+        client.post("/logout")
+        _login(client, session, role, language)
+        response = client.post(url, data=form, follow_redirects=True)
+        assert response.status_code < 500, (role, url)
+        html = response.get_data(as_text=True)
+        assert re.search(r'class="(flash [a-z]+|err)"', html), (role, url)  # it says why
+        words = leftovers(html, _data_values(session), english)
+        if words:
+            found[f"{role} {url}"] = words
+    assert not found, "\n".join(f"{page}: {sorted(words)}" for page, words in found.items())
