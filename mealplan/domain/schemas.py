@@ -759,7 +759,7 @@ NUTRITION_GROUPS = RecordSchema(
         Field("required_staple_tags", T.LIST, aliases=("主食标签", "主食要求标签"), default=[],
               max_length=40, attr="required_staple_tags"),
         # one row per target: (service, nutrient) -> min, max, hard
-        Field("service", T.CODE, label=N_("Service"), label_zh="服务", aliases=("餐次",),
+        Field("service", T.CODE, label=N_("Service"), label_zh="餐次", aliases=("服务",),
               choices=SERVICES),
         Field("nutrient", T.CODE, label=N_("Nutrient"), label_zh="营养素", aliases=("指标",),
               choices=TARGET_NUTRIENTS),
@@ -779,7 +779,7 @@ HEADCOUNTS = RecordSchema(
     "headcounts", "headcount", "headcount (date/service/site/profile)",
     (
         Field("date", T.DATE, aliases=("日期", "用餐日期"), required=True, attr="date"),
-        Field("service", T.CODE, label=N_("Service"), label_zh="服务", aliases=("餐次", "餐别"),
+        Field("service", T.CODE, label=N_("Service"), label_zh="餐次", aliases=("服务", "餐别"),
               required=True, choices=SERVICES, attr="service"),
         Field("site", aliases=("站点", "站点编码", "助餐点", "食堂"), required=True,
               max_length=40, ref="sites", attr="site_id"),
@@ -887,7 +887,7 @@ PRICE_TIERS = RecordSchema(
     "price-tiers", "price_tier", "price tier code",
     (
         _code(40, "价格档编码"),
-        Field("service", T.CODE, label=N_("Service"), label_zh="服务", aliases=("餐次", "餐别"),
+        Field("service", T.CODE, label=N_("Service"), label_zh="餐次", aliases=("服务", "餐别"),
               required=True, choices=SERVICES, attr="service"),
         Field("category", T.CODE, label=N_("Category"), label_zh="类别",
               aliases=("老人类别", "补贴类别", "人员类别"), required=True,
