@@ -40,10 +40,15 @@ def _queues(text: str) -> list[str]:
               help="Worker processes (default: one per core).")  # fmt: skip
 @click.option("--name", default="", help="Worker name (default: QUEUES@HOSTNAME).")
 @click.option("--loglevel", default="info", show_default=True)
-def worker(queues: str, concurrency: int | None, name: str, loglevel: str) -> None:
+@click.option("--nice", type=click.IntRange(0, 19), default=0, show_default=True,
+              help="Lower the worker's CPU priority by this much (e.g. 10 where the panel "
+              "runs on the same machine: the panel's pages are served first).")  # fmt: skip
+def worker(queues: str, concurrency: int | None, name: str, loglevel: str, nice: int) -> None:
     """Run a Celery worker: plans kitchens and renders documents for any machine's plan."""
     settings = _configured()
     names = _queues(queues)
+    if nice:
+        os.nice(nice)  # the worker's processes inherit it
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     app = distributed.app_for(settings.distributed)
     parallel.set_engine(None)  # a task never fans out again onto the queue it runs from

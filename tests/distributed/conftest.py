@@ -86,10 +86,13 @@ class Workers:
         env["C_FORCE_ROOT"] = "1"
         return env
 
-    def start(self, name: str, queues: str = "compute", *, slowed: bool = False) -> None:
-        """Start ``mealplan worker`` (``slowed``: each task's first delivery sleeps)."""
+    def start(
+        self, name: str, queues: str = "compute", *, slowed: bool = False, nice: int = 0
+    ) -> subprocess.Popen[bytes]:
+        """Start ``mealplan worker`` (``slowed``: each task's first delivery sleeps;
+        ``nice``: its --nice)."""
         entry = [str(HERE / "celery_helpers.py")] if slowed else ["-m", "mealplan"]
-        args = [] if slowed else ["worker"]
+        args = ([] if slowed else ["worker"]) + (["--nice", str(nice)] if nice else [])
         with (self.folder / f"{name}.log").open("wb") as log:
             self.procs.append(
                 subprocess.Popen(
@@ -99,6 +102,7 @@ class Workers:
                     start_new_session=True,
                 )
             )  # fmt: skip
+        return self.procs[-1]
 
     def wait_ready(self, names: list[str], queue: str = "compute") -> None:
         """Wait until every named worker consumes ``queue``."""

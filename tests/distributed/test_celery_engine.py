@@ -119,3 +119,14 @@ def test_worker_check_stops_at_the_first_compute_worker(
             1: (3, 9),
         }
     assert asked == [1]
+
+
+def test_worker_nice_lowers_its_priority(workers: Workers) -> None:
+    """`mealplan worker --nice 7` runs at 7 more niceness than its parent (the panel on the
+    same machine is served first)."""
+    import os
+
+    proc = workers.start("a", nice=7)
+    workers.wait_ready(["a"])
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, proc.pid) == min(19, mine + 7)
