@@ -104,7 +104,7 @@ def _data_values(session: Session) -> list[str]:
         for row in session.execute(select(*(getattr(model, c) for c in columns))):
             values.update(str(v) for v in row if v)
     values.update(u.username for u in users.list_users(session))
-    values.update(("driver", "staff"))  # who recorded the deliveries and the rating
+    values.update(("driver", "staff", "test"))  # who recorded deliveries, rating, records
     values.update(("不想吃", "饭菜凉了"))  # what they typed: a refusal's reason, a comment
     return sorted(values, key=len, reverse=True)
 
@@ -205,7 +205,12 @@ def day(
     session.commit()
     alert = session.scalar(select(Delivery).where(Delivery.route_stop_id == stops[2].id))
     assert alert is not None
-    return {"stops": stops, "run": session.scalar(select(PlanRun.id))}
+    return {
+        "stops": stops,
+        "run": session.scalar(select(PlanRun.id)),
+        "trip": stops[0].trip_id,
+        "unserved": session.scalar(select(UnservedStop.id)),
+    }
 
 
 def _pages(day: dict[str, Any]) -> dict[str, list[str]]:
@@ -223,13 +228,15 @@ def _pages(day: dict[str, Any]) -> dict[str, list[str]]:
         "/data/diet-profiles/regular/edit", "/data/vehicles/V1/edit", "/data/drivers/D1/edit",
         "/data/price-tiers/lunch-age_80/edit", "/data/subsidy-rules/age_80-city/edit",
         "/data/nutrition-groups/regular/edit", "/order/C1", "/checkin/cards/C1",
+        "/order/C1/links", f"/routes/trips/{day['trip']}", f"/routes/trips/{day['trip']}/sheet",
+        f"/routes/sheets?date={d}&service=lunch", f"/routes/unserved/{day['unserved']}/place",
         *(f"/data/{k}/new" for k in ("sites", "clients", "dishes", "ingredients", "vehicles",
                                       "drivers", "diet-profiles", "nutrition-groups",
                                       "kitchens", "meal-structures", "price-tiers",
                                       "subsidy-rules")),
     ]  # fmt: skip
     return {
-        "admin": [*panel, "/admin/users"],
+        "admin": [*panel, "/admin/users", "/admin/audit"],
         "manager": panel,
         "dispatcher": panel,
         "viewer": panel,
