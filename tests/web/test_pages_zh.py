@@ -36,7 +36,7 @@ from mealplan.db.models import (
     UnservedStop,
     Vehicle,
 )
-from mealplan.services import deliveries, headcounts, ratings, users
+from mealplan.services import deliveries, headcounts, orders, ratings, users
 
 pytestmark = pytest.mark.db
 
@@ -330,3 +330,19 @@ def test_form_errors_and_flash_messages_in_one_language(
         if words:
             found[f"{role} {url}"] = words
     assert not found, "\n".join(f"{page}: {sorted(words)}" for page, words in found.items())
+
+
+@pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
+def test_family_ordering_page_in_one_language(
+    client: FlaskClient, session: Session, day: dict[str, Any], language: str
+) -> None:
+    """The elder's own ordering page (a per-elder link, no login) in Chinese by default and
+    in English after the header's switch, with its week, prices and today's status."""
+    _link, token = orders.create_link(session, "C1", holder="女儿", user="test")
+    session.commit()
+    if language == "en":
+        assert client.post("/lang/en").status_code == 302
+    response = client.get(f"/o/{token}")
+    assert response.status_code == 200
+    data = [*_data_values(session), "女儿"]
+    assert not leftovers(response.get_data(as_text=True), data, language == "en")
