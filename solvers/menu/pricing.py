@@ -311,12 +311,14 @@ class PricingModel:
         time_limit: float,
         dishes: Sequence[Dish],
         mip: bool = True,
+        tighten: bool = False,
     ) -> tuple[float, list[pt.Pattern], int, bool]:
         """(lower bound of the cell's min reduced cost, a meal priced exactly or None,
         nodes, finished). The LP relaxation first: its optimum is a valid lower bound; an
         integral one is the meal, a fractional one is rounded; only when the rounded meal
         does not price out and ``mip`` is set, the MIP (under ``node_limit`` nodes) looks
-        for one. A structure no meal fills gives +inf."""
+        for one; with ``tighten`` the MIP runs for every fractional cell (its dual bound is
+        tighter than the LP's). A structure no meal fills gives +inf."""
         if self.empty:
             return INF, [], 0, True
         hs = self._hs
@@ -335,6 +337,7 @@ class PricingModel:
         lp.setOptionValue("time_limit", max(0.5, time_limit))
         lp.run()
         lp_bound = -INF
+        rounded: list[pt.Pattern] = []
         if lp.getModelStatus() == hs.HighsModelStatus.kOptimal:
             lp_bound = float(lp.getInfo().objective_function_value)
             values = lp.getSolution().col_value
@@ -343,7 +346,7 @@ class PricingModel:
                 return lp_bound - pi, self._meal(x, dishes), 0, True
             # fractional: the rounded meal when it prices out, else the MIP
             rounded = self._round(x, dishes, duals)
-            if rounded or not mip or lp_bound - pi >= -1e-6:
+            if not mip or lp_bound - pi >= -1e-6 or (rounded and not tighten):
                 return lp_bound - pi, rounded, 0, True
         h = self.h
         h.changeColsCost(len(idx), idx, costs)
@@ -370,9 +373,11 @@ class PricingModel:
         if not abs(bound) < 1e30:
             bound = -INF
         bound = max(bound, lp_bound)  # both are valid lower bounds
-        best = []
+        best = list(rounded)
         if info.primal_solution_status == 2:
-            best = self._meal(h.getSolution().col_value[: self.n_x], dishes)
+            for meal in self._meal(h.getSolution().col_value[: self.n_x], dishes):
+                if meal.dishes not in {q.dishes for q in best}:
+                    best.insert(0, meal)
         return bound - pi, best, nodes, finished
 
     def _round(
@@ -430,10 +435,12 @@ def price(
     tolerance: float = 1e-6,
     deadline: float | None = None,
     use_mip: bool = False,
+    tighten: bool = False,
 ) -> Priced:
     """Price every cell with the models of its service: the meals of negative reduced
     cost and the sum of the cells' minimum reduced costs (lower bounds, LP relaxations;
-    ``use_mip``: a pricing MIP for a cell whose rounded LP meal does not price out)."""
+    ``use_mip``: a pricing MIP for a cell whose rounded LP meal does not price out;
+    ``tighten``: for every cell with a fractional LP, for its tighter bound)."""
     out = Priced()
     duals = duals_by_cell(mip, cells)
     found: list[tuple[str, pt.Pattern]] = []  # (service, meal) for the other cells too
@@ -449,7 +456,7 @@ def price(
             if model.service != service:
                 continue
             low, meals, nodes, _finished = model.solve(
-                duals[cell], node_limit, left, dishes, use_mip
+                duals[cell], node_limit, left, dishes, use_mip or tighten, tighten
             )
             out.nodes += nodes
             out.solves += 1

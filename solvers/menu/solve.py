@@ -264,9 +264,10 @@ def _solve_block(
 
 
 def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
-    """Column generation for one profile: LP of the (elastic) master, exact pricing of
-    every free meal cell, new columns into ``ctx.extra``; returns the best Lagrangian
-    bound over every meal when every pricing was exact (None otherwise).
+    """Column generation for one profile: LP of the (elastic) master, pricing of every
+    free meal cell by the exact pricing models (:mod:`~solvers.menu.pricing`), new
+    columns into ``ctx.extra``; returns the best Lagrangian bound over every meal of the
+    rounds where every cell got a lower bound (None when none did: safety net).
 
     The elastic master (hard linking rows with priced slacks) is a relaxation of the
     problem, so its Lagrangian bound is valid for the problem itself."""
@@ -305,10 +306,19 @@ def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
         if z is None:
             log.info("profile %s: master LP not solved, no global bound", profile.code)
             return best
+        last = rnd == params.cg_rounds - 1
+        # the LP relaxations price every cell; the last round also solves the pricing
+        # MIPs of the fractional cells, whose dual bounds are tighter
         priced = pricing.price(
-            models, mip, cells, problem.dishes, params.pricing_node_limit, deadline=stop
+            models,
+            mip,
+            cells,
+            problem.dishes,
+            params.pricing_node_limit,
+            deadline=stop,
+            tighten=last,
         )
-        if not priced.columns and priced.exact:
+        if not priced.columns and priced.exact and not last:
             # the LP and its rounding found nothing: the pricing MIPs look for a meal
             priced = pricing.price(
                 models,

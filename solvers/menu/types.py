@@ -748,10 +748,11 @@ class MenuResult:
     """Outcome of :func:`solve_menu`.
 
     ``objective`` and ``bound`` are in fen (cost weighted by headcount + penalties -
-    rewards); ``bound`` is the best dual bound the solver proved for the MIP over the
-    enumerated patterns (see ``complete``), ``gap`` = (objective - bound) / |objective|.
-    ``complete`` is True when the pattern enumeration hit no cap, so the bound is valid
-    for the full problem, not just for the enumerated patterns.
+    rewards); ``gap`` = (objective - bound) / |objective|. ``bound_kind`` says what the
+    bound covers: ``global`` (every menu: the Lagrangian bound of the column generation
+    with exact pricing, or a complete enumeration), so the gap is a proof, or
+    ``patterns`` (the MIP's dual bound over the enumerated patterns only). ``complete`` is
+    True when the pattern enumeration hit no cap.
     """
 
     status: SolveStatus
