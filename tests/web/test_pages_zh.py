@@ -246,6 +246,16 @@ def _pages(day: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def _diet_by_code(url: str, html: str) -> bool:
+    """Whether a page shows a diet by its code instead of its name: the code is data, so
+    :func:`leftovers` cannot tell; outside the records and the audit log it may only follow
+    the name (``<small>``) or be a tooltip."""
+    if url.startswith(("/data/", "/admin/")):
+        return False
+    html = re.sub(r"<small>.*?</small>|title=\"[^\"]*\"", " ", html, flags=re.S)
+    return "low_sodium" in visible_text(html)
+
+
 def _login(client: FlaskClient, session: Session, role: str, language: str) -> None:
     name = f"{role}_{language}"
     if name not in {u.username for u in users.list_users(session)}:
@@ -279,7 +289,10 @@ def test_every_page_in_one_language(
             if response.status_code != 200 or "html" not in response.mimetype:
                 continue
             opened += 1
-            words = leftovers(response.get_data(as_text=True), data, english)
+            html = response.get_data(as_text=True)
+            words = leftovers(html, data, english)
+            if _diet_by_code(url, html):
+                words.add("low_sodium")  # a diet shown by its code, not its name
             if words:
                 found[f"{role} {url}"] = words
     assert opened > 100
