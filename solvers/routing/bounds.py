@@ -118,8 +118,9 @@ def _capacity_trips(amount: int, caps: list[int], available: int) -> int:
 
 
 def _earliest_depart(v: Vehicle) -> int:
-    if v.ready_times:
-        return max(v.shift[0], v.ready_times[0] + v.loading_minutes)
+    first = v.ready_times[0] if v.ready_times else None
+    if first is not None:
+        return max(v.shift[0], first + v.loading_minutes)
     return v.shift[0]
 
 
@@ -290,7 +291,8 @@ def _earlier(problem: RoutingProblem, minutes: int) -> RoutingProblem:
         return replace(
             v,
             shift=(v.shift[0] - minutes, v.shift[1]),
-            ready_times=tuple(r - minutes for r in v.ready_times[:1]) + v.ready_times[1:],
+            ready_times=tuple(None if r is None else r - minutes for r in v.ready_times[:1])
+            + v.ready_times[1:],
         )
 
     return replace(problem, vehicles=tuple(shift(v) for v in problem.vehicles))

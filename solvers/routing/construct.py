@@ -762,6 +762,62 @@ def plan_from_routes(
     )
 
 
+def warm_plan(
+    spec: ModelSpec, routes: Sequence[Sequence[int]], penalty_per_meal: int = 10**8
+) -> Plan:
+    """A plan that keeps as much of given routes (chunk indices per trip of ``spec``, e.g.
+    the same day's plan before some vehicles' ready times were fixed) as still fits.
+
+    Each vehicle's trips in order, each trip's stops in their order: a stop stays on its
+    trip when the trip with it still fits (load, lock, window, hold limit counted from the
+    trip's ready time, fixed or decided, shift, the vehicle's previous trip); otherwise
+    it leaves the trip. The stops that left, and chunks in no route, are then placed by
+    :func:`_eject_repair` (cheapest feasible place in any open trip, else by ejecting one
+    stop or one trip near it); what still finds no place is undelivered. Deterministic,
+    no randomness. ``routes`` of the wrong length count as no routes."""
+    st = _State(spec)
+    seen: set[int] = set()
+    if len(routes) == len(spec.trips):
+        for chain in st.chains:
+            for t in chain:
+                if not st.open(t):
+                    continue
+                ts = spec.trips[t]
+                seq: list[int] = []
+                sch: Schedule | None = None
+                hot = cold = 0
+                for c in routes[t]:
+                    if c in seen or not 0 <= c < len(spec.chunks):
+                        continue
+                    ch = spec.chunks[c]
+                    if (
+                        hot + ch.hot > ts.vehicle.hot_capacity
+                        or cold + ch.cold > ts.vehicle.cold_capacity
+                        or (st.allowed[c] and ts.vehicle.id not in st.allowed[c])
+                        or st.allowed_trip[c] not in (None, ts.trip_index)
+                    ):
+                        continue
+                    trial = st.schedule(t, [*seq, c], st.earliest(t))
+                    if trial is None:
+                        continue
+                    seq.append(c)
+                    seen.add(c)
+                    sch, hot, cold = trial, hot + ch.hot, cold + ch.cold
+                st.seqs[t], st.hot[t], st.cold[t], st.sched[t] = seq, hot, cold, sch
+    dropped = {c for c in range(len(spec.chunks)) if c not in seen}
+    if dropped:
+        near = _neighbours(st, list(range(len(spec.chunks))), NEIGHBOURS)
+        placed = _eject_repair(st, dropped, near)
+        logger.info("warm start: %d meals re-placed, %d chunks left", placed, len(dropped))
+    out = tuple(sorted(dropped))
+    return Plan(
+        tuple(tuple(q) for q in st.seqs),
+        tuple(st.sched),
+        out,
+        plan_cost(spec, st.seqs, out, penalty_per_meal),
+    )
+
+
 def plan_cost(
     spec: ModelSpec, seqs: Sequence[Sequence[int]], dropped: Sequence[int], penalty_per_meal: int
 ) -> int:

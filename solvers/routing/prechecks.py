@@ -108,17 +108,18 @@ def direct_trips(problem: RoutingProblem, chunk: Chunk) -> list[DirectTrip]:
             ).location
             back = mat.minutes[stop.location][end_loc]
             depart_min = v.shift[0]
-            if v.ready_times:
-                depart_min = max(depart_min, v.ready_times[t] + v.loading_minutes)
+            ready = v.ready_times[t] if v.ready_times else None
+            if ready is not None:
+                depart_min = max(depart_min, ready + v.loading_minutes)
             arrival = max(depart_min + go, stop.window[0])
             fits_window = (
                 arrival <= stop.window[1] and arrival + stop.service_minutes + back <= v.shift[1]
             )
             # decided ready time: depart as late as the arrival allows -> loading + drive
-            hold = arrival - v.ready_times[t] if v.ready_times else v.loading_minutes + go
+            hold = arrival - ready if ready is not None else v.loading_minutes + go
             fits_hold = stop.hold_limit is None or hold <= stop.hold_limit
             out.append(DirectTrip(v, t, arrival, hold, fits_window, fits_hold))
-            if not v.ready_times:
+            if ready is None and all(r is None for r in v.ready_times[t + 1 :]):
                 break  # later trips are no better when ready times are decided
     return out
 

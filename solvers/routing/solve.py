@@ -25,7 +25,14 @@ from dataclasses import dataclass, field, replace
 
 from solvers.routing import engine, hgs
 from solvers.routing.bounds import fleet_bound
-from solvers.routing.construct import Plan, first_plan, improve, plan_cost, plan_from_routes
+from solvers.routing.construct import (
+    Plan,
+    first_plan,
+    improve,
+    plan_cost,
+    plan_from_routes,
+    warm_plan,
+)
 from solvers.routing.prechecks import precheck, split_stops
 from solvers.routing.specs import Chunk, ModelOutput, ModelSpec, TripSpec
 from solvers.routing.types import (
@@ -473,10 +480,12 @@ def _run_constructive(
     t0: float,
     own_fallback: bool = True,
     use_hgs: bool = False,
+    start: Sequence[VehicleRoute] | None = None,
 ) -> tuple[dict[str, _Fleet], list[Unserved], list[SolveStatus], str, float | None]:
     """A first plan over the whole fleet (PyVRP's with ``use_hgs``, else ours; without
-    ``own_fallback``, OR-Tools' own per decomposed part instead of ours), then OR-Tools
-    from it per group of vehicles; the better of the two is kept per group."""
+    ``own_fallback``, OR-Tools' own per decomposed part instead of ours; with ``start``,
+    the better of ours and what still fits of those routes), then OR-Tools from it per
+    group of vehicles; the better of the two is kept per group."""
     fleet = {v.id: _Fleet(v, available_from=v.shift[0]) for v in problem.vehicles}
     if not chunks:
         return fleet, [], [], "", None
@@ -498,6 +507,12 @@ def _run_constructive(
         return run[0], run[1], run[2], note, None
     if plan is None:
         plan = first_plan(spec, params.seed, params.drop_penalty_per_meal)
+        if start is not None:
+            penalty = params.drop_penalty_per_meal
+            warm = warm_plan(spec, start_routes(spec, start), penalty)
+            if warm.cost <= plan_cost(spec, plan.routes, plan.dropped, penalty):
+                plan = warm
+                messages.append("warm start: the given routes, re-timed")
     first = time.monotonic() - t0
     logger.info(
         "%s plan: %d of %d chunks placed in %.2f s",
@@ -559,6 +574,27 @@ def _run_constructive(
     return fleet, unserved, statuses, "; ".join(messages), first
 
 
+def start_routes(spec: ModelSpec, routes: Sequence[VehicleRoute]) -> list[list[int]]:
+    """Given routes as chunk indices per trip of ``spec`` (a vehicle's trip by its
+    vehicle id and trip index; a stop's visits take its chunks in order; stops, vehicles
+    or trips the spec does not have are left out)."""
+    at = {(ts.vehicle.id, ts.trip_index): i for i, ts in enumerate(spec.trips)}
+    free: dict[str, list[int]] = {}
+    for i, ch in enumerate(spec.chunks):
+        free.setdefault(ch.stop.id, []).append(i)
+    out: list[list[int]] = [[] for _ in spec.trips]
+    for vr in routes:
+        for trip in vr.trips:
+            t = at.get((vr.vehicle_id, trip.index))
+            if t is None:
+                continue
+            for visit in trip.visits:
+                left = free.get(visit.stop_id)
+                if left:
+                    out[t].append(left.pop(0))
+    return out
+
+
 def _merge_unserved(items: list[Unserved]) -> tuple[Unserved, ...]:
     """One entry per (stop, reason), quantities summed (chunks of a split stop)."""
     merged: dict[tuple[str, DropReason], Unserved] = {}
@@ -590,12 +626,21 @@ def _overall_status(statuses: list[SolveStatus]) -> SolveStatus:
     return SolveStatus.NO_SOLUTION
 
 
-def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -> RoutingResult:
+def solve_routes(
+    problem: RoutingProblem,
+    params: RoutingParams | None = None,
+    start: Sequence[VehicleRoute] | None = None,
+) -> RoutingResult:
     """Plan the delivery routes of one meal service.
 
     Args:
         problem: kitchens, stops, vehicles and travel matrices (see :class:`RoutingProblem`).
         params: search parameters (defaults: :class:`RoutingParams()`).
+        start: routes to start from (e.g. the same day's plan before some vehicles' ready
+            times were fixed): what of them still fits this problem is kept, the stops
+            that no longer fit are re-placed (:func:`construct.warm_plan`), and our search
+            starts from that plan when it is at least as good as our own first plan. Used
+            on our own path only (product problems); ignored by PyVRP and OR-Tools alone.
 
     Returns:
         A frozen :class:`RoutingResult`. Stops that cannot be served are listed in
@@ -624,7 +669,15 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None) -
     use_hgs = hgs_applies(problem, params)
     if own or use_hgs:
         fleet, dropped, statuses, message, first = _run_constructive(
-            problem, params, ok, able, deadline, t0, own_fallback=own, use_hgs=use_hgs
+            problem,
+            params,
+            ok,
+            able,
+            deadline,
+            t0,
+            own_fallback=own,
+            use_hgs=use_hgs,
+            start=start,
         )
     else:
         parts = plan_parts(problem, ok, able, params, rng) if ok else []

@@ -228,9 +228,10 @@ class Vehicle:
         loading_minutes: minutes from "food ready" to departure; when ``ready_times`` is
             empty the ready time of each trip is decided with the routes as
             ``departure - loading_minutes``.
-        ready_times: optional fixed ready time per trip (one per trip, ``max_trips`` values):
-            the trip then departs no earlier than ``ready + loading_minutes`` and the hold
-            limit is measured from this ready time.
+        ready_times: optional fixed ready time per trip (one per trip, ``max_trips`` values;
+            ``None`` for a trip whose ready time is decided with the routes): the trip
+            then departs no earlier than ``ready + loading_minutes`` and the hold limit is
+            measured from this ready time.
     """
 
     id: str
@@ -246,7 +247,7 @@ class Vehicle:
     max_trips: int = 1
     reload_minutes: int = 0
     loading_minutes: int = 0
-    ready_times: tuple[int, ...] = ()
+    ready_times: tuple[int | None, ...] = ()
 
     def __post_init__(self) -> None:
         _ident("Vehicle", self.id)
@@ -272,9 +273,10 @@ class Vehicle:
                     f"{who}: ready_times has {len(self.ready_times)} values, "
                     f"expected max_trips = {self.max_trips}"
                 )
-            for t in self.ready_times:
+            fixed = [t for t in self.ready_times if t is not None]
+            for t in fixed:
                 _nonneg_int(who, "ready_times", t)
-            if list(self.ready_times) != sorted(self.ready_times):
+            if fixed != sorted(fixed):
                 raise ValueError(f"{who}: ready_times must be ascending, got {self.ready_times}")
 
     @property
