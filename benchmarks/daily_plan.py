@@ -1,18 +1,22 @@
 """Time the daily batch on a demo preset and print the figures.
 
     python benchmarks/daily_plan.py --preset district
+    python benchmarks/daily_plan.py --preset district --demo-seed 7 --repeat 2
     python benchmarks/daily_plan.py --preset city --routing-time-limit 120 [--workers 1]
 
 A fresh SQLite database (or --database-url) in a temporary instance folder is loaded with
 the preset; the week's menus are planned first (the Sunday-evening job), then the day's
 plan runs as `mealplan plan` would and its stage timings, solver figures and the checks
-of the routes (capacity, windows, hold limits) are printed.
+of the routes (capacity, windows, hold limits) are printed. ``--repeat N`` plans the day
+N times and says whether the routes (plan.json's ``routes``) are identical.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -34,6 +38,14 @@ def cpu_name() -> str:
     return "unknown"
 
 
+def load() -> str:
+    """The 1-minute load average (other jobs share the machine)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--preset", choices=["district", "city"], default="district")
@@ -41,6 +53,10 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--routing-time-limit", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--demo-seed", type=int, default=None, help="the demo data's seed (default: --seed)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="plan the day this many times")
     parser.add_argument(
         "--workers", type=int, default=None, help="processes (default: the setting)"
     )
@@ -68,7 +84,10 @@ def main() -> int:
     t0 = time.perf_counter()
     migrate.upgrade(settings)
     with unit_of_work(settings) as session:
-        summary = load_demo(session, args.preset, date=day, seed=args.seed)
+        summary = load_demo(
+            session, args.preset, date=day,
+            seed=args.seed if args.demo_seed is None else args.demo_seed,
+        )  # fmt: skip
     counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
     print(f"load {args.preset}: {time.perf_counter() - t0:.1f} s ({counts})")
 
@@ -79,11 +98,18 @@ def main() -> int:
     print(f"menu week {week}: {time.perf_counter() - t0:.1f} s, {menu.stored} menus, "
           f"status {menu.result.status}, gap {menu.result.gap}")  # fmt: skip
 
-    t0 = time.perf_counter()
-    result = run_daily_plan(
-        settings, day, "lunch", seed=args.seed, routing_time_limit_s=args.routing_time_limit
-    )
-    wall = time.perf_counter() - t0
+    hashes = []
+    for _ in range(max(1, args.repeat)):
+        t0 = time.perf_counter()
+        result = run_daily_plan(
+            settings, day, "lunch", seed=args.seed, routing_time_limit_s=args.routing_time_limit
+        )
+        wall = time.perf_counter() - t0
+        routes = json.dumps(result.plan.get("routes"), sort_keys=True, ensure_ascii=False)
+        hashes.append(hashlib.sha256(routes.encode()).hexdigest()[:16])
+        print(f"run {len(hashes)}: {wall:.1f} s wall, routes {hashes[-1]}, load {load()}")
+    if len(hashes) > 1:
+        print(f"routes identical on {len(hashes)} runs: {len(set(hashes)) == 1}")
     print(result.summary())
     print(f"daily plan {args.preset} {day}: {wall:.1f} s wall")
     for key in ("meals", "sites_forecast", "homes", "vehicles", "trips", "distance_km",

@@ -103,12 +103,15 @@ def solve_kitchens(
     workers: int,
     on_done: Callable[[int, int], None] | None = None,
     seeds: int | None = None,
+    starts: Sequence[Sequence[rs.VehicleRoute] | None] | None = None,
 ) -> list[rs.RoutingResult]:
     """Solve every kitchen's problem within about ``total_limit_s`` of wall time.
 
     ``params``: the solver parameters but for the time limit and seed, which come from
     the schedule. ``on_done(done, total)`` is called as kitchens finish (in this process).
     ``seeds``: runs per kitchen, whatever ``workers`` is (see :func:`schedule`).
+    ``starts``: per problem, routes its runs start from (``solve_routes(start=...)``;
+    None: none).
     Returns one result per problem, in order.
     """
     tasks = schedule([len(p.stops) for p in problems], total_limit_s, workers, params.seed, seeds)
@@ -120,7 +123,11 @@ def solve_kitchens(
     if lanes > 1:
         log.info("routing %d kitchens in %d worker processes", len(problems), lanes)
     calls = [
-        (problems[t.kitchen], replace(params, time_limit_s=t.time_limit_s, seed=t.seed))
+        (
+            problems[t.kitchen],
+            replace(params, time_limit_s=t.time_limit_s, seed=t.seed),
+            starts[t.kitchen] if starts is not None else None,
+        )
         for t in tasks
     ]
     # the longest runs first, so that no lane waits on a big kitchen started last

@@ -154,7 +154,7 @@ def build_kitchen_problems(
     settings: Settings,
     provider: TravelProvider | None = None,
     locks: dict[str, str] | None = None,
-    ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
+    ready_times: Mapping[str, Mapping[str, tuple[int | None, ...]]] | None = None,
     hold_offsets: Mapping[str, Mapping[str, int]] | None = None,
     lock_trips: Mapping[str, int] | None = None,
 ) -> list[KitchenProblem]:
@@ -162,8 +162,9 @@ def build_kitchen_problems(
     see :func:`stored_locks`) keep a locked stop on its vehicle (``Stop.vehicles``) and,
     with ``lock_trips`` (stop code -> trip number from 1, :func:`locked_trips`), on that
     trip of it (``Stop.trip``);
-    ``ready_times`` (kitchen code -> vehicle code -> one ready minute per trip) fix when
-    the kitchen has those vehicles' loads packed (``Vehicle.ready_times``).
+    ``ready_times`` (kitchen code -> vehicle code -> one ready minute per trip, None for
+    a trip left to the router) fix when the kitchen has those vehicles' loads packed
+    (``Vehicle.ready_times``).
 
     The router counts a stop's hold limit from its trip's ready time (the load packed);
     a canteen's or dining point's counts from the cook finish (cook -> eat), which is at
@@ -448,11 +449,14 @@ def plan_routes(
     provider: TravelProvider | None = None,
     replace_deliveries: bool = False,
     on_kitchen: Callable[[int, int], None] | None = None,
-    ready_times: Mapping[str, Mapping[str, tuple[int, ...]]] | None = None,
+    ready_times: Mapping[str, Mapping[str, tuple[int | None, ...]]] | None = None,
     hold_offsets: Mapping[str, Mapping[str, int]] | None = None,
+    start: Mapping[str, Sequence[rs.VehicleRoute]] | None = None,
 ) -> RoutesPlan:
     """Plan and store the routes for ``date`` and ``service`` (caller owns the transaction);
-    ``ready_times``, ``hold_offsets``: see :func:`build_kitchen_problems`."""
+    ``ready_times``, ``hold_offsets``: see :func:`build_kitchen_problems`; ``start``
+    (kitchen code -> routes, e.g. the previous plan of the day's re-timing): the router
+    keeps what of them still fits and searches from there (``solve_routes(start=...)``)."""
     Service(service)
     started = time.perf_counter()
     planning = settings.planning
@@ -499,6 +503,7 @@ def plan_routes(
         workers,
         on_done=on_kitchen,
         seeds=planning.routing_seeds,
+        starts=[(start or {}).get(kp.kitchen.code) for kp in problems],
     )
     solved = [
         _with_what_if(kp.problem, r, params, total_limit, planning.routing_what_if_runs)

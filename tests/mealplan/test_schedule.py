@@ -95,15 +95,17 @@ def test_scheduled_waves_cook_lead_and_eat_by_per_kind() -> None:
 
 def _plan(ready: dict[str, int], portions: int) -> Any:
     """A one-kitchen routing plan: each vehicle one trip ready at ``ready[vehicle]``
-    with one home stop of ``portions`` meals of a one-dish menu."""
+    with one home stop of ``portions`` meals of a one-dish menu, reached 30 minutes after
+    the ready time, its hold limit."""
     vehicles = tuple(rs.Vehicle(v, "van", "K", 100, loading_minutes=10) for v in sorted(ready))
     routes = tuple(
         rs.VehicleRoute(v, (rs.Trip(0, "K", "K", r, r + 10, r + 60,
                                      (rs.Visit(f"S{v}", r + 30, portions, 0, 30),), 1000, 20),))
         for v, r in sorted(ready.items())
     )  # fmt: skip
+    stops = tuple(SimpleNamespace(id=f"S{v}", hold_limit=30) for v in sorted(ready))
     kp = SimpleNamespace(kitchen=SimpleNamespace(code="K"), problem=SimpleNamespace(
-        vehicles=vehicles))  # fmt: skip
+        vehicles=vehicles, stops=stops))  # fmt: skip
     return SimpleNamespace(results=[(kp, SimpleNamespace(routes=routes))])
 
 
@@ -114,7 +116,8 @@ def _packs(ready: dict[str, int], portions: int) -> dict[str, Any]:
 
 def test_retiming_reaches_a_fixed_point() -> None:
     """V1 and V2 both want 30 portions at 10:00 on one line: V2 is packed by 09:45, so it is
-    fixed at 09:45; once the router plans V2 ready at 09:45 nothing is early and the
+    fixed at 09:45 (its stop, reached at 10:30, would be 45 min from packing against a
+    30-min hold); once the router plans V2 ready at 09:45 nothing is early and the
     fixed times stay (the fixed point); a second pass changes nothing."""
     fixed: dict[str, dict[str, tuple[int, ...]]] = {}
     wanted = {"V1": 600, "V2": 600}
@@ -125,3 +128,16 @@ def test_retiming_reaches_a_fixed_point() -> None:
     assert not any(p.early for p in packs["K"].values())
     assert stages.retimed(_plan(honoured, 30), packs, fixed) == 0
     assert fixed == {"K": {"V2": (585,)}}
+
+
+def test_a_trip_packed_early_within_its_hold_is_not_retimed() -> None:
+    """V2 is packed by 09:45 for a 10:00 ready time, but with a 60-min hold its stop
+    (10:30, 45 min after packing) is still within it: no vehicle is re-timed and the
+    route stays as planned (retimed's tolerance); with a 30-min hold it is re-timed."""
+    wanted = {"V1": 600, "V2": 600}
+    plan = _plan(wanted, 30)
+    for kp, _ in plan.results:
+        kp.problem.stops = tuple(SimpleNamespace(id=s.id, hold_limit=60) for s in kp.problem.stops)
+    fixed: dict[str, dict[str, tuple[int, ...]]] = {}
+    assert stages.retimed(plan, _packs(wanted, 30), fixed) == 0 and fixed == {}
+    assert stages.retimed(_plan(wanted, 30), _packs(wanted, 30), fixed) == 1

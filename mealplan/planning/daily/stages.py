@@ -72,6 +72,7 @@ from mealplan.planning.routes import (
     stored_routes,
     stored_unserved,
 )
+from solvers import routing as rs
 
 log = logging.getLogger(__name__)
 
@@ -348,7 +349,18 @@ class RoutesStage:
 
 
 #: Re-routings at most with the ready times the kitchens' packing capacity allows.
-MAX_RETIMES = 2
+MAX_RETIMES = 4
+#: A re-routing searches ``routing_iterations`` divided by this from the previous routes
+#: (it starts from a plan that delivers what it delivered: the search only mends).
+RETIME_ITERATIONS_DIVISOR = 4
+
+
+def retime_settings(settings: Settings) -> Settings:
+    """The settings of a re-routing: :data:`RETIME_ITERATIONS_DIVISOR` times fewer search
+    iterations (a work budget, so the plan stays the same on every machine)."""
+    planning = settings.planning
+    iterations = max(1, planning.routing_iterations // RETIME_ITERATIONS_DIVISOR)
+    return replace(settings, planning=replace(planning, routing_iterations=iterations))
 
 
 def retimed_routes(
@@ -361,38 +373,51 @@ def retimed_routes(
 ) -> RoutesPlan:
     """Routes that agree with the kitchens' packing: each kitchen's schedule
     (:func:`routes_schedule`) packs every trip by the ready time the router planned it
-    with; where packing capacity makes a trip packed earlier, the router plans again with
-    that vehicle's trips fixed at their packed times (``Vehicle.ready_times``: the hold
-    limit counts from them), at most :data:`MAX_RETIMES` times, until no trip is packed
-    earlier than planned (a fixed point; fixed times only move earlier, so the loop is
-    monotone and deterministic). ``menus``: menus planned but not stored yet (profiles
-    without one count as the day's longest menu). ``plan_routes`` also stores the routes:
-    the caller rolls that back at once and :func:`store_plan` writes them with the rest
-    of the day."""
-    fixed: dict[str, dict[str, tuple[int, ...]]] = {}
+    with; where packing capacity packs a trip so early that a stop of it would be reached
+    after its hold limit, the router plans again with that trip's ready time fixed at its
+    packed time (``Vehicle.ready_times``: the hold limit counts from it; :func:`retimed`),
+    starting from the previous routes (what still fits stays, the stops that no longer
+    fit are re-placed: ``solve_routes(start=...)``) with :func:`retime_settings`' budget;
+    at most :data:`MAX_RETIMES` times, until no trip is packed too early (a fixed point;
+    fixed times only move earlier, so the loop is monotone and deterministic; if it is
+    not reached, a warning is logged and the waves stage names the trips). ``menus``:
+    menus planned but not stored yet (profiles without one count as the day's longest
+    menu). ``plan_routes`` also stores the routes: the caller rolls that back at once and
+    :func:`store_plan` writes them with the rest of the day."""
+    fixed: dict[str, dict[str, tuple[int | None, ...]]] = {}
     offsets: dict[str, dict[str, int]] = {}
     plan = None
+    start: dict[str, tuple[rs.VehicleRoute, ...]] | None = None
     for attempt in range(MAX_RETIMES + 1):
         plan = plan_routes(
             session,
             request.date,
             request.service,
-            settings,
+            settings if start is None else retime_settings(settings),
             demand=demand.demand,
             time_limit_s=request.routing_time_limit_s,
             seed=request.seed,
             ready_times=fixed or None,
             hold_offsets=offsets or None,
+            start=start,
         )
         session.rollback()  # drop what plan_routes stored: no write lock while re-routing
-        if attempt == MAX_RETIMES:
-            break
         schedules = routes_schedule(session, request, plan, menus, settings.planning)
         packs = {code: dict(sch.packs) for code, sch in schedules.items()}
         changed = retimed(plan, packs, fixed)
         moved = held_offsets(plan, schedules, offsets, settings.planning.hold_limit_bulk_minutes)
         if not changed and not moved:
             break
+        if attempt == MAX_RETIMES:
+            log.warning(
+                "after %d re-routings %d vehicle(s) are still packed too early and %d site(s) "
+                "reached late from their cook finish",
+                MAX_RETIMES,
+                changed,
+                moved,
+            )
+            break
+        start = {kp.kitchen.code: result.routes for kp, result in plan.results}
         log.info(
             "re-routing with %d vehicle(s) re-timed to their packing, %d site(s) held from "
             "their cook finish",
@@ -528,35 +553,54 @@ def held_offsets(
     return changed
 
 
+def packed_too_early(trip: rs.Trip, pack: TripPack, holds: Mapping[str, int | None]) -> bool:
+    """Is ``trip`` packed (``pack.pack_finish_min``) so early that one of its stops is
+    reached more than its hold limit (the router's, ``holds`` by stop id) after it?"""
+    return pack.early and any(
+        (h := holds.get(v.stop_id)) is not None and v.arrival - pack.pack_finish_min > h
+        for v in trip.visits
+    )
+
+
 def retimed(
     plan: RoutesPlan,
     packs: Mapping[str, Mapping[str, TripPack]],
-    fixed: dict[str, dict[str, tuple[int, ...]]],
+    fixed: dict[str, dict[str, tuple[int | None, ...]]],
 ) -> int:
-    """Fix the ready times of every vehicle with a trip packed before its planned ready
-    time (in ``fixed``, kitchen -> vehicle -> one minute per trip; a fixed time only moves
-    earlier); returns how many vehicles changed (0: the fixed point)."""
+    """Fix the ready times of every vehicle with a trip packed so much before its planned
+    ready time that a stop of it is then reached after its hold limit
+    (:func:`packed_too_early`): that trip's ready time is fixed at its packed time (in
+    ``fixed``, kitchen -> vehicle -> one minute or None per trip; None: the router decides
+    it; a fixed time only moves earlier, and a trip once fixed stays fixed); returns how
+    many vehicles changed (0: the fixed point). A trip packed a little early whose stops
+    all stay within their hold limits is not re-timed."""
     changed = 0
     for kp, result in plan.results:
         code = kp.kitchen.code
         vehicles = {v.id: v for v in kp.problem.vehicles}
+        holds = {s.id: s.hold_limit for s in kp.problem.stops}
         for vr in result.routes:
             trips = list(vr.trips)
             early = [packs.get(code, {}).get(trip_label(vr.vehicle_id, t.index + 1)) for t in trips]
-            if not any(p is not None and p.early for p in early):
+            if not any(
+                p is not None and packed_too_early(t, p, holds)
+                for t, p in zip(trips, early, strict=True)
+            ):
                 continue
             vehicle = vehicles[vr.vehicle_id]
-            times: list[int] = []
-            for t, p in zip(trips, early, strict=True):
-                times.append(p.pack_finish_min if p is not None else t.ready_at)
-            last = trips[-1]
-            while len(times) < vehicle.max_trips:  # a trip it does not drive now
-                times.append(last.return_at + vehicle.reload_minutes - vehicle.loading_minutes)
             old = fixed.get(code, {}).get(vr.vehicle_id)
-            if old is not None:
-                times = [min(a, b) for a, b in zip(old, times, strict=True)]
-            for i in range(1, len(times)):  # ascending, as the router requires
-                times[i] = max(times[i], times[i - 1])
+            times: list[int | None] = list(old) if old is not None else [None] * vehicle.max_trips
+            for t, p in zip(trips, early, strict=True):
+                if p is not None and packed_too_early(t, p, holds):
+                    was = times[t.index]
+                    times[t.index] = (
+                        p.pack_finish_min if was is None else min(was, p.pack_finish_min)
+                    )
+            for i in range(len(times) - 2, -1, -1):  # fixed times ascending, as required
+                cur = times[i]
+                later = [x for x in times[i + 1 :] if x is not None]
+                if cur is not None and later and cur > later[0]:
+                    times[i] = later[0]
             new = tuple(times)
             if new != old:
                 fixed.setdefault(code, {})[vr.vehicle_id] = new
