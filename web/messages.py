@@ -189,6 +189,8 @@ WORDS: dict[str, str] = {
     "dish": N_("dish"),
     "lunch": N_("Lunch"),
     "dinner": N_("Dinner"),
+    "daily": N_("Daily plan"),  # job kinds
+    "menu": N_("Weekly menus"),
     # delivery outcomes, unserved reasons and rating subjects (follow-up reasons, warnings)
     "delivered": N_("Delivered"),
     "no_answer": N_("No answer"),

@@ -162,6 +162,13 @@ def test_failed_run_errors(app: Flask) -> None:
         assert localise("JobError: the job did not start within 10 min") == (
             "任务在 10 分钟内没有开始"
         )
+        conflict = localise(
+            "a daily job for 2026-12-05 lunch is already queued or running (run 2); wait "
+            "for it to finish"
+        )
+        assert "午餐" in conflict and "每日计划" in conflict, conflict
+        assert not re.findall(r"[A-Za-z]{3,}", conflict), conflict
+        assert localise("the menu job could not be started: boom").startswith("每周菜谱 任务")
         bug = localise("TypeError: price() got multiple values for argument 'deadline'")
         assert bug.startswith("内部错误（TypeError）") and "price() got" in bug
 
