@@ -176,7 +176,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "monthly_report": ("助餐服务月报", "Monthly report of meals served"),
     "month": ("月份", "Month"),
     "summary": ("汇总", "Summary"),
-    "served_h": ("按站点、膳食类型和老人类别", "Per site, profile and elder category"),
+    "served_h": ("按站点、膳食类型和老人类别", "Per site, diet and category"),
     "outcomes_h": ("配送结果（站次）", "Delivery outcomes (stops)"),
     "ratings_h": ("评价", "Ratings"),
     "unserved_h": ("各站点每日未送达餐数", "Unserved meals per site and day"),

@@ -154,10 +154,13 @@ def test_csv_export_in_english(client: FlaskClient, auth: Any, march: None) -> N
     """A user who reads English gets the export in English, with the diet's English name."""
     auth.login_as("manager", language="en")
     text = client.get("/reports/monthly.csv?month=2026-03").get_data().decode("utf-8-sig")
-    served = _csv_sections(text)["Per site, profile and elder category"]
+    served = _csv_sections(text)["Per site, diet and category"]
     assert served[0][:4] == ["Site", "Site code", "Type", "Diet profile"]
     assert ["八一社区食堂", "S1", "Community canteen", "Regular", "", "20", "23"] in served
     assert ["Home delivery", "", "Home delivery", "Low sodium", "Hardship", "1", "0"] in served
+    book = load_workbook(io.BytesIO(client.get("/reports/monthly.xlsx?month=2026-03").get_data()))
+    assert "Per site, diet and category" in book.sheetnames  # whole: a sheet name is 31 chars
+    assert all(len(name) <= 31 for name in book.sheetnames)
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in text.replace("八一社区食堂", "")
                    .replace("东湖助餐点", ""))  # fmt: skip
 
