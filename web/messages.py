@@ -1,11 +1,14 @@
 """Messages from the application layer shown in the panel's language.
 
-``mealplan`` writes plan warnings, job errors and import errors as English text built from
-fixed templates (stored on plan runs, so they cannot carry a gettext call). The panel
-translates them here, in one place: each template below is a catalogue msgid (Chinese in
-messages.po); a message that matches a template completely is rendered from its
-translation with the same parameters, the parameters themselves translated when they are
-messages too (``unserved S1: ...: <message>``). Anything unknown is shown as it is.
+``mealplan`` and the solvers write plan warnings, job errors, import errors and warnings,
+the routing solver's explanation of each unserved stop and follow-up reasons as English
+text built from fixed templates (stored on plan runs and rows, so they cannot carry a
+gettext call). The panel translates them here, in one place: each template below is a
+catalogue msgid (Chinese in messages.po); a message that matches a template completely is
+rendered from its translation with the same parameters, the parameters themselves
+translated when they are messages or known words too (``unserved S1: hold_limit:
+<message>``). A failed run's ``<ExceptionClass>: <message>`` is mealplan's own message
+or an internal error. Anything unknown is shown as it is.
 
 Templates use ``%(name)s``; ``%(name)s`` matches any text (shortest first), so a template
 that is a prefix of another must come after it. Value problems of the one value parser
