@@ -569,7 +569,10 @@ def report_tables(
             [t("followups_overdue"), report.followups.overdue],
             [t("followups_open_now"), report.followups.open_now],
         ]
-    summary += [[f"{t('profile')}: {profile(p)}", n] for p, n in report.by_profile.items()]
+    summary += [
+        [f"{t('profile')}{'：' if lang == 'zh' else ': '}{profile(p)}", n]
+        for p, n in report.by_profile.items()
+    ]
     return [
         (t("summary"), [t("month"), f"{report.year:04d}-{report.month:02d}"], summary),
         (
