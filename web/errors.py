@@ -1,4 +1,5 @@
-"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 405, 413, 500 (rolls back), and
+"""Error pages: 400 (incl. a missing CSRF token), 403, 404, 405, 413, 422 (a mealplan error
+no view caught: its message in the panel's language), 500 (rolls back), and
 503 when the database is busy (another writer held SQLite's lock past the busy timeout)
 or cannot be reached: a page saying nothing was saved and to try again, never a 500."""
 
@@ -13,8 +14,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from mealplan.db.session import database_busy
-from mealplan.errors import NotFoundError
+from mealplan.errors import MealplanError, NotFoundError
 from web.db import rollback_db
+from web.messages import localise
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,20 @@ def init_app(app: Flask) -> None:
     def record_not_found(exc: NotFoundError) -> tuple[str, int]:
         rollback_db()
         return _page(404, _("Not found"), str(exc))
+
+    @app.errorhandler(MealplanError)
+    def mealplan_error(exc: MealplanError) -> tuple[str, int]:
+        """Bad or missing data a view did not expect (e.g. a delivery no price tier covers
+        when a claim is built): the message, nothing saved, never a 500."""
+        rollback_db()
+        log.warning("refused: %s", exc)
+        message = getattr(exc, "message", None)
+        params = getattr(exc, "params", None)
+        if isinstance(message, str) and isinstance(params, dict):
+            text = _(message, **{k: localise(v) for k, v in params.items()})
+        else:
+            text = localise(str(exc))
+        return _page(422, _("This cannot be done with the data as it stands"), text)
 
     @app.errorhandler(413)
     def too_large(exc: HTTPException) -> tuple[str, int]:

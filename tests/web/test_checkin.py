@@ -40,6 +40,9 @@ def test_twenty_elders_one_twice(client: FlaskClient, auth: Any, money: Session)
                         follow_redirects=True)  # fmt: skip
         assert r.status_code == 200
         assert f"老人{i:02d}" in r.get_data(as_text=True)
+        if i == 1:  # the confirmation names the diet, not its code
+            assert "老人01（" in r.get_data(as_text=True)
+            assert "，普通）" in r.get_data(as_text=True) or "，软食）" in r.get_data(as_text=True)
     r = client.post("/checkin/S1", data={"card": "1000000007"}, follow_redirects=True)
     page = r.get_data(as_text=True)
     assert "今天已在" in page and "老人07" in page

@@ -21,6 +21,7 @@ from web.access import SITE_STAFF, actor, ensure_site, requires
 from web.checkin import bp
 from web.db import get_db, rollback_db
 from web.labels import choice_label
+from web.messages import profile_name
 
 
 def _settings() -> Settings:
@@ -105,7 +106,7 @@ def record(site_code: str) -> Response:
     row = result.checkin
     if result.name:
         message = _("%(name)s (%(category)s, %(diet)s): pays %(paid)s yuan, subsidy %(subsidy)s yuan",
-                    name=result.name, category=choice_label(result.category), diet=result.diet,
+                    name=result.name, category=choice_label(result.category), diet=profile_name(result.diet),
                     paid=_yuan(row.paid_fen), subsidy=_yuan(result.price.subsidy_total_fen))  # fmt: skip
         if row.repeat:
             message += " · " + _("second meal of this service: full price")

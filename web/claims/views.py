@@ -24,11 +24,8 @@ def _default_period() -> str:
 
 
 def _claim(period: str) -> claims.Claim:
-    try:
-        return claims.build_claim(get_db(), period)
-    except ClaimError as exc:
-        flash(_(exc.message, **exc.params), "error")
-        abort(422)
+    """The claim of ``period``; a ClaimError is the 422 page with its message (web/errors)."""
+    return claims.build_claim(get_db(), period)
 
 
 @bp.get("/")
