@@ -117,17 +117,17 @@ def _packs(ready: dict[str, int], portions: int) -> dict[str, Any]:
 def test_retiming_reaches_a_fixed_point() -> None:
     """V1 and V2 both want 30 portions at 10:00 on one line: V2 is packed by 09:45, so it is
     fixed at 09:45 (its stop, reached at 10:30, would be 45 min from packing against a
-    30-min hold); once the router plans V2 ready at 09:45 nothing is early and the
-    fixed times stay (the fixed point); a second pass changes nothing."""
+    30-min hold) and V1 pinned at 10:00; once the router plans V2 ready at 09:45 nothing
+    is early and the fixed times stay (the fixed point); a second pass changes nothing."""
     fixed: dict[str, dict[str, tuple[int, ...]]] = {}
     wanted = {"V1": 600, "V2": 600}
     assert stages.retimed(_plan(wanted, 30), _packs(wanted, 30), fixed) == 1
-    assert fixed == {"K": {"V2": (585,)}}
+    assert fixed == {"K": {"V1": (600,), "V2": (585,)}}  # V1 pinned where it was packed
     honoured = {"V1": 600, "V2": 585}
     packs = _packs(honoured, 30)
     assert not any(p.early for p in packs["K"].values())
     assert stages.retimed(_plan(honoured, 30), packs, fixed) == 0
-    assert fixed == {"K": {"V2": (585,)}}
+    assert fixed == {"K": {"V1": (600,), "V2": (585,)}}
 
 
 def test_a_trip_packed_early_within_its_hold_is_not_retimed() -> None:
@@ -141,3 +141,12 @@ def test_a_trip_packed_early_within_its_hold_is_not_retimed() -> None:
     fixed: dict[str, dict[str, tuple[int, ...]]] = {}
     assert stages.retimed(plan, _packs(wanted, 30), fixed) == 0 and fixed == {}
     assert stages.retimed(_plan(wanted, 30), _packs(wanted, 30), fixed) == 1
+
+
+def test_first_retiming_fixes_only_the_early_trip() -> None:
+    """pin=False (the first re-routing): only V2, packed too early, gets a fixed ready
+    time; V1 stays decided by the router."""
+    wanted = {"V1": 600, "V2": 600}
+    fixed: dict[str, dict[str, tuple[int | None, ...]]] = {}
+    assert stages.retimed(_plan(wanted, 30), _packs(wanted, 30), fixed, pin=False) == 1
+    assert fixed == {"K": {"V2": (585,)}}

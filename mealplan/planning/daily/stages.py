@@ -350,14 +350,18 @@ class RoutesStage:
 
 #: Re-routings at most with the ready times the kitchens' packing capacity allows.
 MAX_RETIMES = 4
-#: A re-routing searches ``routing_iterations`` divided by this from the previous routes
-#: (it starts from a plan that delivers what it delivered: the search only mends).
+#: The first re-routing searches ``routing_iterations`` from the previous routes (it
+#: re-places the stops of every trip packed too early); later ones, with every driven
+#: trip pinned, only mend: ``routing_iterations`` divided by this.
 RETIME_ITERATIONS_DIVISOR = 4
 
 
-def retime_settings(settings: Settings) -> Settings:
-    """The settings of a re-routing: :data:`RETIME_ITERATIONS_DIVISOR` times fewer search
-    iterations (a work budget, so the plan stays the same on every machine)."""
+def retime_settings(settings: Settings, attempt: int) -> Settings:
+    """The settings of re-routing ``attempt`` (1, 2, ...): the first with the search
+    iterations of the first routing, later ones :data:`RETIME_ITERATIONS_DIVISOR` times
+    fewer (work budgets, so the plan stays the same on every machine)."""
+    if attempt <= 1:
+        return settings
     planning = settings.planning
     iterations = max(1, planning.routing_iterations // RETIME_ITERATIONS_DIVISOR)
     return replace(settings, planning=replace(planning, routing_iterations=iterations))
@@ -375,8 +379,9 @@ def retimed_routes(
     (:func:`routes_schedule`) packs every trip by the ready time the router planned it
     with; where packing capacity packs a trip so early that a stop of it would be reached
     after its hold limit, the router plans again with that trip's ready time fixed at its
-    packed time (``Vehicle.ready_times``: the hold limit counts from it; :func:`retimed`),
-    starting from the previous routes (what still fits stays, the stops that no longer
+    packed time (``Vehicle.ready_times``: the hold limit counts from it; :func:`retimed`;
+    from the second re-routing on, every driven trip is pinned at its packed time, so
+    that the loop settles), starting from the previous routes (what still fits stays, the stops that no longer
     fit are re-placed: ``solve_routes(start=...)``) with :func:`retime_settings`' budget;
     at most :data:`MAX_RETIMES` times, until no trip is packed too early (a fixed point;
     fixed times only move earlier, so the loop is monotone and deterministic; if it is
@@ -385,15 +390,17 @@ def retimed_routes(
     menu). ``plan_routes`` also stores the routes: the caller rolls that back at once and
     :func:`store_plan` writes them with the rest of the day."""
     fixed: dict[str, dict[str, tuple[int | None, ...]]] = {}
+    loose: dict[str, dict[str, tuple[int | None, ...]]] = {}  # only the early trips fixed
     offsets: dict[str, dict[str, int]] = {}
     plan = None
     start: dict[str, tuple[rs.VehicleRoute, ...]] | None = None
+    consistent = False
     for attempt in range(MAX_RETIMES + 1):
         plan = plan_routes(
             session,
             request.date,
             request.service,
-            settings if start is None else retime_settings(settings),
+            retime_settings(settings, attempt),
             demand=demand.demand,
             time_limit_s=request.routing_time_limit_s,
             seed=request.seed,
@@ -404,9 +411,11 @@ def retimed_routes(
         session.rollback()  # drop what plan_routes stored: no write lock while re-routing
         schedules = routes_schedule(session, request, plan, menus, settings.planning)
         packs = {code: dict(sch.packs) for code, sch in schedules.items()}
-        changed = retimed(plan, packs, fixed)
+        changed = retimed(plan, packs, fixed, pin=attempt > 0)
+        retimed(plan, packs, loose, pin=False)
         moved = held_offsets(plan, schedules, offsets, settings.planning.hold_limit_bulk_minutes)
         if not changed and not moved:
+            consistent = True
             break
         if attempt == MAX_RETIMES:
             log.warning(
@@ -425,7 +434,54 @@ def retimed_routes(
             moved,
         )
     assert plan is not None
+    if consistent and fixed and plan.dropped_meals:
+        plan = _placed_unpinned(session, settings, request, demand, menus, plan, loose, offsets)
     return plan
+
+
+def _placed_unpinned(
+    session: Session,
+    settings: Settings,
+    request: DayRequest,
+    demand: DemandStage,
+    menus: MenuPlan | None,
+    plan: RoutesPlan,
+    loose: dict[str, dict[str, tuple[int | None, ...]]],
+    offsets: dict[str, dict[str, int]],
+) -> RoutesPlan:
+    """The re-timing loop settled with meals undelivered: the pins may be what keeps
+    them out. Route once more from ``plan`` with only the trips packed too early fixed
+    (``loose``) and no search (what fits stays, the undelivered stops are placed by the
+    repair: few changes), and keep that plan if it delivers more and the kitchen's
+    packing agrees with it (no trip packed too early, no site late); else ``plan``."""
+    trial = plan_routes(
+        session,
+        request.date,
+        request.service,
+        replace(settings, planning=replace(settings.planning, routing_iterations=0)),
+        demand=demand.demand,
+        time_limit_s=request.routing_time_limit_s,
+        seed=request.seed,
+        ready_times=loose or None,
+        hold_offsets=offsets or None,
+        start={kp.kitchen.code: result.routes for kp, result in plan.results},
+    )
+    session.rollback()
+    if trial.dropped_meals >= plan.dropped_meals:
+        return plan
+    schedules = routes_schedule(session, request, trial, menus, settings.planning)
+    packs = {code: dict(sch.packs) for code, sch in schedules.items()}
+    held = {code: dict(own) for code, own in offsets.items()}
+    late = held_offsets(trial, schedules, held, settings.planning.hold_limit_bulk_minutes)
+    if retimed(trial, packs, {}, pin=False) or late:
+        log.info("placing the undelivered stops without pins disagrees with the packing")
+        return plan
+    log.info(
+        "undelivered meals placed without pins: %d -> %d",
+        plan.dropped_meals,
+        trial.dropped_meals,
+    )
+    return trial
 
 
 def _menus_of_day(
@@ -566,45 +622,50 @@ def retimed(
     plan: RoutesPlan,
     packs: Mapping[str, Mapping[str, TripPack]],
     fixed: dict[str, dict[str, tuple[int | None, ...]]],
+    *,
+    pin: bool = True,
 ) -> int:
-    """Fix the ready times of every vehicle with a trip packed so much before its planned
-    ready time that a stop of it is then reached after its hold limit
-    (:func:`packed_too_early`): that trip's ready time is fixed at its packed time (in
-    ``fixed``, kitchen -> vehicle -> one minute or None per trip; None: the router decides
-    it; a fixed time only moves earlier, and a trip once fixed stays fixed); returns how
-    many vehicles changed (0: the fixed point). A trip packed a little early whose stops
-    all stay within their hold limits is not re-timed."""
+    """Fix ready times where the kitchen's packing disagrees with the routes (in
+    ``fixed``, kitchen -> vehicle -> one minute or None per trip; None: the router
+    decides it); returns how many vehicles have a trip packed so early that a stop of it
+    is then reached after its hold limit (:func:`packed_too_early`; 0: the fixed point,
+    and ``fixed`` is left as it was). Otherwise the trips packed too early get their
+    packed time as fixed ready time, and with ``pin`` every other driven trip is pinned
+    at its packed time too (where the router put it, or a little earlier within its
+    hold limits), so that the next routing, which starts from these routes, keeps the
+    packing it was scheduled with instead of moving loads into other trips' slots. A
+    fixed time only moves earlier and a trip once fixed stays fixed, so the loop is
+    monotone."""
+    early: list[
+        tuple[str, rs.Vehicle, list[tuple[rs.Trip, TripPack | None]], dict[str, int | None]]
+    ] = []
     changed = 0
     for kp, result in plan.results:
         code = kp.kitchen.code
         vehicles = {v.id: v for v in kp.problem.vehicles}
         holds = {s.id: s.hold_limit for s in kp.problem.stops}
         for vr in result.routes:
-            trips = list(vr.trips)
-            early = [packs.get(code, {}).get(trip_label(vr.vehicle_id, t.index + 1)) for t in trips]
-            if not any(
-                p is not None and packed_too_early(t, p, holds)
-                for t, p in zip(trips, early, strict=True)
-            ):
+            own = packs.get(code, {})
+            trips = [(t, own.get(trip_label(vr.vehicle_id, t.index + 1))) for t in vr.trips]
+            changed += any(p is not None and packed_too_early(t, p, holds) for t, p in trips)
+            early.append((code, vehicles[vr.vehicle_id], trips, holds))
+    if not changed:
+        return 0
+    for code, vehicle, trips, holds in early:
+        old = fixed.get(code, {}).get(vehicle.id)
+        times: list[int | None] = list(old) if old is not None else [None] * vehicle.max_trips
+        for t, p in trips:
+            if p is None or not (pin or packed_too_early(t, p, holds)):
                 continue
-            vehicle = vehicles[vr.vehicle_id]
-            old = fixed.get(code, {}).get(vr.vehicle_id)
-            times: list[int | None] = list(old) if old is not None else [None] * vehicle.max_trips
-            for t, p in zip(trips, early, strict=True):
-                if p is not None and packed_too_early(t, p, holds):
-                    was = times[t.index]
-                    times[t.index] = (
-                        p.pack_finish_min if was is None else min(was, p.pack_finish_min)
-                    )
-            for i in range(len(times) - 2, -1, -1):  # fixed times ascending, as required
-                cur = times[i]
-                later = [x for x in times[i + 1 :] if x is not None]
-                if cur is not None and later and cur > later[0]:
-                    times[i] = later[0]
-            new = tuple(times)
-            if new != old:
-                fixed.setdefault(code, {})[vr.vehicle_id] = new
-                changed += 1
+            was = times[t.index]
+            times[t.index] = p.pack_finish_min if was is None else min(was, p.pack_finish_min)
+        for i in range(len(times) - 2, -1, -1):  # fixed times ascending, as required
+            cur = times[i]
+            later = [x for x in times[i + 1 :] if x is not None]
+            if cur is not None and later and cur > later[0]:
+                times[i] = later[0]
+        if tuple(times) != old and any(x is not None for x in times):
+            fixed.setdefault(code, {})[vehicle.id] = tuple(times)
     return changed
 
 
