@@ -57,6 +57,18 @@ TEMPLATES: tuple[str, ...] = (
         "cooking wave %(wave)s: trip %(trip)s is packed by %(packed)s, before its ready time "
         "%(ready)s (packing capacity)"
     ),
+    # why a profile has no menu (solvers.menu.explain, inside "no menu could be made")
+    N_(
+        "structure %(structure)s needs %(need)s %(what)s dish(es) but not enough are allowed "
+        "for profile %(profile)s %(service)s (%(total)s %(category)s dishes; %(chain)s)"
+    ),
+    N_(
+        "no meal for %(profile)s %(service)s meets the per-meal hard rules (cooking methods "
+        "or bounds) within the search limit"
+    ),
+    N_(
+        "no meal for %(profile)s %(service)s meets every hard rule: %(rules)s (closest meal: %(dishes)s)"
+    ),
     # job errors (mealplan.services.jobs)
     N_("the job process ended without finishing; see its log"),
     N_("the job did not start within %(n)s min"),
@@ -192,6 +204,12 @@ WORDS: dict[str, str] = {
     "dish": N_("dish"),
     "lunch": N_("Lunch"),
     "dinner": N_("Dinner"),
+    "staple": N_("Staple"),  # dish categories (menu explanations)
+    "main": N_("Main dish"),
+    "side": N_("Side dish"),
+    "vegetable": N_("Vegetable"),
+    "soup": N_("Soup"),
+    "fruit": N_("Fruit"),
     "daily": N_("Daily plan"),  # job kinds
     "menu": N_("Weekly menus"),
     # delivery outcomes, unserved reasons and rating subjects (follow-up reasons, warnings)
@@ -219,6 +237,12 @@ WORDS: dict[str, str] = {
     "target (group/service/nutrient)": N_("target (group/service/nutrient)"),
     "headcount (date/service/site/profile)": N_("headcount (date/service/site/profile)"),
 }
+
+#: Words the English source text already reads well as ("needs 1 main dish(es)", "lunch"): only
+#: translated for Chinese.
+_SOURCE_WORDS = frozenset(
+    {"staple", "main", "side", "vegetable", "soup", "fruit", "lunch", "dinner"}
+)
 
 _PARAM = re.compile(r"%\((\w+)\)s")
 
@@ -256,7 +280,7 @@ def localise(text: object, _depth: int = 0) -> str:
     text = str(text)
     if not text or _depth > 3:
         return text
-    if text in WORDS:
+    if text in WORDS and not (text in _SOURCE_WORDS and is_english()):
         return gettext(WORDS[text])
     exc = _EXCEPTION.match(text)
     if exc is not None:  # a failed run: mealplan's own error is a message, anything else a bug

@@ -199,3 +199,23 @@ def test_import_page_in_chinese(client: FlaskClient, auth: Any, world: Any) -> N
     summary = re.search(r"<h2>已导入</h2>\s*<p>([^<]*)</p>", page)
     assert summary is not None and "sites.csv" in summary.group(1), page[page.find("<main") :]
     assert not re.findall(r"[A-Za-z]{3,}", summary.group(1).replace("sites.csv", ""))
+
+
+def test_menu_explanations_in_chinese(app: Flask) -> None:
+    """Why a profile has no menu (solvers.menu.explain's real text, as the plan warns it)
+    reads in Chinese, with the dish category by name; English unchanged."""
+    from solvers.menu import DietProfile, Dish, MealStructure
+    from solvers.menu.explain import explain_empty_slot
+
+    rice = Dish("rice", "staple", 50, {"energy_kcal": 200.0})
+    pork = Dish("pork", "main", 280, {"energy_kcal": 300.0}, vegetarian=False)
+    structure = MealStructure("mini", ("staple", "main"))
+    veg = DietProfile("veg", structures=(structure,), vegetarian=True, no_repeat_days=0)
+    exp = explain_empty_slot([rice, pork], veg, "lunch", structure, structure.slots[1])
+    warning = f"veg: no menu could be made ({exp.message})"
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        zh = localise(warning)
+        assert zh.startswith("veg：") and "餐食结构 mini 需要 1 道主菜" in zh, zh
+        assert "午餐" in zh and "dish(es)" not in zh and "not enough" not in zh
+    with app.test_request_context(), force_locale("en"):
+        assert localise(warning) == warning
