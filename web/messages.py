@@ -210,6 +210,10 @@ WORDS: dict[str, str] = {
     "vegetable": N_("Vegetable"),
     "soup": N_("Soup"),
     "fruit": N_("Fruit"),
+    # a kitchen's routing status when it has no plan (solvers.status.SolveStatus)
+    "infeasible": N_("no plan meets the hard rules (infeasible)"),
+    "no_solution": N_("the search stopped before finding any plan"),
+    "error": N_("the solver failed; see the log"),
     "daily": N_("Daily plan"),  # job kinds
     "menu": N_("Weekly menus"),
     # delivery outcomes, unserved reasons and rating subjects (follow-up reasons, warnings)

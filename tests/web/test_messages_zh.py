@@ -219,3 +219,13 @@ def test_menu_explanations_in_chinese(app: Flask) -> None:
         assert "午餐" in zh and "dish(es)" not in zh and "not enough" not in zh
     with app.test_request_context(), force_locale("en"):
         assert localise(warning) == warning
+
+
+def test_kitchen_without_routes_in_chinese(app: Flask) -> None:
+    """A kitchen whose routing found no plan: its status word reads in Chinese."""
+    from solvers.status import SolveStatus
+
+    warning = f"kitchen K1: {SolveStatus.NO_SOLUTION}"
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        zh = localise(warning)
+        assert "K1" in zh and "搜索在找到任何方案前已停止" in zh and "no_solution" not in zh
