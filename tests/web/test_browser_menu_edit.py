@@ -45,6 +45,7 @@ def test_live_check_follows_the_chooser_and_save_locks(live_server: str, make_us
         pork = "#live-items li[data-rule=no_repeat]:has-text('Braised pork')"
         page.wait_for_selector(pork, timeout=10_000)
         assert page.locator(pork + " code").inner_text() == "no_repeat"  # the rule id shown
+        assert "kcal" in page.locator("#live-cost").inner_text()  # the English page
         main.select_option("tofu")
         page.wait_for_selector(pork, state="detached", timeout=10_000)
         page.click("#meal-edit button[type=submit]")

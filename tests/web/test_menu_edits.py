@@ -296,6 +296,13 @@ def test_edit_page_save_lock_and_unlock(
     page = client.get(_meal_url("", TUESDAY, "regular")).get_data(as_text=True)
     assert page.count('name="dish"') == 5 and "menu_edit.js" in page
     assert "<script>" not in page  # CSP: no inline script
+    assert 'data-kcal="{n} kcal"' in page and " kcal</div>" in page
+    auth.logout()
+    auth.login_as("manager")
+    zh = client.get(_meal_url("", TUESDAY, "regular")).get_data(as_text=True)
+    assert 'data-kcal="{n} 千卡"' in zh and " 千卡</div>" in zh and "kcal<" not in zh
+    auth.logout()
+    auth.login_as("manager", language="en")
     response = client.post(
         _meal_url("", TUESDAY, "regular"),
         data={"dish": ["rice", "tofu", "greens", "greens2", "soup"]},

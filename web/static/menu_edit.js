@@ -35,7 +35,8 @@
     box.className = "meal " + data.level;
     box.setAttribute("data-level", data.level);
     ok.hidden = (data.items || []).length > 0;
-    cost.textContent = "¥" + (data.cost_fen / 100).toFixed(2) + " · " + data.energy_kcal + " kcal";
+    var kcal = (form.getAttribute("data-kcal") || "{n} kcal").replace("{n}", data.energy_kcal);
+    cost.textContent = "¥" + (data.cost_fen / 100).toFixed(2) + " · " + kcal;
   }
 
   function check() {
