@@ -47,7 +47,7 @@ class PlanningSettings:
     hold_limit_home_minutes: int = 60  # pack -> arrive for home delivery
     purchase_waste_allowance: float = 0.05  # added to purchase quantities
     default_budget_fen: int = 700
-    menu_time_limit_s: float = 30.0
+    menu_time_limit_s: float = 1800.0  # safety net only: work budgets bound the menu solves
     menu_backend: str = "highs"
     # Routing budgets in work units, so that the same inputs give the same routes on a busy
     # machine (docs/routing.md "Budgets"): search iterations per kitchen and seed, seeds
