@@ -325,6 +325,8 @@ def main() -> None:
     ap.add_argument("--demo-only", action="store_true", help="run the demo catalogue only")
     ap.add_argument("--cg-rounds", type=int, default=MenuParams.cg_rounds)
     ap.add_argument("--pricing-node-limit", type=int, default=MenuParams.pricing_node_limit)
+    ap.add_argument("--patterns-per-dish", type=int, default=MenuParams.patterns_per_dish)
+    ap.add_argument("--cg-gap", type=float, default=MenuParams.cg_gap)
     ap.add_argument(
         "--rules",
         action="store_true",
@@ -339,6 +341,8 @@ def main() -> None:
             command_line_params(args, backend),
             cg_rounds=args.cg_rounds,
             pricing_node_limit=args.pricing_node_limit,
+            patterns_per_dish=args.patterns_per_dish,
+            cg_gap=args.cg_gap,
         )
         if not args.demo_only:
             for share in (float(s) for s in args.share.split(",")):

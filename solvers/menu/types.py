@@ -661,7 +661,7 @@ class MenuParams:
     share_rounds: int = 2
     total_time_s: float | None = None
     cg_rounds: int = 12
-    pricing_node_limit: int = 5_000
+    pricing_node_limit: int = 500
     mip_node_limit: int = 5_000
     cg_gap: float = 0.001
 
