@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, request
+from flask import Flask, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
@@ -180,3 +180,15 @@ def ensure_site(site_code: str | None) -> None:
 
 def actor() -> str:
     return str(current_user.username) if current_user.is_authenticated else "anonymous"
+
+
+def home_for(user: Any) -> str:
+    """Where a role's work starts: after login and on the panel's front page."""
+    role = getattr(user, "role", None)
+    if role == SITE_STAFF:
+        return url_for("headcounts.index")
+    if role == DRIVER:
+        return url_for("driver.index")
+    if role == COMMUNITY_WORKER:
+        return url_for("followups.index")
+    return url_for("dashboard.index")

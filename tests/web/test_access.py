@@ -183,3 +183,17 @@ def test_every_permission_names_known_roles() -> None:
     """The permission matrix only names known roles."""
     for roles in PERMISSIONS.values():
         assert set(roles) <= set(ROLES)
+
+
+def test_front_page_sends_each_role_to_its_work(client: FlaskClient, auth: Any, world: Any) -> None:
+    """'/' is the day's dashboard for the office; site staff land on headcounts and a
+    community worker on follow-ups (the dashboard would be a 403 for them)."""
+    auth.login_as("community_worker")
+    r = client.get("/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/followups/")
+    auth.logout()
+    auth.login_as("site_staff", site="S1")
+    assert client.get("/").headers["Location"].endswith("/headcounts/")
+    auth.logout()
+    auth.login_as("manager")
+    assert client.get("/").status_code == 200

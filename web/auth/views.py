@@ -7,22 +7,12 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from mealplan.services import users
-from web.access import COMMUNITY_WORKER, DRIVER, SITE_STAFF, PanelUser
+from web.access import PanelUser, home_for
 from web.auth import bp
 from web.auth.forms import LoginForm, LogoutForm
 from web.auth.throttle import AddressThrottle
 from web.db import get_db
 from web.urls import safe_local_path
-
-
-def home_for(user: PanelUser) -> str:
-    if user.role == SITE_STAFF:
-        return url_for("headcounts.index")
-    if user.role == DRIVER:
-        return url_for("driver.index")
-    if user.role == COMMUNITY_WORKER:
-        return url_for("followups.index")
-    return url_for("dashboard.index")
 
 
 def _safe_next(target: str | None) -> str | None:

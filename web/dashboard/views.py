@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from mealplan.domain.vocab import Service
 from mealplan.services import headcounts, reports
-from web.access import SITE_STAFF, requires
+from web.access import home_for, requires
 from web.dashboard import bp
 from web.db import get_db
 from web.forms import parse_date
@@ -14,8 +14,8 @@ from web.forms import parse_date
 
 @bp.get("/")
 def index() -> Response | str:
-    if current_user.is_authenticated and current_user.role == SITE_STAFF:
-        return redirect(url_for("headcounts.index"))
+    if current_user.is_authenticated and home_for(current_user) != url_for("dashboard.index"):
+        return redirect(home_for(current_user))  # site staff, drivers, community workers
     return day()
 
 
