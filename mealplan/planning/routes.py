@@ -557,6 +557,31 @@ def routing_params(planning: PlanningSettings, seed: int) -> rs.RoutingParams:
     )
 
 
+def add_what_ifs(
+    plan: RoutesPlan,
+    settings: Settings,
+    *,
+    seed: int | None = None,
+    time_limit_s: float | None = None,
+) -> RoutesPlan:
+    """``plan`` with the what-if of every kitchen that leaves meals unserved and has none
+    yet (the daily plan's re-timing routes with ``routing_what_if_runs = 0`` and asks
+    here once, for the plan it keeps); the same runs as :func:`plan_routes` makes."""
+    planning = settings.planning
+    params = routing_params(planning, planning.seed if seed is None else seed)
+    limit = time_limit_s if time_limit_s is not None else planning.routing_time_limit_s
+    plan.results = [
+        (
+            kp,
+            r
+            if r.what_if is not None
+            else _with_what_if(kp.problem, r, params, limit, planning.routing_what_if_runs),
+        )
+        for kp, r in plan.results
+    ]
+    return plan
+
+
 def _with_what_if(
     problem: rs.RoutingProblem,
     result: rs.RoutingResult,

@@ -64,6 +64,7 @@ from mealplan.planning.route_sheets import eat_by_min, sheets_of
 from mealplan.planning.routes import (
     RoutesObjective,
     RoutesPlan,
+    add_what_ifs,
     plan_routes,
     routes_json,
     routes_objective,
@@ -357,14 +358,16 @@ RETIME_ITERATIONS_DIVISOR = 4
 
 
 def retime_settings(settings: Settings, attempt: int) -> Settings:
-    """The settings of re-routing ``attempt`` (1, 2, ...): the first with the search
-    iterations of the first routing, later ones :data:`RETIME_ITERATIONS_DIVISOR` times
-    fewer (work budgets, so the plan stays the same on every machine)."""
-    if attempt <= 1:
-        return settings
-    planning = settings.planning
-    iterations = max(1, planning.routing_iterations // RETIME_ITERATIONS_DIVISOR)
-    return replace(settings, planning=replace(planning, routing_iterations=iterations))
+    """The settings of routing ``attempt`` of the re-timing loop (0: the first routing):
+    no what-if (asked once for the plan kept, :func:`~mealplan.planning.routes.
+    add_what_ifs`); the first re-routing with the search iterations of the first routing,
+    later ones :data:`RETIME_ITERATIONS_DIVISOR` times fewer (work budgets, so the plan
+    stays the same on every machine)."""
+    planning = replace(settings.planning, routing_what_if_runs=0)
+    if attempt > 1:
+        iterations = max(1, planning.routing_iterations // RETIME_ITERATIONS_DIVISOR)
+        planning = replace(planning, routing_iterations=iterations)
+    return replace(settings, planning=planning)
 
 
 def retimed_routes(
@@ -436,7 +439,9 @@ def retimed_routes(
     assert plan is not None
     if consistent and fixed and plan.dropped_meals:
         plan = _placed_unpinned(session, settings, request, demand, menus, plan, loose, offsets)
-    return plan
+    return add_what_ifs(
+        plan, settings, seed=request.seed, time_limit_s=request.routing_time_limit_s
+    )
 
 
 def _placed_unpinned(
@@ -454,11 +459,12 @@ def _placed_unpinned(
     (``loose``) and no search (what fits stays, the undelivered stops are placed by the
     repair: few changes), and keep that plan if it delivers more and the kitchen's
     packing agrees with it (no trip packed too early, no site late); else ``plan``."""
+    quiet = retime_settings(settings, 0)  # no what-if
     trial = plan_routes(
         session,
         request.date,
         request.service,
-        replace(settings, planning=replace(settings.planning, routing_iterations=0)),
+        replace(quiet, planning=replace(quiet.planning, routing_iterations=0)),
         demand=demand.demand,
         time_limit_s=request.routing_time_limit_s,
         seed=request.seed,
