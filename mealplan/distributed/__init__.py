@@ -56,8 +56,11 @@ COMPUTE = "compute"
 JOBS = "jobs"
 QUEUES = (COMPUTE, JOBS)
 
-#: How often the coordinator looks for finished tasks (seconds).
+#: How often the coordinator looks for finished tasks (seconds): every POLL_S after a
+#: result came in, then less and less often up to POLL_MAX_S while none does (each look
+#: asks Redis once per pending task; kitchens take seconds to minutes).
 POLL_S = 0.1
+POLL_MAX_S = 1.0
 #: How long the coordinator waits for workers to answer before it says there are none.
 PING_S = 2.0
 
@@ -237,14 +240,18 @@ class CeleryEngine:
         except (BrokerError, OSError) as exc:
             raise _unreachable(d, exc) from exc
         pending: dict[int, AsyncResult] = dict(zip(order, result.results, strict=True))
+        delay = POLL_S
         try:
             while pending:
                 finished = [i for i, r in pending.items() if r.ready()]
                 for i in finished:
                     value = pending.pop(i).get(disable_sync_subtasks=False, propagate=True)
                     yield i, value
-                if not finished:
-                    time.sleep(POLL_S)
+                if finished:
+                    delay = POLL_S
+                else:
+                    time.sleep(delay)
+                    delay = min(POLL_MAX_S, delay * 1.5)
         except BaseException:
             result.revoke()
             raise
