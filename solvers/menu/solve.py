@@ -203,11 +203,13 @@ def _solve_block(
     s0 = time.perf_counter()
     out = run(mip.prob, ctx.params, ctx.backend, left, gap)
     log.info(
-        "profile %s: %s, objective %s, bound %s, build %.1f s, solve %.1f s (limit %.1f s)",
+        "profile %s: %s, objective %s, bound %s over the columns, %s over every menu, "
+        "build %.1f s, solve %.1f s (limit %.1f s)",
         profile.code,
         out.status.value,
         out.objective,
         out.bound,
+        "n/a" if global_bound is None else f"{global_bound:.0f}",
         s0 - b0,
         time.perf_counter() - s0,
         left,
