@@ -344,6 +344,8 @@ def panel_during_plan(
             )  # fmt: skip
         session.commit()
         urls = panel_load.pages(session, day)
+    # a database with routes but no plan run yet (routing passes only): no run to show
+    urls = {k: u for k, u in urls.items() if not u.startswith("/plans/None")}
     port = free_port()
     env = dict(os.environ)
     env.pop("MEALPLAN_BROKER_URL", None)
