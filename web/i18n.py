@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from mealplan.services.records import minutes_to_hhmm
 from mealplan.services.users import LANGUAGES
@@ -93,6 +96,19 @@ def catalogue_directories(configured: str, instance_path: str) -> str:
     return ";".join(out)
 
 
+def per_render(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as a template filter evaluated at every render. Jinja folds a filter applied
+    to a literal (``{{ "delivered"|label }}``) into a constant when it compiles the template,
+    so a language-dependent filter would keep the language of the page's first render;
+    a filter that takes the render context is never folded."""
+
+    @pass_context
+    def filter_(_context: Context, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return filter_
+
+
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = catalogue_directories(
         str(app.config["BABEL_TRANSLATION_DIRECTORIES"]), app.instance_path
@@ -107,9 +123,9 @@ def init_app(app: Flask) -> None:
                 mo,
             )
     app.jinja_env.filters["hhmm"] = minutes_to_hhmm
-    app.jinja_env.filters["local_name"] = local_name
-    app.jinja_env.filters["label"] = choice_label
-    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["local_name"] = per_render(local_name)
+    app.jinja_env.filters["label"] = per_render(choice_label)
+    app.jinja_env.filters["field_label"] = per_render(field_label)
 
     @app.context_processor
     def _language() -> dict[str, Any]:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from mealplan.db.models import DietProfile
 from mealplan.errors import MealplanError
 from web.db import get_db
-from web.i18n import is_english
+from web.i18n import is_english, per_render
 
 N_ = str  # marks a msgid for the catalogue without translating it here
 
@@ -313,5 +313,5 @@ def profile_name(code: object) -> str:
 
 def init_app(app: Flask) -> None:
     """The ``msg`` template filter (``{{ run.error|msg }}``) and ``profile_name``."""
-    app.jinja_env.filters["msg"] = lambda text: Markup.escape(localise(text))
-    app.jinja_env.filters["profile_name"] = profile_name
+    app.jinja_env.filters["msg"] = per_render(lambda text: Markup.escape(localise(text)))
+    app.jinja_env.filters["profile_name"] = per_render(profile_name)
