@@ -37,6 +37,7 @@ from mealplan.config import load_settings
 from mealplan.db.models import (
     Client,
     Delivery,
+    Dish,
     FollowUp,
     Rating,
     Route,
@@ -122,13 +123,18 @@ def needs_follow_up(rating: Rating) -> bool:
     return rating.score <= LOW_SCORE or bool((rating.comment or "").strip())
 
 
-def from_rating(session: Session, rating: Rating, *, days: int | None = None) -> FollowUp | None:
-    """The task of a rating that needs one (else None); called when a rating is recorded."""
-    if not needs_follow_up(rating):
+def from_rating(
+    session: Session, rating: Rating, *, days: int | None = None, comment: str | None = None
+) -> FollowUp | None:
+    """The task of a rating that needs one (else None); called when a rating is recorded.
+    A dish rating names the dish; ``comment`` (default: the rating's) follows the score."""
+    text = (rating.comment if comment is None else comment).strip()
+    if rating.score > LOW_SCORE and not text:
         return None
-    parts = [f"{rating.subject} {rating.score}/5"]
-    if rating.comment:
-        parts.append(rating.comment.strip())
+    dish = session.get(Dish, rating.dish_id) if rating.dish_id is not None else None
+    parts = [f"{dish.name_zh if dish is not None else rating.subject} {rating.score}/5"]
+    if text:
+        parts.append(text)
     return _create(
         session,
         source=RATING,
@@ -139,6 +145,19 @@ def from_rating(session: Session, rating: Rating, *, days: int | None = None) ->
         site_id=rating.site_id,
         days=days,
     )
+
+
+def from_meal_ratings(
+    session: Session, ratings: list[Rating], *, days: int | None = None
+) -> FollowUp | None:
+    """One task for one elder's ratings of a meal (the rating form), when a score is low
+    or there is a comment: the lowest score (the service before a dish at equal scores)
+    with the comment; None when none needs one."""
+    if not any(needs_follow_up(r) for r in ratings):
+        return None
+    worst = min(ratings, key=lambda r: (r.score, r.subject != "service", r.id))
+    comment = next((r.comment for r in ratings if (r.comment or "").strip()), "")
+    return from_rating(session, worst, days=days, comment=comment)
 
 
 def from_delivery(

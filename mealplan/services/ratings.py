@@ -42,6 +42,10 @@ def _id_by_code(
     return found
 
 
+#: the longest comment an elder's meal rating takes (the form's limit too)
+MAX_COMMENT = 500
+
+
 def record_rating(
     session: Session,
     *,
@@ -54,9 +58,11 @@ def record_rating(
     dish_code: str | None = None,
     comment: str = "",
     actor: str,
+    follow_up: bool = True,
 ) -> Rating:
     """One rating of a dish (``dish_code``) or of the service, at a site and/or by an
-    elder (``client_code``: an elder at a canteen, or at home)."""
+    elder (``client_code``: an elder at a canteen, or at home). With ``follow_up`` a low
+    score or a comment opens its follow-up task (a meal's form opens one for all)."""
     issues: list[Issue] = []
     if subject not in SUBJECTS:
         issues.append(Issue("subject", N_("not a valid choice: %(value)s"), {"value": subject}))
@@ -84,7 +90,8 @@ def record_rating(
     )
     session.add(rating)
     session.flush()
-    followups.from_rating(session, rating)
+    if follow_up:
+        followups.from_rating(session, rating)
     return rating
 
 
@@ -105,6 +112,10 @@ def record_meal_ratings(
     menu that day (:func:`elder_dishes`) may be rated."""
     if not dish_scores and service_score is None:
         raise RecordValidationError([Issue(None, N_("tap at least one score"))])
+    if len(comment.strip()) > MAX_COMMENT:
+        raise RecordValidationError(
+            [Issue("comment", N_("at most %(n)s characters"), {"n": MAX_COMMENT})]
+        )
     if client_code:
         served = {d.code for d in elder_dishes(session, client_code, date, service)}
         stray = sorted(set(dish_scores) - served)
@@ -118,6 +129,7 @@ def record_meal_ratings(
                     )
                 ]
             )
+    # the comment goes with the service score, else with the first dish's
     ratings = [
         record_rating(
             session,
@@ -128,9 +140,11 @@ def record_meal_ratings(
             site_code=site_code,
             client_code=client_code,
             dish_code=code,
+            comment=comment if service_score is None and i == 0 else "",
             actor=actor,
+            follow_up=False,
         )
-        for code, score in dish_scores.items()
+        for i, (code, score) in enumerate(dish_scores.items())
     ]
     if service_score is not None:
         ratings.append(
@@ -144,8 +158,10 @@ def record_meal_ratings(
                 client_code=client_code,
                 comment=comment,
                 actor=actor,
+                follow_up=False,
             )
         )
+    followups.from_meal_ratings(session, ratings)  # one task for the meal, if any
     audit.record(
         session,
         actor=actor,

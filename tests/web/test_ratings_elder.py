@@ -56,3 +56,28 @@ def test_form_lists_the_elders_dishes_and_a_low_score_opens_a_follow_up(
     assert session.scalar(select(FollowUp.source)) == "rating"
     page = client.get("/ratings/S1?profile=regular").get_data(as_text=True)
     assert 'name="dish-D1"' in page and 'name="dish-D3"' not in page
+
+
+def test_one_meal_form_opens_one_follow_up_naming_the_dish(
+    client: FlaskClient,
+    auth: Any,
+    menus: None,
+    make_home_client: Callable[..., Client],
+    session: Session,
+) -> None:
+    """Two low dish scores, a low service score and a comment are one meal's ratings: one
+    follow-up task, for the lowest score (the dish by name) with the comment; a comment
+    longer than the form allows is refused, nothing saved."""
+    make_home_client("H1", profile="regular")
+    auth.login_as("site_staff", site="S1")
+    too_long = client.post("/ratings/S1", data={"elder": "H1", "dish-D1": "1",
+                                                "comment": "咸" * 501})  # fmt: skip
+    assert too_long.status_code == 422 and "500" in too_long.get_data(as_text=True)
+    assert session.scalar(select(Rating)) is None
+    r = client.post("/ratings/S1", data={"elder": "H1", "dish-D1": "2", "dish-D2": "1",
+                                         "service-score": "2", "comment": "太咸了"})  # fmt: skip
+    assert r.status_code == 302
+    tasks = session.scalars(select(FollowUp)).all()
+    assert len(tasks) == 1
+    assert "清炒时蔬 1/5" in tasks[0].reason and "太咸了" in tasks[0].reason
+    assert len(session.scalars(select(Rating)).all()) == 3

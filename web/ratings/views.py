@@ -116,5 +116,6 @@ def site(site_code: str) -> Response | str | tuple[str, int]:
         form=form,
         summary=summary,
         scores=ratings.SCORES,
+        max_comment=ratings.MAX_COMMENT,
         may_record=can("ratings.record"),
     ), status
