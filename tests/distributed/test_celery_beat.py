@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import ROOT
 
 from mealplan import distributed
 from mealplan.config import load_settings
 
 pytestmark = [pytest.mark.celery]
+
+#: the repository (not imported from conftest: under xdist ``conftest`` may name another
+#: folder's module)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_beat_schedule_has_the_daily_batch_at_the_configured_time(tmp_path: Path) -> None:

@@ -3,17 +3,27 @@ a worker process killed mid-task re-delivers its task, clear errors without work
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import celery_helpers
 import pytest
-from conftest import Workers, _free_port
 
 from mealplan import distributed, parallel
 from mealplan.config import DistributedSettings, load_settings
 from mealplan.errors import ConfigError
 
+if TYPE_CHECKING:  # the fixture's type only: under xdist `conftest` may be another folder's
+    from conftest import Workers
+
 pytestmark = [pytest.mark.celery, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _engine(url: str) -> distributed.CeleryEngine:

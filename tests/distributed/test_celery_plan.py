@@ -8,10 +8,10 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
-from conftest import Workers
 from sqlalchemy import func, select
 
 from mealplan.catalogue import load_catalogue
@@ -30,6 +30,9 @@ from mealplan.db.models import (
     Vehicle,
 )
 from mealplan.db.session import unit_of_work
+
+if TYPE_CHECKING:  # the fixture's type only: under xdist `conftest` may be another folder's
+    from conftest import Workers
 
 pytestmark = [pytest.mark.db, pytest.mark.celery, pytest.mark.slow]
 
@@ -79,7 +82,7 @@ def small_world(settings: Settings) -> Iterator[Settings]:
     cfg = settings.instance_path / "mealplan.toml"
     cfg.write_text(
         "[planning]\nrouting_iterations = 1500\nrouting_seeds = 3\n"
-        "routing_time_limit_s = 900.0\nmenu_time_limit_s = 20.0\n",
+        "routing_time_limit_s = 900.0\nmenu_time_limit_s = 600.0\n",
         encoding="utf-8",
     )
     os.environ["MEALPLAN_CONFIG"] = str(cfg)
