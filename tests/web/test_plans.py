@@ -66,7 +66,13 @@ class FakeRunner:
             for key, name in jobs.DAILY_FILES.items():
                 (out / name).write_bytes(b"%PDF-1.4 fake " + key.encode())
             output = {"dir": str(out), "files": dict(jobs.DAILY_FILES)}
-        recorder.finish("done", figures={"meals": 12, "routes": 1}, output=output)
+        figures = {
+            "meals": 12,
+            "routes": 1,
+            "profiles_without_menu": ["regular"],
+            "one_meal_trips": [{"kitchen": "K1", "trip": "V1-1", "reason": "window"}],
+        }
+        recorder.finish("done", figures=figures, output=output)  # fmt: skip
         return None
 
 
@@ -264,6 +270,9 @@ def test_run_button_starts_job_and_redirects_to_status(
     html = fclient.get(f"/plans/{run_id}").get_data(as_text=True)
     assert "has no report and no history" in html
     assert 'id="figures"' in html and "Meals" in html  # figure names, not keys
+    figures = html.split('id="figures"', 1)[1].split("</dl>", 1)[0]
+    assert "<dt>One-meal trips</dt><dd>1</dd>" in figures  # a count, not the list
+    assert "[" not in figures and "regular" not in figures  # the diet by name
     assert 'id="timings"' in html and "demand" in html
     for key in jobs.DAILY_FILES:
         assert f"/plans/{run_id}/files/{key}" in html

@@ -12,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from mealplan.config import Settings
 from mealplan.domain.vocab import Service
 from mealplan.services import jobs
+from web.i18n import is_english
 from web.labels import WEEKDAYS
+from web.messages import profile_name
 
 SERVICES = tuple(s.value for s in Service)
 
@@ -70,6 +72,7 @@ FIGURE_LABELS = {
     "bound": _l("Bound"),
     "gap": _l("Gap"),
     "wall_s": _l("Solver time (s)"),
+    "one_meal_trips": _l("One-meal trips"),
 }
 
 FILE_LABELS = {
@@ -111,6 +114,18 @@ def figure_label(key: str) -> str:
     return str(FIGURE_LABELS.get(key, key))
 
 
+def figure_value(key: str, value: Any) -> str:
+    """A figure as the panel shows it: diet profiles by name, other lists by their count."""
+    if isinstance(value, list):
+        if key == "profiles_without_menu":
+            sep = ", " if is_english() else "、"
+            return sep.join(profile_name(code) for code in value) or "—"
+        return str(len(value))
+    if isinstance(value, dict):
+        return str(len(value))
+    return str(value)
+
+
 def file_label(key: str) -> str:
     """A document's label; a kitchen's own document (``production@K02``, plans with
     several kitchens) is labelled with the kitchen's code."""
@@ -138,6 +153,7 @@ def template_helpers() -> dict[str, Any]:
         "status_label": status_label,
         "stage_label": stage_label,
         "figure_label": figure_label,
+        "figure_value": figure_value,
         "file_label": file_label,
         "kind_label": kind_label,
         "service_label": service_label,
