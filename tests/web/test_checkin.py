@@ -101,3 +101,18 @@ def test_client_form_card_fields(client: FlaskClient, auth: Any, money: Session)
     assert 'value="None"' not in client.get("/data/clients/new").get_data(as_text=True)
     page = client.get("/data/price-tiers/").get_data(as_text=True)
     assert "lunch-age_80" in page
+
+
+def test_a_service_the_site_does_not_serve_is_refused(
+    client: FlaskClient, auth: Any, money: Session
+) -> None:
+    """A crafted POST for breakfast, or dinner at a site without a dinner window, records
+    nothing (it was recorded as lunch)."""
+    auth.login_as("site_staff", site="S1")
+    page = client.get("/checkin/S1").get_data(as_text=True)
+    has_dinner = 'value="dinner"' in page
+    for service in ("breakfast", *(() if has_dinner else ("dinner",))):
+        r = client.post("/checkin/S1", data={"card": "1000000001", "service": service},
+                        follow_redirects=True)  # fmt: skip
+        assert "未记录" in r.get_data(as_text=True)
+    assert _count(money) == 0

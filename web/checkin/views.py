@@ -88,6 +88,12 @@ def record(site_code: str) -> Response:
     if not form.validate_on_submit():
         flash(_("The form expired; scan again."), "error")
         return redirect(back)
+    asked = request.form.get("service", service)
+    if asked != service:  # a meal is never recorded under another service than asked
+        flash(_("This site does not serve %(service)s; nothing was recorded.",
+                service=choice_label(asked) if asked in ("lunch", "dinner") else asked[:40]),
+              "error")  # fmt: skip
+        return redirect(back)
     db = get_db()
     try:
         if request.form.get("walk_in"):
