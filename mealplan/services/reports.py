@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from mealplan.db.models import (
@@ -29,6 +29,7 @@ from mealplan.db.models import (
     DietProfile,
     Dish,
     Headcount,
+    MealCheckin,
     PlanRun,
     Rating,
     Route,
@@ -287,6 +288,23 @@ class RatingRow:
 
 
 @dataclass(frozen=True)
+class CheckinRow:
+    """Meals eaten at one site in a month, by check-in (就餐人次): elders by card, walk-ins
+    (no card, full price) and second meals of a service among them."""
+
+    place: str
+    place_name: str
+    place_kind: str
+    elders: int
+    walk_ins: int
+    repeats: int
+
+    @property
+    def total(self) -> int:
+        return self.elders + self.walk_ins
+
+
+@dataclass(frozen=True)
 class PlaceRow:
     """One place (a site, or home delivery for one elder category) across the profiles:
     the HTML report's compact form of :class:`ServedRow` (one row per place, not per
@@ -316,6 +334,13 @@ class MonthlyReport:
     unserved: list[UnservedMealsRow] = field(default_factory=list)
     followups: followups.MonthCounts | None = None  # 回访: opened, closed, overdue
     profile_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (zh, en)
+    checkins: list[CheckinRow] = field(default_factory=list)  # meals eaten at sites, by card
+    checkins_by_category: dict[str, int] = field(default_factory=dict)  # elders' check-ins
+
+    @property
+    def total_checkins(self) -> int:
+        """Meals eaten at canteens and dining points, checked in (elders and walk-ins)."""
+        return sum(r.total for r in self.checkins)
 
     @property
     def total_unserved(self) -> int:
@@ -491,6 +516,7 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
         by_profile[row.profile] += row.meals
         if row.place_kind == HOME:
             by_category[row.category] += row.meals
+    checkins, checkins_by_category = month_checkins(session, first, last)
     return MonthlyReport(
         year,
         month,
@@ -509,7 +535,42 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
                 )
             )
         },
+        checkins,
+        checkins_by_category,
     )
+
+
+def month_checkins(
+    session: Session, first: dt.date, last: dt.date
+) -> tuple[list[CheckinRow], dict[str, int]]:
+    """Check-ins from ``first`` to ``last`` per site (elders, walk-ins, repeats) and the
+    elders' check-ins per category."""
+    walk_in = MealCheckin.client_id.is_(None)
+    rows = session.execute(
+        select(
+            Site.code, Site.name, Site.kind,
+            func.sum(case((walk_in, 0), else_=1)), func.sum(case((walk_in, 1), else_=0)),
+            func.sum(case((MealCheckin.repeat, 1), else_=0)),
+        )
+        .join(Site, Site.id == MealCheckin.site_id)
+        .where(MealCheckin.date >= first, MealCheckin.date <= last)
+        .group_by(Site.code, Site.name, Site.kind)
+        .order_by(Site.code)
+    )  # fmt: skip
+    out = [
+        CheckinRow(code, name, kind, int(elders or 0), int(walk or 0), int(rep or 0))
+        for code, name, kind, elders, walk, rep in rows
+    ]
+    by_category = {
+        str(category): int(n)
+        for category, n in session.execute(
+            select(MealCheckin.category, func.count(MealCheckin.id))
+            .where(MealCheckin.date >= first, MealCheckin.date <= last, ~walk_in)
+            .group_by(MealCheckin.category)
+            .order_by(MealCheckin.category)
+        )
+    }
+    return out, by_category
 
 
 def unserved_meals(session: Session, first: dt.date, last: dt.date) -> list[UnservedMealsRow]:
@@ -561,6 +622,7 @@ def report_tables(
         [t("meals_reported"), report.total_reported],
         [t("meals_unserved"), report.total_unserved],
         [t("n_unserved_stops"), sum(r.stops for r in report.unserved)],
+        [t("checkins_total"), report.total_checkins],
     ]
     if report.followups is not None:
         summary += [
@@ -585,6 +647,21 @@ def report_tables(
                  r.meals, r.reported]
                 for r in report.served
             ],
+        ),
+        (
+            t("checkins_h"),
+            [t("place"), t("site_code"), t("place_kind"), t("checkins_elders"),
+             t("checkins_walk_ins"), t("checkins_repeats"), t("checkins_total")],
+            [
+                [r.place_name, r.place, t.code("stop_kind", r.place_kind), r.elders,
+                 r.walk_ins, r.repeats, r.total]
+                for r in report.checkins
+            ],
+        ),
+        (
+            t("checkins_by_category_h"),
+            [t("elder_category"), t("checkins_elders")],
+            [[t.code("elder_category", c), n] for c, n in report.checkins_by_category.items()],
         ),
         (
             t("home_by_category_h"),

@@ -193,7 +193,8 @@ def test_xlsx_export(client: FlaskClient, auth: Any, march: None) -> None:
     response = client.get("/reports/monthly.xlsx?month=2026-03")
     book = load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames == [
-        "汇总", "按站点、膳食类型和老人类别", "送餐入户（按老人类别）", "配送结果（站次）",
+        "汇总", "按站点、膳食类型和老人类别", "堂食就餐人次（刷卡）", "堂食就餐人次（按老人类别）",
+        "送餐入户（按老人类别）", "配送结果（站次）",
         "各站点每日未送达餐数", "评价",
     ]  # fmt: skip
     rows = list(book["按站点、膳食类型和老人类别"].iter_rows(values_only=True))
