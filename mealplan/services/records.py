@@ -280,11 +280,16 @@ def list_records(
     return audit.paginate(session, stmt, page, per_page)
 
 
-def all_codes(session: Session, kind: str) -> list[tuple[str, str]]:
-    """(code, name) of every record of ``kind``, for choosers."""
+def all_codes(session: Session, kind: str, *, english: bool = False) -> list[tuple[str, str]]:
+    """(code, name) of every record of ``kind``, for choosers: the Chinese name, or with
+    ``english`` the English one where the record has it."""
     model: Any = spec_for(kind).model
-    name_col = model.name_zh if hasattr(model, "name_zh") else model.name
-    return [(c, n) for c, n in session.execute(select(model.code, name_col).order_by(model.code))]
+    if not hasattr(model, "name_zh"):
+        rows = session.execute(select(model.code, model.name).order_by(model.code))
+        return [(c, n) for c, n in rows]
+    en = model.name_en if english and hasattr(model, "name_en") else model.name_zh
+    rows = session.execute(select(model.code, model.name_zh, en).order_by(model.code))
+    return [(c, e or zh) for c, zh, e in rows]
 
 
 def form_values(session: Session, kind: str, obj: Any) -> dict[str, Any]:
@@ -632,11 +637,12 @@ def group_targets(session: Session, group_code: str) -> dict[tuple[str, str], Nu
     return {(t.service, t.nutrient): t for t in group.targets}
 
 
-def nutrition_group_codes(session: Session) -> list[tuple[str, str]]:
-    """(code, Chinese name) of every nutrition group, for choosers."""
-    return [
-        (c, n)
-        for c, n in session.execute(
-            select(NutritionGroup.code, NutritionGroup.name_zh).order_by(NutritionGroup.code)
+def nutrition_group_codes(session: Session, *, english: bool = False) -> list[tuple[str, str]]:
+    """(code, name) of every nutrition group, for choosers (Chinese, or English where
+    the group has an English name)."""
+    rows = session.execute(
+        select(NutritionGroup.code, NutritionGroup.name_zh, NutritionGroup.name_en).order_by(
+            NutritionGroup.code
         )
-    ]
+    )
+    return [(c, (en if english and en else zh)) for c, zh, en in rows]

@@ -98,3 +98,17 @@ def test_dispatcher_sees_no_follow_ups(
     auth.login_as("dispatcher")
     page = client.get("/data/clients/H1/edit").get_data(as_text=True)
     assert 'id="jurisdictions"' in page and 'id="client-followups"' not in page
+
+
+def test_choosers_name_records_in_the_users_language(
+    client: FlaskClient, elder: Client, auth: Any
+) -> None:
+    """The diet profile and site choosers show English names to an English user and
+    Chinese names by default (they showed Chinese names in English)."""
+    auth.login_as("manager", language="en")
+    page = client.get("/data/clients/H1/edit").get_data(as_text=True)
+    assert ">regular Regular<" in page and ">regular 普通<" not in page
+    auth.logout()
+    auth.login_as("manager")
+    page = client.get("/data/clients/H1/edit").get_data(as_text=True)
+    assert ">regular 普通<" in page

@@ -21,6 +21,7 @@ from mealplan.services.records import (
 from web.access import actor, can, requires
 from web.db import get_db
 from web.forms import apply_issues, issue_text
+from web.i18n import is_english
 from web.labels import KIND_LABELS
 from web.records import bp
 from web.records.forms import (
@@ -73,9 +74,9 @@ def _ref_choices(kind: str) -> dict[str, list[tuple[str, str]]]:
         if fs.ref is None:
             continue
         if fs.ref == "nutrition-groups":
-            out[fs.key] = records.nutrition_group_codes(db)
+            out[fs.key] = records.nutrition_group_codes(db, english=is_english())
         else:
-            out[fs.key] = records.all_codes(db, fs.ref)
+            out[fs.key] = records.all_codes(db, fs.ref, english=is_english())
     return out
 
 
