@@ -55,6 +55,8 @@ VIAS: tuple[str, ...] = (VIA_LINK, VIA_WORKER, VIA_STAFF)
 UNKNOWN, REVOKED, EXPIRED = "unknown", "revoked", "expired"
 #: how far ahead a day may be ordered
 MAX_DAYS_AHEAD = 28
+#: the longest pause an ordering page takes (longer ones: staff, in the client's record)
+MAX_PAUSE_DAYS = 92
 
 
 class LinkRefused(MealplanError):
@@ -344,6 +346,30 @@ def pause_days(
                     "start",
                     N_("the cut-off for %(value)s passed at %(cutoff)s"),
                     {"value": start, "cutoff": f"{headcounts.cutoff_at(start):%Y-%m-%d %H:%M}"},
+                )
+            ]
+        )
+    days = (end - start).days + 1
+    if start > now.date() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise RecordValidationError(
+            [
+                Issue(
+                    "start",
+                    N_("%(value)s is more than %(n)s days ahead"),
+                    {"value": start, "n": MAX_DAYS_AHEAD},
+                )
+            ]
+        )
+    if days > MAX_PAUSE_DAYS:
+        raise RecordValidationError(
+            [
+                Issue(
+                    "end",
+                    N_(
+                        "a pause ordered here lasts at most %(n)s days; for a longer one "
+                        "ask the community worker or the kitchen"
+                    ),
+                    {"n": MAX_PAUSE_DAYS},
                 )
             ]
         )

@@ -144,6 +144,19 @@ def test_pause_refused_after_its_first_days_cut_off(session: Session, elder: Cli
         )
 
 
+def test_pause_from_the_ordering_page_is_bounded(session: Session, elder: Client) -> None:
+    """A family's pause starts at most MAX_DAYS_AHEAD days ahead and lasts at most
+    MAX_PAUSE_DAYS days (a two-year pause was taken); the limits themselves are taken."""
+    far = MON + (orders.MAX_DAYS_AHEAD + 1) * DAY
+    long_end = MON + orders.MAX_PAUSE_DAYS * DAY
+    for start, end, field in ((far, far + DAY, "start"), (MON, long_end, "end")):
+        with pytest.raises(RecordValidationError) as refused:
+            orders.pause_days(session, "C1", start, end, via="link", actor="x", now=BEFORE)
+        assert [i.field for i in refused.value.issues] == [field]
+    pause = orders.pause_days(session, "C1", MON, long_end - DAY, via="link", actor="x", now=BEFORE)
+    assert (pause.end_date - pause.start_date).days + 1 == orders.MAX_PAUSE_DAYS
+
+
 def test_revoked_and_expired_links_are_refused(session: Session, elder: Client) -> None:
     """A revoked link, an expired link and an unknown token are refused with their reason."""
     link, token = orders.create_link(session, "C1", user="s", today=MON)
