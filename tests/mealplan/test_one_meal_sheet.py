@@ -19,4 +19,5 @@ def test_one_meal_trip_sheet_prints_why_in_chinese_and_english() -> None:
     could = dataclasses.replace(SHEET, one_meal_reason="could_join", one_meal_other="V2 trip 1")
     assert "该餐也可由 V2 trip 1 送达" in render_html(could, lang="zh")
     assert "V2 trip 1 could also take it" in render_html(could, lang="en")
-    assert 'id="one-meal"' not in render_html(SHEET, lang="zh")
+    assert 'class="small one-meal"' in render_html(alone, lang="zh")
+    assert "one-meal" not in render_html(SHEET, lang="zh")  # a class: sheets repeat in a PDF
