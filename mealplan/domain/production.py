@@ -536,7 +536,11 @@ def trip_loads(
             for code in codes:
                 lead = max(lead, capacity.lead(_dish(dishes, code, f"trip {d.trip}").category))
         ready = d.ready_min if d.ready_min is not None else d.depart_min
-        out.append(TripLoad(d.trip, ready, portions, lead, d.last_bulk_arrival_min))
+        out.append(
+            TripLoad(
+                d.trip, ready, portions, lead, d.last_bulk_arrival_min, d.last_home_arrival_min
+            )
+        )
     return out
 
 
@@ -565,6 +569,7 @@ def scheduled_waves(
         capacity,
         cutoff_min=cutoff_min,
         bulk_hold_minutes=hold_limit_bulk_minutes,
+        home_hold_minutes=hold_limit_home_minutes,
         group_within_minutes=group_within_minutes,
     )
     menus = {m.profile: m for m in meals if m.service == service}

@@ -6,9 +6,13 @@ The router says when it wants each trip's load ready; the kitchen packs dish por
 ``cook_to_pack_minutes`` after its cooking finished. :func:`schedule_kitchen`:
 
 1. packs every trip as late as possible and finished by its ready time: trips are taken
-   latest ready first, each fills the latest free capacity of the slots before its ready
-   time (a slot that ends after the ready time offers only its share up to the ready
-   time); a trip's ``pack_finish`` is ``min(ready, end of its last slot)``, its
+   least slack first (:meth:`TripLoad.slack_minutes`: how many minutes it can be packed
+   before its ready time with every stop still within its hold limit), then latest
+   ready, then trip id; each fills the latest free capacity of the slots before its
+   ready time (a slot that ends after the ready time offers only its share up to the
+   ready time), so at full capacity the tight trips (homes, 60 minutes from packing) keep
+   the slots nearest their ready time and the loose ones (canteens, the bulk hold from
+   cooking) are packed earlier; a trip's ``pack_finish`` is ``min(ready, end of its last slot)``, its
    ``pack_start`` the start of its first slot (or ``pack_finish`` minus the minutes its
    share took in a slot it shares with the ready time);
 2. groups trips into cooking waves by pack start: a trip joins the current wave when it
@@ -83,6 +87,8 @@ class TripLoad:
         cook_minutes: the longest cooking lead of its dishes.
         last_bulk_arrival_min: when it reaches its last canteen or dining point (None:
             no bulk meals); bulk meals must be eaten within the bulk hold of cooking.
+        last_home_arrival_min: when it reaches its last home (None: no home meals); home
+            boxes must arrive within the home hold of packing.
     """
 
     trip: str
@@ -90,6 +96,28 @@ class TripLoad:
     portions: int
     cook_minutes: int = 0
     last_bulk_arrival_min: int | None = None
+    last_home_arrival_min: int | None = None
+
+    def slack_minutes(
+        self,
+        *,
+        home_hold_minutes: int | None,
+        bulk_hold_minutes: int | None,
+        cook_to_pack_minutes: int,
+    ) -> int | None:
+        """Minutes the trip can be packed before its ready time with no stop past its
+        hold limit (negative: past it even when packed at the ready time; None: no limit
+        known). Packed at ``ready - s``, its last home is reached ``last_home - ready + s``
+        after packing (home hold: pack -> arrive) and its last bulk stop at best
+        ``last_bulk - ready + s + cook_to_pack`` after cooking finished (bulk hold: cook
+        -> eat); the slack is the largest ``s`` both allow."""
+        limits = []
+        if home_hold_minutes is not None and self.last_home_arrival_min is not None:
+            limits.append(home_hold_minutes - (self.last_home_arrival_min - self.ready_min))
+        if bulk_hold_minutes is not None and self.last_bulk_arrival_min is not None:
+            late = self.last_bulk_arrival_min - self.ready_min + cook_to_pack_minutes
+            limits.append(bulk_hold_minutes - late)
+        return min(limits) if limits else None
 
 
 @dataclass(frozen=True)
@@ -149,13 +177,30 @@ def _slot_of(minute: int) -> int:
     return minute - minute % SLOT_MINUTES
 
 
-def pack_trips(trips: Iterable[TripLoad], capacity: KitchenCapacity) -> dict[str, TripPack]:
+def pack_trips(
+    trips: Iterable[TripLoad],
+    capacity: KitchenCapacity,
+    *,
+    home_hold_minutes: int | None = None,
+    bulk_hold_minutes: int | None = None,
+) -> dict[str, TripPack]:
     """Step 1 of the module docstring: each trip packed as late as possible by its ready
-    time within the slots' capacity (latest ready first, then trip id, deterministic)."""
+    time within the slots' capacity (least slack first, a trip without a known limit
+    after those with one, then latest ready, then trip id: deterministic). Without hold
+    limits every trip's slack is unknown and the order is latest ready first."""
+
+    def order(t: TripLoad) -> tuple[int, int, int, str]:
+        slack = t.slack_minutes(
+            home_hold_minutes=home_hold_minutes,
+            bulk_hold_minutes=bulk_hold_minutes,
+            cook_to_pack_minutes=capacity.cook_to_pack_minutes,
+        )
+        return (slack is None, slack or 0, -t.ready_min, t.trip)
+
     per_slot = capacity.slot_portions
     used: dict[int, int] = {}
     out: dict[str, TripPack] = {}
-    for t in sorted(trips, key=lambda t: (-t.ready_min, t.trip)):
+    for t in sorted(trips, key=order):
         left = t.portions
         slots: list[tuple[int, int]] = []
         slot = _slot_of(t.ready_min - 1)  # the slot the ready time ends in
@@ -190,10 +235,14 @@ def schedule_kitchen(
     *,
     cutoff_min: int | None = None,
     bulk_hold_minutes: int | None = None,
+    home_hold_minutes: int | None = None,
     group_within_minutes: int = 30,
 ) -> KitchenSchedule:
-    """Pack, group into cooking waves and mark forecast cooking (module docstring)."""
-    packs = pack_trips(trips, capacity)
+    """Pack, group into cooking waves and mark forecast cooking (module docstring); the
+    hold limits order the packing by slack (:func:`pack_trips`)."""
+    packs = pack_trips(
+        trips, capacity, home_hold_minutes=home_hold_minutes, bulk_hold_minutes=bulk_hold_minutes
+    )
     loads = {t.trip: t for t in trips}
     order = sorted(packs.values(), key=lambda p: (p.pack_start_min, p.trip))
     groups: list[list[TripPack]] = []

@@ -150,3 +150,88 @@ def test_first_retiming_fixes_only_the_early_trip() -> None:
     fixed: dict[str, dict[str, tuple[int | None, ...]]] = {}
     assert stages.retimed(_plan(wanted, 30), _packs(wanted, 30), fixed, pin=False) == 1
     assert fixed == {"K": {"V2": (585,)}}
+
+
+def test_slack_counts_home_from_packing_and_bulk_from_cooking() -> None:
+    """Ready 10:00, holds 60 (home) and 120 (bulk), 10 min cook-to-pack: a last home at
+    10:50 allows packing 60 - 50 = 10 min early; a last canteen at 11:20 allows
+    120 - (80 + 10) = 30; both on one trip: the smaller, 10; no stop kind known: None."""
+    holds = {"home_hold_minutes": 60, "bulk_hold_minutes": 120, "cook_to_pack_minutes": 10}
+    assert TripLoad("H", 600, 30, last_home_arrival_min=650).slack_minutes(**holds) == 10
+    assert TripLoad("C", 600, 30, last_bulk_arrival_min=680).slack_minutes(**holds) == 30
+    both = TripLoad("M", 600, 30, last_bulk_arrival_min=680, last_home_arrival_min=650)
+    assert both.slack_minutes(**holds) == 10
+    assert TripLoad("X", 600, 30).slack_minutes(**holds) is None
+
+
+def test_full_capacity_packs_the_home_trip_in_its_ready_slot_and_the_canteen_earlier() -> None:
+    """Canteen trip A (last canteen 11:20, slack 30) and home trip B (last home 10:50,
+    slack 10), 30 portions each, both ready 10:00 on one 30-portion line: B, least slack,
+    packs 09:45-10:00 (its home 50 min after packing, within 60); A packs 09:30-09:45
+    (cook finish 09:20, its canteen 120 min later, within 120). Latest-ready-then-id
+    would have packed B at 09:30-09:45, its home 65 min after packing."""
+    trips = [TripLoad("A", 600, 30, last_bulk_arrival_min=680),
+             TripLoad("B", 600, 30, last_home_arrival_min=650)]  # fmt: skip
+    schedule = schedule_kitchen(trips, ONE_LINE, bulk_hold_minutes=120, home_hold_minutes=60)
+    a, b = schedule.packs["A"], schedule.packs["B"]
+    assert (b.pack_start_min, b.pack_finish_min, b.slots, b.early) == (585, 600, ((585, 30),),
+                                                                        False)  # fmt: skip
+    assert (a.pack_start_min, a.pack_finish_min, a.slots, a.early) == (570, 585, ((570, 30),),
+                                                                        True)  # fmt: skip
+    (wave,) = schedule.waves
+    assert wave.cook_finish_min == 560 and 680 - wave.cook_finish_min <= 120
+    assert 650 - b.pack_finish_min <= 60
+    assert schedule.slot_load() == {570: 30, 585: 30}
+    # without hold limits the order is the old one: latest ready, then id (A first)
+    assert pack_trips(trips, ONE_LINE)["A"].pack_finish_min == 600
+
+
+def test_scheduled_waves_pass_the_home_hold_to_the_packing() -> None:
+    """The same two trips as departures through scheduled_waves (one dish, 30 meals each):
+    the home trip keeps 10:00, its eat-by 11:00 covers its 10:50 home; the wave is within
+    hold."""
+    dishes = {"rice": ProductionDish("rice", "米饭", "staple")}
+    meals = [ProfileMeal("lunch", "regular", ("rice",), 60)]
+    deps = [Departure("A", "V1", 610, {"regular": 30}, 680, ready_min=600,
+                      last_bulk_arrival_min=680),
+            Departure("B", "V2", 610, {"regular": 30}, 650, ready_min=600,
+                      last_home_arrival_min=650)]  # fmt: skip
+    (wave,) = scheduled_waves(deps, meals, dishes, ONE_LINE, hold_limit_bulk_minutes=120,
+                              hold_limit_home_minutes=60)  # fmt: skip
+    packs = {p.trip: p for p in wave.packs}
+    assert (packs["B"].pack_finish_min, packs["A"].pack_finish_min) == (600, 585)
+    assert wave.home_eat_by_min("B") == 660 and wave.within_hold
+
+
+def test_equal_slack_ties_are_broken_by_ready_time_then_id_whatever_the_input_order() -> None:
+    """Three home trips of 30 portions at full capacity: B and C both ready 10:00 with
+    last home 10:50 (slack 10), D ready 10:15 with last home 11:05 (slack 10 too). D,
+    latest ready, packs 10:00-10:15; B (before C by id) 09:45-10:00; C 09:30-09:45.
+    Every input order gives the same packing and no slot over capacity."""
+    from itertools import permutations
+
+    trips = [TripLoad("C", 600, 30, last_home_arrival_min=650),
+             TripLoad("B", 600, 30, last_home_arrival_min=650),
+             TripLoad("D", 615, 30, last_home_arrival_min=665)]  # fmt: skip
+    seen = set()
+    for order in permutations(trips):
+        packs = pack_trips(order, ONE_LINE, home_hold_minutes=60, bulk_hold_minutes=120)
+        seen.add(tuple(sorted((t, p.slots) for t, p in packs.items())))
+    assert seen == {(("B", ((585, 30),)), ("C", ((570, 30),)), ("D", ((600, 30),)))}
+
+
+def test_slot_load_never_exceeds_capacity_when_ordered_by_slack() -> None:
+    """Ten trips with uneven loads, ready times and mixed home / canteen last arrivals
+    (so the slack order differs from the ready order): every slot within lines x rate,
+    every trip packed in full by its ready time."""
+    trips = [TripLoad(f"T{i}", 600 + 7 * (i % 4), 11 + 13 * i,
+                      last_home_arrival_min=640 + 5 * i if i % 2 else None,
+                      last_bulk_arrival_min=None if i % 2 else 700 - 3 * i)
+             for i in range(10)]  # fmt: skip
+    cap = KitchenCapacity(2, 40)
+    schedule = schedule_kitchen(trips, cap, bulk_hold_minutes=120, home_hold_minutes=60)
+    assert all(n <= cap.slot_portions for n in schedule.slot_load().values())
+    for t in trips:
+        p = schedule.packs[t.trip]
+        assert sum(n for _, n in p.slots) == t.portions
+        assert p.pack_finish_min <= t.ready_min and p.pack_start_min <= p.pack_finish_min

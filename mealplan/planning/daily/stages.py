@@ -569,6 +569,7 @@ def routes_schedule(
             capacity,
             cutoff_min=cutoff_minute(planning),
             bulk_hold_minutes=planning.hold_limit_bulk_minutes,
+            home_hold_minutes=planning.hold_limit_home_minutes,
         )
     return out
 
