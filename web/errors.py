@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from mealplan.db.session import database_busy
 from mealplan.errors import MealplanError, NotFoundError
 from web.db import rollback_db
-from web.messages import localise
+from web.messages import error_message
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,7 @@ def init_app(app: Flask) -> None:
         when a claim is built): the message, nothing saved, never a 500."""
         rollback_db()
         log.warning("refused: %s", exc)
-        message = getattr(exc, "message", None)
-        params = getattr(exc, "params", None)
-        if isinstance(message, str) and isinstance(params, dict):
-            text = _(message, **{k: localise(v) for k, v in params.items()})
-        else:
-            text = localise(str(exc))
+        text = error_message(exc)
         return _page(422, _("This cannot be done with the data as it stands"), text)
 
     @app.errorhandler(413)

@@ -63,7 +63,8 @@ CHOICE_LABELS: dict[str, Any] = {
     "canteen": _l("Community canteen"),
     "dining_point": _l("Dining point"),
     "home": _l("Home delivery"),
-    # services
+    # services (breakfast: a service some sites ask for, which mealplan does not plan)
+    "breakfast": _l("Breakfast"),
     "lunch": _l("Lunch"),
     "dinner": _l("Dinner"),
     # elder categories

@@ -29,6 +29,7 @@ from mealplan.db.models import DietProfile
 from mealplan.errors import MealplanError
 from web.db import get_db
 from web.i18n import is_english, per_render
+from web.labels import CHOICE_LABELS
 
 N_ = str  # marks a msgid for the catalogue without translating it here
 
@@ -176,6 +177,16 @@ TEMPLATES: tuple[str, ...] = (
     # a follow-up task's reason (mealplan.services.followups): a rating, then its comment
     N_("%(subject)s %(score)s/5: %(comment)s"),
     N_("%(subject)s %(score)s/5"),
+    # price tiers and subsidy rules that cannot price a meal (mealplan.domain.pricing)
+    N_("no price tier for %(service)s on %(date)s"),
+    N_("%(n)s price tiers for %(service)s overlap on %(date)s (valid from %(starts)s)"),
+    N_("the price tier for %(service)s from %(date)s has no price for category %(category)s"),
+    N_("two %(level)s subsidy rules for category %(category)s on %(date)s"),
+    N_("more than one 'rest' subsidy rule for category %(category)s"),
+    N_(
+        "category %(category)s on %(date)s: the elder's %(elder)s fen and the subsidies of "
+        "%(fixed)s fen do not add up to the meal price of %(meal)s fen"
+    ),
     # value problems (mealplan.domain.values; msgids already in the catalogue)
     "this field is required",
     "must be a whole number",
@@ -202,24 +213,14 @@ WORDS: dict[str, str] = {
     "ingredient": N_("ingredient"),
     "vehicle": N_("vehicle"),
     "dish": N_("dish"),
-    "lunch": N_("Lunch"),
-    "dinner": N_("Dinner"),
-    "staple": N_("Staple"),  # dish categories (menu explanations)
-    "main": N_("Main dish"),
-    "side": N_("Side dish"),
-    "vegetable": N_("Vegetable"),
-    "soup": N_("Soup"),
-    "fruit": N_("Fruit"),
+    # (services, dish categories and delivery outcomes come from web.labels.CHOICE_LABELS)
     # a kitchen's routing status when it has no plan (solvers.status.SolveStatus)
     "infeasible": N_("no plan meets the hard rules (infeasible)"),
     "no_solution": N_("the search stopped before finding any plan"),
     "error": N_("the solver failed; see the log"),
     "daily": N_("Daily plan"),  # job kinds
     "menu": N_("Weekly menus"),
-    # delivery outcomes, unserved reasons and rating subjects (follow-up reasons, warnings)
-    "delivered": N_("Delivered"),
-    "no_answer": N_("No answer"),
-    "refused": N_("Refused"),
+    # unserved reasons and rating subjects (follow-up reasons, warnings)
     "hold_limit": N_("Hold limit"),
     "time_window": N_("Delivery window"),
     "too_large": N_("Too large for any vehicle"),
@@ -286,6 +287,8 @@ def localise(text: object, _depth: int = 0) -> str:
         return text
     if text in WORDS and not (text in _SOURCE_WORDS and is_english()):
         return gettext(WORDS[text])
+    if text in CHOICE_LABELS and not (text in _SOURCE_WORDS and is_english()):
+        return str(CHOICE_LABELS[text])  # a vocabulary code: elder category, funder level...
     exc = _EXCEPTION.match(text)
     if exc is not None:  # a failed run: mealplan's own error is a message, anything else a bug
         name, message = exc.groups()
@@ -315,3 +318,14 @@ def init_app(app: Flask) -> None:
     """The ``msg`` template filter (``{{ run.error|msg }}``) and ``profile_name``."""
     app.jinja_env.filters["msg"] = per_render(lambda text: Markup.escape(localise(text)))
     app.jinja_env.filters["profile_name"] = per_render(profile_name)
+
+
+def error_message(exc: Exception) -> str:
+    """A mealplan error in the panel's language: its catalogue template (``message``) with
+    its parameters localised too (a pricing error inside a check-in refusal, a service
+    code), or its text through :func:`localise`."""
+    message = getattr(exc, "message", None)
+    params = getattr(exc, "params", None)
+    if isinstance(message, str) and isinstance(params, dict):
+        return gettext(message, **{k: localise(v) for k, v in params.items()})
+    return localise(str(exc))

@@ -3,14 +3,15 @@ repeats and unknown cards are refused in Chinese, walk-ins pay full price."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mealplan.db.models import MealCheckin
+from mealplan.db.models import MealCheckin, PriceTier
 from tests.money_world import build
 
 pytestmark = pytest.mark.db
@@ -115,4 +116,27 @@ def test_a_service_the_site_does_not_serve_is_refused(
         r = client.post("/checkin/S1", data={"card": "1000000001", "service": service},
                         follow_redirects=True)  # fmt: skip
         assert "未记录" in r.get_data(as_text=True)
+        if service == "breakfast":  # the service named in Chinese, not as its code
+            assert "本站点不提供早餐" in r.get_data(as_text=True)
+    assert _count(money) == 0
+
+
+def test_an_unpriced_meal_is_refused_in_the_panel_language(
+    client: FlaskClient, auth: Any, money: Session
+) -> None:
+    """With no price tier in force the check-in is refused, nothing recorded, and the
+    pricing error inside the refusal is translated too (it read "无法计价：no price tier
+    for lunch on ...")."""
+    money.execute(delete(PriceTier))
+    money.commit()
+    today = dt.date.today().isoformat()
+    auth.login_as("site_staff", site="S1")
+    page = client.post("/checkin/S1", data={"card": "1000000001", "service": "lunch"},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert f"{today} 没有适用于午餐的价格档" in page and "no price tier" not in page
+    auth.logout()
+    auth.login_as("site_staff", site="S1", language="en")
+    page = client.post("/checkin/S1", data={"card": "1000000001", "service": "lunch"},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert f"no price tier for lunch on {today}" in page
     assert _count(money) == 0

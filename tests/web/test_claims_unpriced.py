@@ -1,5 +1,6 @@
 """A claim over a home delivery no price tier covers is refused with a message naming the
-elder and the day (HTTP 422, nothing saved), in Chinese and English, never a 500."""
+elder, the day and why (HTTP 422, nothing saved), in Chinese and English (the pricing
+error inside too), never a 500."""
 
 from __future__ import annotations
 
@@ -50,7 +51,11 @@ def test_unpriced_delivery_is_a_clear_refusal(
         page = r.get_data(as_text=True)
         assert "H1" in page and TODAY.isoformat() in page
         assert "Traceback" not in page and "cannot be priced" not in page
+        # the reason inside is the pricing error's own message, in Chinese too
+        assert "no price tier" not in page and "lunch" not in page
+        assert f"{TODAY.isoformat()} 没有适用于午餐的价格档" in page
     auth.logout()
     auth.login_as("viewer", language="en")
     page = client.get(f"/claims/?period={period}").get_data(as_text=True)
     assert "cannot be priced" in page and "H1" in page
+    assert f"no price tier for lunch on {TODAY.isoformat()}" in page

@@ -21,7 +21,7 @@ from web.access import SITE_STAFF, actor, ensure_site, requires
 from web.checkin import bp
 from web.db import get_db, rollback_db
 from web.labels import choice_label
-from web.messages import profile_name
+from web.messages import error_message, profile_name
 
 
 def _settings() -> Settings:
@@ -91,7 +91,8 @@ def record(site_code: str) -> Response:
     asked = request.form.get("service", service)
     if asked != service:  # a meal is never recorded under another service than asked
         flash(_("This site does not serve %(service)s; nothing was recorded.",
-                service=choice_label(asked) if asked in ("lunch", "dinner") else asked[:40]),
+                service=choice_label(asked) if asked in ("breakfast", "lunch", "dinner")
+                else asked[:40]),
               "error")  # fmt: skip
         return redirect(back)
     db = get_db()
@@ -106,7 +107,7 @@ def record(site_code: str) -> Response:
                                        repeat_meal=_settings().planning.repeat_meal)  # fmt: skip
     except CheckinRefused as exc:
         rollback_db()
-        flash(_(exc.message, **exc.params), "error")
+        flash(error_message(exc), "error")
         return redirect(back)
     db.commit()
     row = result.checkin
@@ -126,7 +127,7 @@ def _card(client_code: str) -> str:
     try:
         client, site = checkins.elder_card(get_db(), client_code)
     except CheckinRefused as exc:
-        flash(_(exc.message, **exc.params), "error")
+        flash(error_message(exc), "error")
         abort(404)
     return render_template(
         "checkin/card.html", client=client, site=site,

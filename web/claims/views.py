@@ -15,6 +15,7 @@ from web.access import actor, can, requires
 from web.claims import bp
 from web.db import get_db, rollback_db
 from web.i18n import is_english
+from web.messages import error_message
 
 
 def _default_period() -> str:
@@ -36,7 +37,7 @@ def index() -> str:
     try:
         claim = claims.build_claim(get_db(), period)
     except ClaimError as exc:
-        flash(_(exc.message, **exc.params), "error")
+        flash(error_message(exc), "error")
         claim = claims.build_claim(get_db(), _default_period())
     return render_template(
         "claims/index.html", claim=claim, flags=FLAGS, may_review=can("claims.review"),
@@ -59,7 +60,7 @@ def decide(period: str) -> Response:
                       actor=actor())  # fmt: skip
     except ClaimError as exc:
         rollback_db()
-        flash(_("Not recorded: %(why)s", why=_(exc.message, **exc.params)), "error")
+        flash(_("Not recorded: %(why)s", why=error_message(exc)), "error")
         return redirect(back)
     get_db().commit()
     flash(_("Line accepted.") if accepted else _("Line rejected."), "success")
