@@ -29,6 +29,11 @@ def test_stops_listed(client: FlaskClient, auth: Any, stops: list[Any]) -> None:
     auth.login_as("dispatcher")
     html = client.get(f"/deliveries/?date={TODAY}").get_data(as_text=True)
     assert "八一社区食堂" in html and "老人C1" in html and "10 份" in html
+    assert "1 份" in html
+    auth.logout()
+    auth.login_as("dispatcher", language="en")
+    html = client.get(f"/deliveries/?date={TODAY}").get_data(as_text=True)
+    assert "10 meals" in html and "1 meal<" in html and "1 meals" not in html
 
 
 def test_site_staff_see_only_their_stops(client: FlaskClient, auth: Any, stops: list[Any]) -> None:
