@@ -151,11 +151,12 @@ def from_meal_ratings(
     session: Session, ratings: list[Rating], *, days: int | None = None
 ) -> FollowUp | None:
     """One task for one elder's ratings of a meal (the rating form), when a score is low
-    or there is a comment: the lowest score (the service before a dish at equal scores)
-    with the comment; None when none needs one."""
+    or there is a comment: the lowest score (a dish before the service at equal scores:
+    the dish names what the kitchen can change; the rating page keeps every score) with
+    the comment; None when none needs one."""
     if not any(needs_follow_up(r) for r in ratings):
         return None
-    worst = min(ratings, key=lambda r: (r.score, r.subject != "service", r.id))
+    worst = min(ratings, key=lambda r: (r.score, r.subject == "service", r.id))
     comment = next((r.comment for r in ratings if (r.comment or "").strip()), "")
     return from_rating(session, worst, days=days, comment=comment)
 

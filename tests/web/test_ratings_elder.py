@@ -81,3 +81,23 @@ def test_one_meal_form_opens_one_follow_up_naming_the_dish(
     assert len(tasks) == 1
     assert "清炒时蔬 1/5" in tasks[0].reason and "太咸了" in tasks[0].reason
     assert len(session.scalars(select(Rating)).all()) == 3
+
+
+def test_a_dish_and_the_service_at_the_same_low_score_name_the_dish(
+    client: FlaskClient,
+    auth: Any,
+    menus: None,
+    make_home_client: Callable[..., Client],
+    session: Session,
+) -> None:
+    """Service 1/5 and a dish 1/5 on one form: the one task names the dish (what the
+    kitchen can change), not the service."""
+    make_home_client("H1", profile="regular")
+    auth.login_as("site_staff", site="S1")
+    r = client.post("/ratings/S1", data={"elder": "H1", "dish-D1": "1",
+                                         "service-score": "1"})  # fmt: skip
+    assert r.status_code == 302
+    tasks = session.scalars(select(FollowUp)).all()
+    assert len(tasks) == 1 and "1/5" in tasks[0].reason
+    assert tasks[0].reason.split(" ")[0] not in ("service", "服务")
+    assert session.get(Rating, tasks[0].source_id).subject == "dish"
