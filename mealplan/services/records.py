@@ -13,6 +13,7 @@ placeholders, marked with :func:`N_` so that the panel's catalogue can translate
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,9 +33,13 @@ from mealplan.db.models import (
     Driver,
     Ingredient,
     Kitchen,
+    MealCheckin,
     NutrientTarget,
     NutritionGroup,
+    Route,
+    RouteStop,
     Site,
+    Trip,
     Vehicle,
 )
 from mealplan.domain.clock import hhmm, parse_hhmm_or_none
@@ -385,6 +390,62 @@ def update_record(
 ) -> Any:
     """Change the fields present in ``data`` (the code cannot change); audit the changes."""
     return _save(session, kind, code, data, actor=actor)
+
+
+#: kinds whose records the panel deletes: money rules entered by mistake. A tier or rule
+#: that priced a recorded meal stays (claims re-price home deliveries from it): it is ended
+#: with its valid-to date instead.
+DELETABLE_KINDS: tuple[str, ...] = ("price-tiers", "subsidy-rules")
+
+
+def meals_priced_by(session: Session, kind: str, obj: Any) -> tuple[int, dt.date | None]:
+    """How many recorded meals (check-ins, home stops routed) fall under a price tier or a
+    subsidy rule (its category, dates and, for a tier, service), and the first day."""
+    checkins = select(MealCheckin.date).where(
+        MealCheckin.category == obj.category, MealCheckin.date >= obj.valid_from
+    )
+    homes = (
+        select(Route.date)
+        .join(Trip, Trip.route_id == Route.id)
+        .join(RouteStop, RouteStop.trip_id == Trip.id)
+        .join(Client, Client.id == RouteStop.client_id)
+        .where(Client.category == obj.category, Route.date >= obj.valid_from)
+    )
+    if obj.valid_to is not None:
+        checkins = checkins.where(MealCheckin.date <= obj.valid_to)
+        homes = homes.where(Route.date <= obj.valid_to)
+    if kind == "price-tiers":
+        checkins = checkins.where(MealCheckin.service == obj.service)
+        homes = homes.where(Route.service == obj.service)
+    n, first = 0, None
+    for query in (checkins, homes):
+        sub = query.subquery()
+        count, earliest = session.execute(select(func.count(), func.min(sub.c[0]))).one()
+        n += int(count or 0)
+        if earliest is not None and (first is None or earliest < first):
+            first = earliest
+    return n, first
+
+
+def delete_record(session: Session, kind: str, code: str, *, actor: str) -> None:
+    """Delete a price tier or subsidy rule that priced no recorded meal; audit it with its
+    values. RecordValidationError (nothing deleted) for another kind or a rule in use."""
+    if kind not in DELETABLE_KINDS:
+        raise RecordValidationError(
+            [Issue(None, N_("records of this kind are not deleted; mark them inactive instead"))]
+        )
+    obj = get_record(session, kind, code)
+    n, first = meals_priced_by(session, kind, obj)
+    if n:
+        raise RecordValidationError([Issue("valid_to", N_(
+            "%(code)s priced %(n)s recorded meals from %(date)s and is kept for the claims; "
+            "end it with a valid-to date instead"), {"code": code, "n": n, "date": first})])  # fmt: skip
+    details = {k: (v.isoformat() if isinstance(v, dt.date) else v)
+               for k, v in record_values(session, kind, obj).items()}  # fmt: skip
+    audit.record(session, actor=actor, action="delete", entity=spec_for(kind).entity,
+                 entity_code=code, details=details)  # fmt: skip
+    session.delete(obj)
+    session.flush()
 
 
 # --------------------------------------------------------------------------- named verbs

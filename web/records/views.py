@@ -221,6 +221,30 @@ def edit(kind: str, code: str) -> Response | str | tuple[str, int]:
     return _edit_page(kind, code, obj, form, status, recipe=stored_recipe)
 
 
+@bp.post("/<kind>/<code>/delete")
+@requires("records.edit")
+def delete(kind: str, code: str) -> Response:
+    """Delete a price tier or subsidy rule entered by mistake (one that priced no recorded
+    meal); anything else is refused with the reason, nothing deleted."""
+    kind = _kind_or_404(kind)
+    if kind not in records.DELETABLE_KINDS:
+        abort(404)
+    db = get_db()
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form has expired or is invalid"), "error")
+        return redirect(url_for("records.edit", kind=kind, code=code))
+    try:
+        records.delete_record(db, kind, code, actor=actor())
+    except RecordValidationError as exc:
+        db.rollback()
+        for issue in exc.issues:
+            flash(issue_text(issue), "error")
+        return redirect(url_for("records.edit", kind=kind, code=code))
+    db.commit()
+    flash(_("Deleted %(code)s.", code=code), "success")
+    return redirect(url_for("records.listing", kind=kind))
+
+
 def _edit_page(
     kind: str,
     code: str,
@@ -247,6 +271,7 @@ def _edit_page(
         form=form,
         code=code,
         read_only=not can("records.edit"),
+        deletable=kind in records.DELETABLE_KINDS,
         **extra,
     ), status
 
