@@ -19,11 +19,26 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from mealplan.db.models import Client, ClientPause, MealOrder
-from mealplan.domain.vocab import Service
+from mealplan.domain.vocab import STOPS_MEALS_AFTER_DAYS, Service
+
+
+def in_register_clause(date: dt.date) -> ColumnElement[bool]:
+    """SQL condition on ``Client``: its register status does not stop meals on ``date``
+    (the rule of :func:`mealplan.domain.vocab.status_on`, from its one table)."""
+    stopped = [
+        and_(
+            Client.status == status,
+            or_(
+                Client.status_date.is_(None), Client.status_date <= date - dt.timedelta(days=after)
+            ),
+        )  # fmt: skip
+        for status, after in STOPS_MEALS_AFTER_DAYS.items()
+    ]
+    return ~or_(*stopped)
 
 
 def subscribed_clause(date: dt.date, service: str) -> ColumnElement[bool]:
-    """SQL condition on ``Client``: active, subscribed to ``service`` on ``date``'s
+    """SQL condition on ``Client``: in the register on ``date``, subscribed to ``service`` on ``date``'s
     weekday (unless cancelled that day) or ordered for that day, and not paused."""
     days = Client.dinner_days if service == Service.DINNER else Client.lunch_days
     paused = exists().where(
@@ -41,7 +56,7 @@ def subscribed_clause(date: dt.date, service: str) -> ColumnElement[bool]:
         )
 
     return and_(
-        Client.active.is_(True),
+        in_register_clause(date),
         or_(
             and_(days.contains(str(date.isoweekday()), autoescape=True), ~order(False)),
             order(True),

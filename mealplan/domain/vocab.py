@@ -6,6 +6,7 @@ imports. Labels are Simplified Chinese first, English second.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 
@@ -146,6 +147,28 @@ class ClientStatus(StrEnum):
     PAUSED = "paused"
     MOVED_OUT = "moved_out"
     DECEASED = "deceased"
+
+
+#: From how many days after its ``status_date`` a register status stops the elder's meals
+#: (the one rule, :func:`status_on`; SQL: ``mealplan.db.subscriptions``): a pause from its
+#: day on; a move or a death from the day after (that day's meal was still due). A status
+#: with no date stops meals on every day; a future date stops them only from then.
+STOPS_MEALS_AFTER_DAYS: dict[str, int] = {
+    ClientStatus.PAUSED.value: 0,
+    ClientStatus.MOVED_OUT.value: 1,
+    ClientStatus.DECEASED.value: 1,
+}
+
+
+def status_on(status: str | None, since: dt.date | None, on: dt.date) -> str | None:
+    """The register status that stops the elder's meal on ``on``, or None (see
+    :data:`STOPS_MEALS_AFTER_DAYS`)."""
+    after = STOPS_MEALS_AFTER_DAYS.get(status or ClientStatus.ACTIVE.value)
+    if after is None or status is None:
+        return None
+    if since is None or on >= since + dt.timedelta(days=after):
+        return status
+    return None
 
 
 class VehicleKind(StrEnum):

@@ -39,6 +39,7 @@ from mealplan.domain.pricing import (
 )
 from mealplan.domain.values import N_
 from mealplan.domain.vocab import ClientStatus
+from mealplan.domain.vocab import status_on as register_status_on
 from mealplan.errors import MealplanError
 from mealplan.services import audit
 from mealplan.services.headcounts import services_of
@@ -135,18 +136,9 @@ def jurisdiction_history(session: Session, client: Client) -> list[JurisdictionR
 
 
 def status_on(client: Client, on: dt.date) -> str | None:
-    """The register status (:class:`ClientStatus`) that rules out the elder's meal on
-    ``on``, or None: ``moved_out`` or ``deceased`` for a day after its ``status_date``,
-    ``paused`` from its ``status_date`` on; without a date, every day."""
-    status = client.status or ClientStatus.ACTIVE.value
-    if status == ClientStatus.ACTIVE:
-        return None
-    since = client.status_date
-    if since is None:
-        return status
-    if status == ClientStatus.PAUSED:
-        return status if on >= since else None
-    return status if on > since else None
+    """The register status that stops ``client``'s meal on ``on``, or None
+    (:func:`mealplan.domain.vocab.status_on`)."""
+    return register_status_on(client.status, client.status_date, on)
 
 
 def price_for_client(
@@ -264,17 +256,18 @@ def check_in(
     client = session.scalar(select(Client).where(Client.card_number == card))
     if client is None:
         raise CheckinRefused(N_("unknown card number %(card)s"), card=card)
-    if client.status == ClientStatus.DECEASED:
+    stopped = status_on(client, date)
+    if stopped == ClientStatus.DECEASED:
         raise CheckinRefused(
             N_("%(name)s is recorded as deceased (%(date)s): card %(card)s cannot be used"),
             name=client.name, card=card, date=_day(client.status_date),
         )  # fmt: skip
-    if client.status == ClientStatus.MOVED_OUT:
+    if stopped == ClientStatus.MOVED_OUT:
         raise CheckinRefused(
             N_("%(name)s has moved out (%(date)s): card %(card)s cannot be used here"),
             name=client.name, card=card, date=_day(client.status_date),
         )  # fmt: skip
-    if not client.active:
+    if stopped is not None:
         raise CheckinRefused(N_("%(name)s is not active (card %(card)s)"),
                              name=client.name, card=card)  # fmt: skip
     pause = session.scalar(

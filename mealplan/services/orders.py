@@ -39,7 +39,7 @@ from mealplan.db.models import (
 )
 from mealplan.db.subscriptions import is_subscribed
 from mealplan.domain.pricing import PricingError, price_meal
-from mealplan.domain.vocab import Service
+from mealplan.domain.vocab import Service, status_on
 from mealplan.errors import MealplanError, NotFoundError
 from mealplan.services import audit, checkins, headcounts, menus, pauses
 from mealplan.services.records import N_, Issue, RecordValidationError
@@ -185,7 +185,7 @@ def resolve_link(session: Session, token: str, *, today: dt.date | None = None) 
         raise LinkRefused(REVOKED)
     if link.expires_on is not None and today > link.expires_on:
         raise LinkRefused(EXPIRED)
-    if not link.client.active:
+    if status_on(link.client.status, link.client.status_date, today) is not None:
         raise LinkRefused(REVOKED)
     link.last_used_at = dt.datetime.now().replace(microsecond=0)
     return link
@@ -250,7 +250,7 @@ def set_meal(
         issues.append(Issue("service", N_("not a valid choice: %(value)s"), {"value": service}))
     if via not in VIAS:
         issues.append(Issue("via", N_("not a valid choice: %(value)s"), {"value": via}))
-    if not client.active:
+    if status_on(client.status, client.status_date, date) is not None:
         issues.append(Issue(None, N_("this elder's meals are stopped")))
     if not can_change(date, now):
         issues.append(

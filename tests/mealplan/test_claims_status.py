@@ -135,17 +135,18 @@ def test_meals_after_death_or_move_out_are_flagged(world: Session) -> None:
 
 
 def test_checkin_refuses_deceased_and_moved_out(world: Session) -> None:
-    """Check-in refuses a deceased elder and one who moved out, with the date, and stores
-    nothing."""
+    """Check-in refuses a deceased elder and one who moved out from the day after the
+    status date (that day's meal was still due, as the claim counts it), with the date, and
+    stores nothing."""
     records.update_client(world, "E08", {"status": "deceased", "status_date": DAY}, actor="m")
     records.update_client(world, "E09", {"status": "moved_out", "status_date": DAY}, actor="m")
     world.flush()
     with pytest.raises(CheckinRefused, match="recorded as deceased \\(2026-12-07\\)") as exc:
-        checkins.check_in(world, site_code="S1", date=DAY, service="lunch",
+        checkins.check_in(world, site_code="S1", date=DAY + dt.timedelta(days=1), service="lunch",
                           card="1000000008", actor="s")  # fmt: skip
     assert exc.value.params["name"] == "老人08"
     with pytest.raises(CheckinRefused, match="has moved out \\(2026-12-07\\)"):
-        checkins.check_in(world, site_code="S1", date=DAY, service="lunch",
+        checkins.check_in(world, site_code="S1", date=DAY + dt.timedelta(days=1), service="lunch",
                           card="1000000009", actor="s")  # fmt: skip
     assert world.scalar(select(func.count(MealCheckin.id))) == 0
 
