@@ -31,9 +31,10 @@ def _date(value: str) -> dt.date:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD, today, tomorrow)") from exc
 
 
-def _follow_ups(settings: Settings, day: dt.date, service: str) -> int:
+def open_follow_ups(settings: Settings, day: dt.date, service: str) -> int:
     """The follow-up tasks (回访) of the home meals the stored plan leaves unserved: the one
-    place the daily plan opens them (the panel's job runs this command too); a failure here
+    place the commands that store routes (``mealplan plan``, the panel's job, and
+    ``mealplan routes``) open them; a failure here
     is logged and the follow-up list's collect picks the meals up later."""
     try:
         with unit_of_work(settings) as session:
@@ -96,7 +97,7 @@ def plan(
         )
         if show_bar:
             bar.update(100 - done[0])
-    opened = _follow_ups(settings, day, service)
+    opened = open_follow_ups(settings, day, service)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "ok": result.ok, "out": str(result.out_dir),
                                "figures": result.figures, "timings": result.timings,

@@ -7,6 +7,7 @@ import json
 
 import click
 
+from mealplan.cli.plan import open_follow_ups
 from mealplan.config import load_settings
 from mealplan.db.session import session_factory, unit_of_work
 from mealplan.planning.routes import plan_routes, routes_json
@@ -43,8 +44,9 @@ def routes(
             replace_deliveries=replace_deliveries,
         )  # fmt: skip
         data = routes_json(session, date, service, settings.planning)
+    opened = open_follow_ups(settings, date, service)
     if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        click.echo(json.dumps({**data, "follow_ups": opened}, ensure_ascii=False, indent=1))
     else:
         click.echo(plan.summary())
         for r in data["routes"]:
@@ -59,6 +61,8 @@ def routes(
                 )
         for u in data["unserved"]:
             click.echo(f"  unserved {u['stop']}: {u['reason']}: {u['message']}")
+        if opened:
+            click.echo(f"  follow-ups: {opened} opened for meals not delivered")
         for w in plan.warnings:
             if not w.startswith("unserved"):
                 click.echo(f"warning: {w}", err=True)

@@ -165,6 +165,35 @@ def test_plan_command_opens_the_follow_ups(cli_world: Settings) -> None:
         assert task.due_date > DAY
 
 
+def test_routes_command_opens_the_follow_ups(
+    cli_world: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``mealplan routes`` (routes only, stored) opens the follow-ups of the meals it leaves
+    unserved too, and says so in its JSON; again, none."""
+
+    class Stored:
+        has_plan = True
+        warnings: list[str] = []
+
+        def summary(self) -> str:
+            return "stored"
+
+    def fake_routes(session: Session, day: dt.date, service: str, *_: Any, **__: Any) -> Any:
+        _store_unserved(session, ["C2"], service)
+        return Stored()
+
+    monkeypatch.setattr("mealplan.cli.routes.plan_routes", fake_routes)
+    runner = CliRunner()
+    first = runner.invoke(main, ["routes", "--date", DAY.isoformat(), "--format", "json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["follow_ups"] == 1
+    again = runner.invoke(main, ["routes", "--date", DAY.isoformat()])
+    assert again.exit_code == 0, again.output
+    assert "follow-ups" not in again.stdout
+    with unit_of_work(cli_world) as s:
+        assert _tasks(s) == [("C2", DAY, "lunch")]
+
+
 @pytest.mark.slow
 def test_real_plan_opens_the_follow_up_of_an_unreachable_elder(
     kitchen_world: Settings,  # noqa: F811 (the fixture imported above)
