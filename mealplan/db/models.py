@@ -397,7 +397,7 @@ class ClientPause(Base):
 
     __tablename__ = "client_pause"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)  # inclusive
     reason: Mapped[str] = mapped_column(String(200), default="")
