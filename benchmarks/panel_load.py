@@ -1,11 +1,15 @@
-"""Load test of the web panel: the ``city`` demo plus a year of delivery history, served by
-waitress, hit by concurrent logged-in users; prints count, p50, p95 and errors per page.
+"""Load test of the web panel: the ``city`` demo (or ``--preset province``) plus a year of
+delivery history, served by waitress, hit by concurrent logged-in users; prints count, p50,
+p95 and errors per page.
 
     python benchmarks/panel_load.py                                  # SQLite in a temp dir
     python benchmarks/panel_load.py --database-url postgresql+psycopg://u@127.0.0.1:5432/db
     python benchmarks/panel_load.py --users 20 --duration 60 --think 1.0 --history-days 365
     python benchmarks/panel_load.py --database-url URL --setup-only   # load once, then
     python benchmarks/panel_load.py --database-url URL --reuse        # measure, repeatedly
+    python benchmarks/panel_load.py --preset province --history-days 35 --users 10 \
+        --instance /tmp/prov --setup-only                             # the province, once
+    python benchmarks/panel_load.py --instance /tmp/prov --reuse --users 10
 
 The database must be empty (the script migrates it), or filled by ``--setup-only`` and
 measured again with ``--reuse``. Users are threads with their own
@@ -466,6 +470,15 @@ def main() -> None:
     parser.add_argument("--date", default=dt.date.today().isoformat())
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--preset", choices=("city", "province"), default="city", help="the demo network loaded"
+    )
+    parser.add_argument(
+        "--instance",
+        default="",
+        help="the instance folder (default: a new temporary one); with --reuse, one an "
+        "earlier --setup-only filled",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep a database an earlier run (or --setup-only) filled instead of loading it",
@@ -480,7 +493,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     day = dt.date.fromisoformat(args.date)
-    instance = Path(tempfile.mkdtemp(prefix="mealplan-bench-"))
+    instance = Path(args.instance or tempfile.mkdtemp(prefix="mealplan-bench-"))
+    instance.mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite:///{instance / 'mealplan.sqlite3'}"
     settings = replace(load_settings({"MEALPLAN_INSTANCE_PATH": str(instance)}), database_url=url)
     log(f"instance {instance}; database {url.split('@')[-1]}")
@@ -490,9 +504,9 @@ def main() -> None:
         filled = args.reuse and session.scalar(select(func.count(PlanRun.id))) > 0
         if not filled:
             t0 = time.perf_counter()
-            summary = load_demo(session, "city", date=day, seed=1)
+            summary = load_demo(session, args.preset, date=day, seed=1)
             session.commit()
-            log(f"city demo loaded in {time.perf_counter() - t0:.1f} s: {summary}")
+            log(f"{args.preset} demo loaded in {time.perf_counter() - t0:.1f} s: {summary}")
             t0 = time.perf_counter()
             counts = synth_history(session, day, args.history_days, args.seed)
             log(f"history written in {time.perf_counter() - t0:.1f} s: {counts}")
@@ -514,7 +528,7 @@ def main() -> None:
         session.commit()
         urls = pages(session, day)
     if args.setup_only:
-        log(f"data ready; run again with --reuse --database-url {url}")
+        log(f"data ready; run again with --reuse --instance {instance} --database-url {url}")
         return
     port = free_port()
     env = {
