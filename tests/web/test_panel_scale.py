@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,9 +18,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mealplan.db import session as db_session
 from mealplan.db.models import FollowUp, RouteStop, Site, Trip, UnservedStop
-from mealplan.db.session import session_factory
-from mealplan.services import reports
+from mealplan.db.session import dispose_engines, session_factory
+from mealplan.services import reports, users
+from web import create_app
 
 pytestmark = pytest.mark.db
 
@@ -167,3 +171,52 @@ def test_dashboard_links_every_site_with_its_labels(
         for word in words:
             assert word in html
         auth.logout()
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Writers give up after 1 s instead of 15 s (new engines pick it up)."""
+    dispose_engines()
+    monkeypatch.setattr(db_session, "BUSY_TIMEOUT_S", 1)
+    yield
+    dispose_engines()
+
+
+def test_reading_pages_answer_while_a_plan_holds_the_write_lock(
+    settings: Any,
+    app_config: dict[str, Any],
+    short_busy_timeout: None,
+    session: Session,
+    make_home_client: Any,
+    make_route: Any,
+) -> None:
+    """While another program (a plan storing its routes) holds SQLite's write lock, the
+    monthly report, the dashboard and the routes page answer 200 with their figures: they
+    only read (the report's follow-ups were opened and kept by an earlier request; before,
+    each report opened them again and waited for the lock: 'database is locked')."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single writer lock")
+    _unserved_home_meal(session, make_home_client)
+    make_route(DAY, [("site", "S1", {"regular": 8})])
+    app = create_app({**app_config, "CACHE_SECONDS": 0, "MEALPLAN_SETTINGS": settings})
+    client = app.test_client()
+    users.create_user(session, "boss", "boss password 1", "manager", actor="test")
+    session.commit()
+    login = {"username": "boss", "password": "boss password 1"}
+    assert client.post("/login", data=login).status_code == 302
+    assert client.get("/reports/monthly?month=2026-03").status_code == 200  # opens the task
+    path = settings.database_url.split("///", 1)[1]
+    conn = sqlite3.connect(path, isolation_level=None, timeout=5)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        report = client.get("/reports/monthly?month=2026-03")
+        dashboard = client.get(f"/?date={DAY.isoformat()}")
+        routes = client.get(f"/routes/?date={DAY.isoformat()}")
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+    assert report.status_code == 200
+    assert 'id="followups-opened">1<' in report.get_data(as_text=True)
+    assert dashboard.status_code == 200
+    assert routes.status_code == 200
+    assert 'id="n-stops">1<' in routes.get_data(as_text=True)
