@@ -5,16 +5,18 @@ The router says when it wants each trip's load ready; the kitchen packs dish por
 (slots start at whole quarter hours), and a portion is packed no earlier than
 ``cook_to_pack_minutes`` after its cooking finished. :func:`schedule_kitchen`:
 
-1. packs every trip as late as possible and finished by its ready time: trips are taken
-   least slack first (:meth:`TripLoad.slack_minutes`: how many minutes it can be packed
-   before its ready time with every stop still within its hold limit), then latest
-   ready, then trip id; each fills the latest free capacity of the slots before its
-   ready time (a slot that ends after the ready time offers only its share up to the
-   ready time), so at full capacity the tight trips (homes, 60 minutes from packing) keep
-   the slots nearest their ready time and the loose ones (canteens, the bulk hold from
-   cooking) are packed earlier; a trip's ``pack_finish`` is ``min(ready, end of its last slot)``, its
-   ``pack_start`` the start of its first slot (or ``pack_finish`` minus the minutes its
-   share took in a slot it shares with the ready time);
+1. packs every trip as late as possible and finished by its ready time, sweeping the
+   15-minute slots from the latest backwards (:func:`pack_trips`): each slot's capacity
+   goes first to the trips that must start packing in it or be packed too early (their
+   earliest safe packed time, the ready time minus :meth:`TripLoad.slack_minutes`, lies
+   after the slot's start), then to trips already started, then to the others; within a
+   group least slack first, then latest ready, then trip id (a slot that ends after a
+   trip's ready time offers it only its share up to the ready time). So at full capacity
+   the tight trips (homes, 60 minutes from packing) keep the slots nearest their ready
+   time and the loose ones (canteens, the bulk hold from cooking) are packed earlier; a
+   trip's ``pack_finish`` is ``min(ready, end of its last slot)``, its ``pack_start`` the
+   start of its first slot (or ``pack_finish`` minus the minutes its share took in a
+   slot it has alone);
 2. groups trips into cooking waves by pack start: a trip joins the current wave when it
    starts packing at most ``group_within_minutes`` after the wave's first trip and, when
    it carries bulk meals, its last bulk stop is reached within the bulk hold limit of
@@ -184,36 +186,67 @@ def pack_trips(
     home_hold_minutes: int | None = None,
     bulk_hold_minutes: int | None = None,
 ) -> dict[str, TripPack]:
-    """Step 1 of the module docstring: each trip packed as late as possible by its ready
-    time within the slots' capacity (least slack first, a trip without a known limit
-    after those with one, then latest ready, then trip id: deterministic). Without hold
-    limits every trip's slack is unknown and the order is latest ready first."""
-
-    def order(t: TripLoad) -> tuple[int, int, int, str]:
-        slack = t.slack_minutes(
+    """Step 1 of the module docstring: the slots swept from the latest backwards, each
+    slot's capacity given to the trips that may use it (ready after the slot starts,
+    portions left; a slot that ends after a trip's ready time offers it only its share up
+    to the ready time) in this order: trips not started yet that must start in this slot
+    or be packed too early (their earliest safe packed time, ready minus
+    :meth:`TripLoad.slack_minutes`, after the slot's start; those that can still make it
+    before those already too early), then trips already started (their packing goes on),
+    then the other trips not started yet; within a group least slack first (a trip
+    without a known limit after those with one), then latest ready, then trip id
+    (deterministic whatever the input order). Without hold limits no trip is urgent and
+    the order is latest ready first. A trip starting in a slot its earliest safe packed
+    time lies in keeps that slot even when a larger, looser trip started later wants it:
+    a greedy per trip (least slack first, each as late as possible) let a large trip
+    ready a quarter later spill back into that slot and push a tight home trip out."""
+    per_slot = capacity.slot_portions
+    todo = sorted(trips, key=lambda t: t.trip)
+    slack = {
+        t.trip: t.slack_minutes(
             home_hold_minutes=home_hold_minutes,
             bulk_hold_minutes=bulk_hold_minutes,
             cook_to_pack_minutes=capacity.cook_to_pack_minutes,
         )
-        return (slack is None, slack or 0, -t.ready_min, t.trip)
+        for t in todo
+    }
 
-    per_slot = capacity.slot_portions
-    used: dict[int, int] = {}
+    def key(t: TripLoad) -> tuple[bool, int, int, str]:
+        s = slack[t.trip]
+        return (s is None, s or 0, -t.ready_min, t.trip)
+
+    def safe(t: TripLoad) -> int | None:
+        """The earliest packed time that keeps every stop within its hold limit."""
+        s = slack[t.trip]
+        return None if s is None else t.ready_min - max(0, s)
+
+    left = {t.trip: t.portions for t in todo}
+    got: dict[str, list[tuple[int, int]]] = {t.trip: [] for t in todo}
+    busy = [t for t in todo if t.portions > 0]
+    slot = _slot_of(max((t.ready_min for t in busy), default=0) - 1)
+    while any(left[t.trip] > 0 for t in busy):
+        used = 0
+        able = [t for t in busy if left[t.trip] > 0 and t.ready_min > slot]
+
+        def group(t: TripLoad, slot: int = slot) -> tuple[int, bool]:
+            if got[t.trip]:
+                return (1, False)
+            at = safe(t)
+            if at is not None and at > slot:
+                return (0, at > slot + SLOT_MINUTES)  # must start here (missed: after)
+            return (2, False)
+
+        for t in sorted(able, key=lambda t: (*group(t), *key(t))):
+            share = min(SLOT_MINUTES, t.ready_min - slot)
+            take = min(per_slot * share // SLOT_MINUTES - used, left[t.trip])
+            if take > 0:
+                used += take
+                got[t.trip].append((slot, take))
+                left[t.trip] -= take
+        slot -= SLOT_MINUTES
     out: dict[str, TripPack] = {}
-    for t in sorted(trips, key=order):
-        left = t.portions
-        slots: list[tuple[int, int]] = []
-        slot = _slot_of(t.ready_min - 1)  # the slot the ready time ends in
-        while left > 0:
-            share = min(SLOT_MINUTES, t.ready_min - slot)  # minutes of the slot before ready
-            cap = per_slot * share // SLOT_MINUTES - used.get(slot, 0)
-            if cap > 0:
-                take = min(cap, left)
-                used[slot] = used.get(slot, 0) + take
-                slots.append((slot, take))
-                left -= take
-            slot -= SLOT_MINUTES
-        slots.reverse()
+    for t in todo:
+        slots = sorted(got[t.trip])
         if not slots:  # nothing to pack: packed when the router wanted it
             out[t.trip] = TripPack(t.trip, t.ready_min, 0, t.ready_min, t.ready_min)
             continue

@@ -4,6 +4,7 @@ point with the router's ready times."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -235,3 +236,69 @@ def test_slot_load_never_exceeds_capacity_when_ordered_by_slack() -> None:
         p = schedule.packs[t.trip]
         assert sum(n for _, n in p.slots) == t.portions
         assert p.pack_finish_min <= t.ready_min and p.pack_start_min <= p.pack_finish_min
+
+
+def test_a_tight_trip_keeps_its_slot_against_a_larger_trip_started_later() -> None:
+    """One 30-portion line. BIG: 60 portions ready 10:30, last home 11:30 (slack 0).
+    SMALL: 10 portions ready 10:07, last home 11:06 (slack 1: it must be packed by
+    10:06 at the earliest). Least slack first, each as late as possible, BIG took 10:15 and
+    all of 10:00, SMALL went to 09:45 and was packed 7 minutes early (its home 66 minutes
+    after packing). Swept backwards, 10:00 goes first to SMALL (it must start there) and
+    BIG, already started, takes the rest and 09:45: both on time."""
+    trips = [TripLoad("BIG", 630, 60, last_home_arrival_min=690),
+             TripLoad("SMALL", 607, 10, last_home_arrival_min=666)]  # fmt: skip
+    packs = pack_trips(trips, ONE_LINE, home_hold_minutes=60, bulk_hold_minutes=120)
+    big, small = packs["BIG"], packs["SMALL"]
+    assert (small.slots, small.pack_finish_min, small.early) == (((600, 10),), 607, False)
+    assert (big.slots, big.pack_finish_min, big.early) == (
+        ((585, 10), (600, 20), (615, 30)),
+        630,
+        False,
+    )
+    assert 666 - small.pack_finish_min <= 60 and 690 - big.pack_finish_min <= 60
+
+
+def _kitchen_plan(ready: dict[str, int], dropped: int) -> Any:
+    """:func:`_plan` as the re-timing loop reads it: stops by id with their kind, and
+    the meals left undelivered."""
+    plan = _plan(ready, 30)
+    for kp, _ in plan.results:
+        kp.stops = {s.id: SimpleNamespace(kind="home") for s in kp.problem.stops}
+    plan.dropped_meals = dropped
+    return plan
+
+
+def test_the_retiming_loop_keeps_its_best_routing(monkeypatch: Any) -> None:
+    """The first routing has one trip packed too early (V2: one stop past its hold from
+    packing) and delivers everything; every re-routing after it comes back with two
+    trips packed too early and 3 meals undelivered. The loop returns the first routing,
+    not the last (it returned the last, worse one)."""
+    from mealplan.config import PlanningSettings, Settings
+
+    first = _kitchen_plan({"V1": 600, "V2": 600}, 0)
+    worse = _kitchen_plan({"V1": 600, "V2": 600, "V3": 600}, 3)
+    calls: list[Any] = []
+
+    def fake_plan_routes(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return first if len(calls) == 1 else worse
+
+    def fake_schedule(session: Any, request: Any, plan: Any, *rest: Any) -> Any:
+        loads = [TripLoad(trip_label(vr.vehicle_id, 1), t.ready_at, 30,
+                          last_home_arrival_min=t.visits[-1].arrival)
+                 for _, r in plan.results for vr in r.routes for t in vr.trips]  # fmt: skip
+        return {"K": schedule_kitchen(loads, ONE_LINE, home_hold_minutes=30)}
+
+    monkeypatch.setattr(stages, "plan_routes", fake_plan_routes)
+    monkeypatch.setattr(stages, "routes_schedule", fake_schedule)
+    monkeypatch.setattr(stages, "add_what_ifs", lambda plan, *a, **k: plan)
+    settings = Settings(database_url="sqlite://", instance_path=Path("."),
+                        planning=PlanningSettings())  # fmt: skip
+    request = SimpleNamespace(date=None, service="lunch", routing_time_limit_s=None, seed=1)
+    demand = SimpleNamespace(demand=None)
+    session = SimpleNamespace(rollback=lambda: None)
+    assert stages.late_stops(first, fake_schedule(None, None, first), settings.planning) == 1
+    assert stages.late_stops(worse, fake_schedule(None, None, worse), settings.planning) == 2
+    kept = stages.retimed_routes(session, settings, request, demand)  # type: ignore[arg-type]
+    assert len(calls) == stages.MAX_RETIMES + 1
+    assert kept is first

@@ -388,7 +388,11 @@ def retimed_routes(
     fit are re-placed: ``solve_routes(start=...)``) with :func:`retime_settings`' budget;
     at most :data:`MAX_RETIMES` times, until no trip is packed too early (a fixed point;
     fixed times only move earlier, so the loop is monotone and deterministic; if it is
-    not reached, a warning is logged and the waves stage names the trips). ``menus``:
+    not reached, a warning is logged and the waves stage names the trips). The plan
+    returned is the best routing of the loop (fewest stops past their hold limit from
+    the kitchen's packing and cooking, :func:`late_stops`, then fewest meals unserved,
+    then the earliest): a re-routing with every trip pinned could lose meals an
+    earlier one delivered, and the last routing was returned. ``menus``:
     menus planned but not stored yet (profiles without one count as the day's longest
     menu). ``plan_routes`` also stores the routes: the caller rolls that back at once and
     :func:`store_plan` writes them with the rest of the day."""
@@ -398,6 +402,7 @@ def retimed_routes(
     plan = None
     start: dict[str, tuple[rs.VehicleRoute, ...]] | None = None
     consistent = False
+    best: tuple[tuple[int, int, int], RoutesPlan] | None = None
     for attempt in range(MAX_RETIMES + 1):
         plan = plan_routes(
             session,
@@ -414,6 +419,9 @@ def retimed_routes(
         session.rollback()  # drop what plan_routes stored: no write lock while re-routing
         schedules = routes_schedule(session, request, plan, menus, settings.planning)
         packs = {code: dict(sch.packs) for code, sch in schedules.items()}
+        score = (late_stops(plan, schedules, settings.planning), plan.dropped_meals, attempt)
+        if best is None or score < best[0]:
+            best = (score, plan)
         changed = retimed(plan, packs, fixed, pin=attempt > 0)
         retimed(plan, packs, loose, pin=False)
         moved = held_offsets(plan, schedules, offsets, settings.planning.hold_limit_bulk_minutes)
@@ -436,7 +444,21 @@ def retimed_routes(
             changed,
             moved,
         )
-    assert plan is not None
+    assert plan is not None and best is not None
+    if best[1] is not plan:
+        # a re-routing made it worse (meals lost, or stops past their hold limit)
+        log.info(
+            "keeping routing %d of the re-timing loop: %d stop(s) past hold, %d meal(s) "
+            "unserved (the last: %d past hold, %d unserved)",
+            best[0][2] + 1,
+            best[0][0],
+            best[0][1],
+            late_stops(plan, routes_schedule(session, request, plan, menus, settings.planning),
+                       settings.planning),
+            plan.dropped_meals,
+        )  # fmt: skip
+        plan = best[1]
+        consistent = best[0][0] == 0
     if consistent and fixed and plan.dropped_meals:
         plan = _placed_unpinned(session, settings, request, demand, menus, plan, loose, offsets)
     return add_what_ifs(
@@ -572,6 +594,36 @@ def routes_schedule(
             home_hold_minutes=planning.hold_limit_home_minutes,
         )
     return out
+
+
+def late_stops(
+    plan: RoutesPlan, schedules: Mapping[str, KitchenSchedule], planning: PlanningSettings
+) -> int:
+    """Stops of ``plan`` reached after their hold limit counted as the kitchens'
+    ``schedules`` pack and cook them: a home from its trip's packed time (the router's
+    hold limit of the stop), a canteen or dining point from its wave's cook finish
+    (``hold_limit_bulk_minutes``). 0: routes and kitchen agree."""
+    late = 0
+    for kp, result in plan.results:
+        schedule = schedules.get(kp.kitchen.code)
+        if schedule is None:
+            continue
+        finish = {p.trip: w.cook_finish_min for w in schedule.waves for p in w.packs}
+        holds = {s.id: s.hold_limit for s in kp.problem.stops}
+        for vr in result.routes:
+            for trip in vr.trips:
+                label = trip_label(vr.vehicle_id, trip.index + 1)
+                pack = schedule.packs.get(label)
+                if pack is None:
+                    continue
+                for visit in trip.visits:
+                    if kp.stops[visit.stop_id].kind == "home":
+                        hold = holds.get(visit.stop_id)
+                        late += hold is not None and visit.arrival - pack.pack_finish_min > hold
+                    else:
+                        cooked = finish[label]
+                        late += visit.arrival - cooked > planning.hold_limit_bulk_minutes
+    return late
 
 
 def held_offsets(
