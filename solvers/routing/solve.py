@@ -540,6 +540,8 @@ def _run_constructive(
         logger.info("constructive plan incomplete with allow_drops=False: OR-Tools alone")
         parts = plan_parts(problem, chunks, able, params, random.Random(params.seed))
         return (*_run(problem, params, parts, deadline), None)
+    # PyVRP's plan is polished by OR-Tools only on request (hgs_share < 1)
+    polish = params.improve_with_ortools and (own_search or params.hgs_share < 1.0)
     groups = improvement_groups(problem, spec, plan, params.max_stops_per_model)
     unserved: list[Unserved] = []
     statuses: list[SolveStatus] = []
@@ -552,7 +554,7 @@ def _run_constructive(
         share = len(chunk_idx) / max(1, todo)
         todo -= len(chunk_idx)
         budget_end = now + max(0.0, deadline - now) * min(1.0, share)
-        if params.improve_with_ortools and budget_end - now > 0.2 and sub.chunks:
+        if polish and budget_end - now > 0.2 and sub.chunks:
             try:
                 out = engine.solve_model(
                     sub, params, budget_end, initial_routes=[list(r) for r in sub_plan.routes]
