@@ -142,7 +142,9 @@ def fleet_figures(plan: dict[str, Any]) -> list[str]:
         if what_if.get(code):
             line += f"; {what_if[code]['text']}"
         out.append(line)
-    out.append(f"one-meal trips: {len(one_meal)}")
+    why = sorted({t["reason"] for t in one_meal})
+    counts = ", ".join(f"{sum(t['reason'] == r for t in one_meal)} {r}" for r in why)
+    out.append(f"one-meal trips: {len(one_meal)}" + (f" ({counts})" if counts else ""))
     return out
 
 

@@ -773,7 +773,10 @@ def warm_plan(
     trip's ready time, fixed or decided, shift, the vehicle's previous trip); otherwise
     it leaves the trip. The stops that left, and chunks in no route, are then placed by
     :func:`_eject_repair` (cheapest feasible place in any open trip, else by ejecting one
-    stop or one trip near it); what still finds no place is undelivered. Deterministic,
+    stop or one trip near it); what still finds no place is undelivered; then, as after
+    the search, :func:`_merge_one_meal_trips` gives a trip left with a single meal to
+    another trip when the cost does not rise (routes that all still fit come back as
+    they were: no repair, no merge). Deterministic,
     no randomness. ``routes`` of the wrong length count as no routes."""
     st = _State(spec)
     seen: set[int] = set()
@@ -808,7 +811,14 @@ def warm_plan(
     if dropped:
         near = _neighbours(st, list(range(len(spec.chunks))), NEIGHBOURS)
         placed = _eject_repair(st, dropped, near)
-        logger.info("warm start: %d meals re-placed, %d chunks left", placed, len(dropped))
+        # the repair may leave a trip with one meal that another trip can now take
+        merged = _merge_one_meal_trips(st)
+        logger.info(
+            "warm start: %d meals re-placed, %d chunks left, %d one-meal trips merged",
+            placed,
+            len(dropped),
+            merged,
+        )
     out = tuple(sorted(dropped))
     return Plan(
         tuple(tuple(q) for q in st.seqs),

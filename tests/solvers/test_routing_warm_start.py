@@ -128,3 +128,35 @@ def test_one_trip_fixed_the_other_decided() -> None:
     assert [x.ride_minutes for t in route.trips for x in t.visits] == [20, 30]
     with pytest.raises(ValueError, match="ascending"):
         van(max_trips=3, ready_times=(700, None, 650))
+
+
+def test_the_warm_start_merges_a_one_meal_trip_its_repair_leaves() -> None:
+    """construct.warm_plan: V1 (packed at 10:00, fixed) had A (+5 km) and B (+6 km, window
+    10:40-10:50, hold 30): B, 40 min after V1's packing, no longer fits and the repair puts
+    it on V2 with C (-5 km). V1 is left with A alone, a one-meal trip; K-C-A-B-K is as
+    long as K-C-B-K, so A joins V2 and V1 stays at the kitchen (the repair's plan had
+    V1 out for one meal: the merge pass ran only inside the search)."""
+    from test_routing_hgs import _spec
+
+    from solvers.routing.construct import warm_plan
+
+    pos = [0, 5, 6, -5]  # K, A, B, C on a line, 1 km per minute
+    mins = [[abs(a - b) for b in pos] for a in pos]
+    stops = [
+        Stop("A", 1, 1, window=(600, 720), hold_limit=30),
+        Stop("B", 2, 1, window=(640, 650), hold_limit=30),
+        Stop("C", 3, 1, window=(600, 720), hold_limit=30),
+    ]
+    v1 = van("V1", loading_minutes=5, ready_times=(600,))
+    v2 = van("V2", loading_minutes=5)
+    p = problem(stops, [v1, v2], mins)
+    spec = _spec(p)
+    chunk = {ch.stop.id: i for i, ch in enumerate(spec.chunks)}
+    trip = {ts.vehicle.id: i for i, ts in enumerate(spec.trips)}
+    routes: list[list[int]] = [[] for _ in spec.trips]
+    routes[trip["V1"]] = [chunk["A"], chunk["B"]]
+    routes[trip["V2"]] = [chunk["C"]]
+    plan = warm_plan(spec, routes)
+    assert plan.dropped == ()
+    assert plan.routes[trip["V1"]] == ()
+    assert sorted(spec.chunks[c].stop.id for c in plan.routes[trip["V2"]]) == ["A", "B", "C"]
