@@ -293,6 +293,7 @@ def route_once(
     share): wall seconds, a result-like object and this process's CPU seconds."""
     from types import SimpleNamespace
 
+    from mealplan.cli.plan import open_follow_ups
     from mealplan.db.session import unit_of_work
     from mealplan.planning.routes import plan_routes, routes_json
 
@@ -301,6 +302,7 @@ def route_once(
         plan = plan_routes(session, day, "lunch", settings, seed=seed)
         wall = time.perf_counter() - t0
         data = routes_json(session, day, "lunch", settings.planning, plan=plan)
+    open_follow_ups(settings, day, "lunch")  # as `mealplan routes` does (not timed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     trips = sum(len(r["trips"]) for r in data["routes"])
@@ -321,7 +323,8 @@ def panel_during_plan(
     args: argparse.Namespace, settings: Any, url: str, folder: Path, day: dt.date
 ) -> None:
     """The panel's p50/p95 per page with no plan running, then while `mealplan plan` runs
-    on 2 Celery workers (once per ``--panel-nice`` value of the workers)."""
+    on 2 Celery workers (once per ``--panel-nice`` value of the workers; ``none``: no
+    plan)."""
     import panel_load
     from sqlalchemy import select
 
@@ -344,8 +347,9 @@ def panel_during_plan(
             )  # fmt: skip
         session.commit()
         urls = panel_load.pages(session, day)
-    # a database with routes but no plan run yet (routing passes only): no run to show
-    urls = {k: u for k, u in urls.items() if not u.startswith("/plans/None")}
+    # a database with routes but no plan run yet (routing passes only): no run to show;
+    # with no routes yet, no trip
+    urls = {k: u for k, u in urls.items() if "/None" not in u}
     port = free_port()
     env = dict(os.environ)
     env.pop("MEALPLAN_BROKER_URL", None)
@@ -359,7 +363,8 @@ def panel_during_plan(
         panel_load.run_load(port, names[:2], urls, 5, 0, args.seed)  # warm up
         quiet = panel_load.run_load(port, names, urls, args.panel_duration, args.think, args.seed)
         report_panel("panel, no plan running", quiet, urls, args.panel_duration)
-        for nice in (int(n) for n in args.panel_nice.split(",")):
+        nices = [int(n) for n in args.panel_nice.split(",") if n.strip() not in ("", "none")]
+        for nice in nices:
             with celery_workers(url, 2, folder / f"panel-workers-{nice}", None, nice):
                 plan_env = dict(os.environ, MEALPLAN_BROKER_URL=url)
                 plan_log = (folder / f"panel-plan-{nice}.log").open("wb")
@@ -467,12 +472,14 @@ def main() -> int:  # noqa: PLR0915 - a script's sequence of measurements
     parser.add_argument("--panel-plan-to-end", action="store_true",
                         help="let the plan finish after the panel's load (default: stop it)")  # fmt: skip
     parser.add_argument("--panel-nice", default="0,10",
-                        help="the workers' nice values to measure the panel under")  # fmt: skip
+                        help="the workers' nice values to measure the panel under while a "
+                        "plan runs (none: only with no plan running)")  # fmt: skip
     args = parser.parse_args()
 
     import scale  # this file as a module: its functions pickle by name for the workers
 
     folder = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="mealplan-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
     os.environ["MEALPLAN_INSTANCE_PATH"] = str(folder)
     os.environ["MEALPLAN_CONFIG"] = str(write_config(folder, args))
     os.environ.pop("MEALPLAN_BROKER_URL", None)
