@@ -10,6 +10,7 @@ from solvers.routing import (
     Kitchen,
     RoutingParams,
     RoutingProblem,
+    RoutingResult,
     Stop,
     TravelMatrix,
     Vehicle,
@@ -18,6 +19,7 @@ from solvers.routing import (
     solve_routes,
     what_if,
 )
+from solvers.routing.bounds import candidates
 
 # deterministic: solution and iteration limits; the time limit is only a safety net
 PARAMS = RoutingParams(time_limit_s=120, solution_limit=5, own_search_iterations=100)
@@ -313,3 +315,25 @@ def test_bound_never_exceeds_the_brute_force_optimum() -> None:
         assert b.minutes_needed <= opt[1], (seed, b, opt)
         assert not b.short, (seed, b)
     assert solved >= 20
+
+
+def test_what_if_starts_from_the_plan_and_added_vehicles_are_free() -> None:
+    """what_if: every candidate is solved from the plan's routes (``start``), and a
+    vehicle it adds does not inherit its model's fixed ready times."""
+    p = _line(16, 1, capacity=6, trips=1, gap=2)
+    r = solve_routes(p, PARAMS)
+    seen: list[tuple[RoutingProblem, object]] = []
+
+    def solve(q: RoutingProblem, params: RoutingParams, start: object = None) -> RoutingResult:
+        seen.append((q, start))
+        return solve_routes(q, params, start=start)  # type: ignore[arg-type]
+
+    found = what_if(p, PARAMS, r, solve, max_runs=3)
+    assert found is not None and found.found
+    assert seen and all(start == r.routes for _, start in seen)
+    fixed = replace(p.vehicles[0], ready_times=(600,))
+    q = next(c for w, c in candidates(replace(p, vehicles=(fixed, *p.vehicles[1:])), 16)
+             if w.change == "add_vehicles")  # fmt: skip
+    assert [v.ready_times for v in q.vehicles[len(p.vehicles) :]] == [()] * (
+        len(q.vehicles) - len(p.vehicles)
+    )
