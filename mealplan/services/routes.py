@@ -222,6 +222,21 @@ class KitchenChoice:
     routes: int
 
 
+@dataclass(frozen=True)
+class KitchenTotals:
+    """One kitchen's routes of the day in figures (the all-kitchens overview of a large
+    day): vehicles, trips, stops, meals, kilometres and the meals left unserved."""
+
+    code: str
+    name: str
+    routes: int
+    trips: int
+    stops: int
+    meals: int
+    distance_m: int
+    unserved_meals: int
+
+
 @dataclass
 class DayRoutes:
     date: dt.date
@@ -230,25 +245,48 @@ class DayRoutes:
     unserved: list[UnservedRow] = field(default_factory=list)
     kitchens: list[KitchenChoice] = field(default_factory=list)  # kitchens with routes
     kitchen: str | None = None  # the kitchen shown (None: all)
+    #: every kitchen in figures instead of every route and stop (a day too large to list
+    #: on one page: :data:`MAX_STOPS_ALL_KITCHENS`); ``routes`` and ``unserved`` are empty
+    overview: list[KitchenTotals] = field(default_factory=list)
+
+    @property
+    def vehicles(self) -> int:
+        return sum(k.routes for k in self.overview) if self.overview else len(self.routes)
 
     @property
     def trips(self) -> int:
+        if self.overview:
+            return sum(k.trips for k in self.overview)
         return sum(len(r.trips) for r in self.routes)
 
     @property
     def stops(self) -> int:
+        if self.overview:
+            return sum(k.stops for k in self.overview)
         return sum(len(t.stops) for r in self.routes for t in r.trips)
 
     @property
     def meals(self) -> int:
+        if self.overview:
+            return sum(k.meals for k in self.overview)
         return sum(r.meals for r in self.routes)
 
     @property
     def distance_m(self) -> int:
+        if self.overview:
+            return sum(k.distance_m for k in self.overview)
         return sum(r.distance_m for r in self.routes)
 
+    @property
+    def unserved_meals(self) -> int:
+        if self.overview:
+            return sum(k.unserved_meals for k in self.overview)
+        return sum(u.total for u in self.unserved)
 
-#: Above this many stops in a day, the page shows one kitchen at a time.
+
+#: Above this many stops in a day, the page shows one kitchen at a time, and "all
+#: kitchens" shows each kitchen in figures (a province's day has thousands of stops:
+#: listing them all made a page of 9 MB that took two seconds to build).
 MAX_STOPS_ALL_KITCHENS = 400
 
 
@@ -262,6 +300,59 @@ def route_kitchens(session: Session, date: dt.date, service: str) -> list[Kitche
         .order_by(Kitchen.code)
     )
     return [KitchenChoice(i, c, n, int(k)) for i, c, n, k in rows]
+
+
+def kitchen_totals(session: Session, date: dt.date, service: str) -> list[KitchenTotals]:
+    """Each kitchen with routes on the date and service, in figures (in code order)."""
+    on_day = (Route.date == date, Route.service == service)
+    trips = {
+        kitchen_id: int(n)
+        for kitchen_id, n in session.execute(
+            select(Route.kitchen_id, func.count(Trip.id))
+            .join(Trip, Trip.route_id == Route.id)
+            .where(*on_day)
+            .group_by(Route.kitchen_id)
+        )
+    }
+    distance = {
+        kitchen_id: int(m or 0)
+        for kitchen_id, m in session.execute(
+            select(Route.kitchen_id, func.sum(Route.distance_m))
+            .where(*on_day)
+            .group_by(Route.kitchen_id)
+        )
+    }
+    stops: dict[int, int] = {}
+    meals: dict[int, int] = {}
+    for kitchen_id, stop_meals in session.execute(
+        select(Route.kitchen_id, RouteStop.meals)
+        .join(Trip, RouteStop.trip_id == Trip.id)
+        .join(Route, Trip.route_id == Route.id)
+        .where(*on_day)
+    ):
+        stops[kitchen_id] = stops.get(kitchen_id, 0) + 1
+        meals[kitchen_id] = meals.get(kitchen_id, 0) + sum(meals_of(stop_meals).values())
+    unserved: dict[int | None, int] = {}
+    for kitchen_id, lost in session.execute(
+        select(func.coalesce(Site.kitchen_id, Client.kitchen_id), UnservedStop.meals)
+        .outerjoin(Site, UnservedStop.site_id == Site.id)
+        .outerjoin(Client, UnservedStop.client_id == Client.id)
+        .where(UnservedStop.date == date, UnservedStop.service == service)
+    ):
+        unserved[kitchen_id] = unserved.get(kitchen_id, 0) + sum(meals_of(lost).values())
+    return [
+        KitchenTotals(
+            k.code,
+            k.name,
+            k.routes,
+            trips.get(k.id, 0),
+            stops.get(k.id, 0),
+            meals.get(k.id, 0),
+            distance.get(k.id, 0),
+            unserved.get(k.id, 0),
+        )
+        for k in route_kitchens(session, date, service)
+    ]
 
 
 def _stop_count(session: Session, date: dt.date, service: str) -> int:
@@ -283,15 +374,16 @@ def day_routes(
 
     ``kitchen`` (a code) limits the routes and unserved stops to one kitchen; ``"all"``
     shows every kitchen; ``None`` shows every kitchen on a small day and the first
-    kitchen when the day has more than :data:`MAX_STOPS_ALL_KITCHENS` stops."""
+    kitchen when the day has more than :data:`MAX_STOPS_ALL_KITCHENS` stops. On such a
+    day ``"all"`` shows each kitchen in figures (``overview``), not every stop."""
     day = DayRoutes(date, service, kitchens=route_kitchens(session, date, service))
     codes = {k.code: k.id for k in day.kitchens}
-    if (
-        kitchen is None
-        and len(day.kitchens) > 1
-        and _stop_count(session, date, service) > MAX_STOPS_ALL_KITCHENS
-    ):
+    large = len(day.kitchens) > 1 and _stop_count(session, date, service) > MAX_STOPS_ALL_KITCHENS
+    if kitchen is None and large:
         kitchen = day.kitchens[0].code
+    if large and kitchen not in codes:
+        day.overview = kitchen_totals(session, date, service)
+        return day
     kitchen_id = codes.get(kitchen) if kitchen else None
     day.kitchen = kitchen if kitchen_id is not None else None
     for i, route in enumerate(stored_routes(session, date, service, kitchen_id)):

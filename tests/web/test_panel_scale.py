@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mealplan.db import session as db_session
-from mealplan.db.models import FollowUp, RouteStop, Site, Trip, UnservedStop
+from mealplan.db.models import FollowUp, Route, RouteStop, Site, Trip, UnservedStop, Vehicle
 from mealplan.db.session import dispose_engines, session_factory
-from mealplan.services import reports, users
+from mealplan.services import records, reports, users
+from mealplan.services import routes as routes_service
 from web import create_app
 
 pytestmark = pytest.mark.db
@@ -220,3 +221,71 @@ def test_reading_pages_answer_while_a_plan_holds_the_write_lock(
     assert dashboard.status_code == 200
     assert routes.status_code == 200
     assert 'id="n-stops">1<' in routes.get_data(as_text=True)
+
+
+def _tiles(html: str) -> dict[str, str]:
+    return dict(re.findall(r'id="n-(routes|trips|stops|meals|unserved)">([^<]*)<', html))
+
+
+def test_all_kitchens_of_a_large_day_shows_each_kitchen_in_figures(
+    client: FlaskClient,
+    auth: Any,
+    session: Session,
+    make_home_client: Any,
+    make_route: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a day with more stops than one page shows (the limit lowered to 1 here), "all
+    kitchens" lists each kitchen's vehicles, trips, stops, meals and unserved meals, equal
+    to the tiles of that kitchen's own page, and totals them; no stop is listed. (On the
+    province preset the page listed 6,905 stops: 9 MB in two seconds.)"""
+    monkeypatch.setattr(routes_service, "MAX_STOPS_ALL_KITCHENS", 1)
+    client_c1 = make_home_client("C1")
+    make_route(
+        DAY, [("site", "S1", {"regular": 8, "low_sodium": 2}), ("home", "C1", {"regular": 1})]
+    )
+    k2 = records.create_kitchen(
+        session, {"code": "K2", "name": "第二厨房", "lat": 30.1, "lon": 120.1}, actor="test"
+    )
+    van = Vehicle(code="V2", kind="van", capacity_boxes=50, speed_kmh=30, kitchen_id=k2.id)
+    session.add(van)
+    session.flush()
+    s2 = session.scalar(select(Site).where(Site.code == "S2"))
+    route = Route(date=DAY, service="lunch", vehicle_id=van.id, kitchen_id=k2.id, distance_m=5000)
+    trip = Trip(seq=1, ready_min=600, depart_min=610, return_min=700)
+    trip.stops.append(
+        RouteStop(seq=1, kind="canteen", site=s2, meals={"regular": 5}, arrive_min=640,
+                  window_start_min=600, window_end_min=720)
+    )  # fmt: skip
+    route.trips.append(trip)
+    session.add(route)
+    session.add(
+        UnservedStop(date=DAY, service="lunch", client_id=client_c1.id, meals={"regular": 1},
+                     reason="no_capacity")
+    )  # fmt: skip
+    session.commit()
+    d = DAY.isoformat()
+    for language, note in (("zh_Hans_CN", "站点太多"), ("en", "Too many stops")):
+        auth.login_as("dispatcher", language=language)
+        overview = client.get(f"/routes/?date={d}&kitchen=all").get_data(as_text=True)
+        assert note in overview
+        assert "/lock" not in overview and 'class="card route"' not in overview
+        per_kitchen = {
+            code: _tiles(client.get(f"/routes/?date={d}&kitchen={code}").get_data(as_text=True))
+            for code in ("K1", "K2")
+        }
+        assert per_kitchen["K1"] == {"routes": "1", "trips": "1", "stops": "2", "meals": "11",
+                                     "unserved": "1"}  # fmt: skip
+        assert per_kitchen["K2"] == {"routes": "1", "trips": "1", "stops": "1", "meals": "5",
+                                     "unserved": "0"}  # fmt: skip
+        rows = re.findall(
+            r'kitchen=(K\d)">[^<]*</a> <small>K\d</small></td>\s*'
+            r'<td class="n">(\d+)</td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
+            r'<td class="n">(\d+)</td>\s*<td class="n">[\d.]+</td><td class="n[^"]*">(\d+)</td>',
+            overview,
+        )
+        assert {code: dict(zip(("routes", "trips", "stops", "meals", "unserved"), figures,
+                               strict=True)) for code, *figures in rows} == per_kitchen  # fmt: skip
+        assert _tiles(overview) == {"routes": "2", "trips": "2", "stops": "3", "meals": "16",
+                                    "unserved": "1"}  # fmt: skip
+        auth.logout()
