@@ -390,6 +390,43 @@ def pages(session: Any, day: dt.date) -> dict[str, str]:
     }
 
 
+def pages_in_process(settings: Any, urls: dict[str, str], repeat: int, username: str) -> None:
+    """Each page ``repeat`` times through the Flask test client in this process, as a
+    manager (Chinese), with the report cache off: the best milliseconds, the SQL statements
+    of the last request and the page's size (no server, no other users)."""
+    from sqlalchemy import event
+
+    from mealplan.db.session import engine_for
+    from web import create_app
+
+    app = create_app({"MEALPLAN_SETTINGS": settings, "CACHE_SECONDS": 0, "WTF_CSRF_ENABLED": False})
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    event.listen(engine_for(settings.database_url), "before_cursor_execute", count)
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    )
+    headers = {"Accept-Language": "zh-CN"}
+    print(
+        f"\n{'page (in-process, best of ' + str(repeat) + ')':<34} {'ms':>7} {'SQL':>6} {'KiB':>6}"
+    )
+    for key, url in urls.items():
+        client.get(url, headers=headers)  # compile the template, fill the pools
+        best = float("inf")
+        for _ in range(repeat):
+            statements[0] = 0
+            t0 = time.perf_counter()
+            response = client.get(url, headers=headers)
+            best = min(best, time.perf_counter() - t0)
+        print(f"{key:<34} {1000 * best:>7.0f} {statements[0]:>6} "
+              f"{len(response.data) // 1024:>6}  {response.status_code}")  # fmt: skip
+    print(f"load {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -487,6 +524,14 @@ def main() -> None:
         "--setup-only", action="store_true", help="load the data and the users, then stop"
     )
     parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time each page N times in this process (Flask test client; best ms, SQL "
+        "statements, size) instead of loading a server",
+    )
+    parser.add_argument(
         "--proposed-indexes",
         action="store_true",
         help="add the indexes proposed for the schema (PROPOSED_INDEXES) before measuring",
@@ -529,6 +574,9 @@ def main() -> None:
         urls = pages(session, day)
     if args.setup_only:
         log(f"data ready; run again with --reuse --instance {instance} --database-url {url}")
+        return
+    if args.in_process:
+        pages_in_process(settings, urls, args.in_process, names[0])
         return
     port = free_port()
     env = {
