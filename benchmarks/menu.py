@@ -43,6 +43,7 @@ from solvers.menu import (
     solve_menu,
 )
 from solvers.menu.synthetic import synthetic_problem
+from solvers.menu.types import MENU_MODELS
 
 DATA = Path(__file__).resolve().parent.parent / "mealplan" / "data"
 
@@ -253,6 +254,8 @@ def command_line_params(args: argparse.Namespace, backend: str) -> MenuParams:
         threads=args.threads,
         seed=args.seed,
         node_limit=args.node_limit,
+        model=args.model,
+        mip_node_limit=args.mip_node_limit,
     )
 
 
@@ -327,6 +330,13 @@ def main() -> None:
     ap.add_argument("--pricing-node-limit", type=int, default=MenuParams.pricing_node_limit)
     ap.add_argument("--patterns-per-dish", type=int, default=MenuParams.patterns_per_dish)
     ap.add_argument("--cg-gap", type=float, default=MenuParams.cg_gap)
+    ap.add_argument(
+        "--model",
+        choices=MENU_MODELS,
+        default=MenuParams.model,
+        help="patterns: enumeration + column generation; weekly: one compact MIP per profile",
+    )
+    ap.add_argument("--mip-node-limit", type=int, default=MenuParams.mip_node_limit)
     ap.add_argument(
         "--rules",
         action="store_true",

@@ -301,6 +301,9 @@ PRICING_NODE_LIMIT = 200
 #: Branch-and-bound nodes per profile MIP: the work budget that, with the caps above,
 #: makes the same inputs give the same menus on a busy machine.
 MIP_NODE_LIMIT = 5_000
+#: The menu formulation (``MenuParams.model``): ``patterns`` (enumeration and column
+#: generation) or ``weekly`` (one compact MIP per profile); docs/menu-model.md compares them.
+MENU_MODEL = "patterns"
 
 
 def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.MenuParams:
@@ -315,6 +318,7 @@ def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.Menu
         "node_limit": ENUMERATION_NODE_LIMIT,
         "cg_rounds": CG_ROUNDS,
         "pricing_node_limit": PRICING_NODE_LIMIT,
+        "model": MENU_MODEL,
     }
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return ms.MenuParams(**kwargs)  # type: ignore[arg-type]

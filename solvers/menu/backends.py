@@ -117,7 +117,13 @@ def _run_highs(prob: pulp.LpProblem, params: MenuParams, time_limit: float) -> O
         mip_max_nodes=params.mip_node_limit,
     )
     with native_output_to_debug_log():
-        prob.solve(solver)
+        try:
+            prob.solve(solver)
+        except KeyError:
+            # PuLP 3.3 has no status for kSolutionLimit (mip_max_nodes reached) and
+            # raises after it has set the variables' values: the status is read below
+            if prob.solverModel.getModelStatus() != highspy.HighsModelStatus.kSolutionLimit:
+                raise
     h = prob.solverModel
     ms = h.getModelStatus()
     info = h.getInfo()

@@ -18,6 +18,7 @@ import pulp
 
 from solvers.menu import patterns as pt
 from solvers.menu import rules
+from solvers.menu.patterns import Pattern
 from solvers.menu.types import (
     CATEGORIES,
     NUTRIENT_KEYS,
@@ -102,32 +103,85 @@ def build(
         for v, q in col:
             obj.append((v, q.coef - sum(cut.get(i, 0.0) for i in q.dishes)))
 
+    by_code = {p.code: p for p in profiles}
+    uses = {m: pattern_uses(dishes, by_code[m[2]], col) for m, col in columns.items()}
+    linking_rows(problem, profiles, uses, mip, obj, elastic)
+
+    prob.setObjective(pulp.LpAffineExpression(obj))
+    return mip
+
+
+@dataclass
+class CellUses:
+    """What the linking rows count in one meal cell: the terms (columns, dish binaries,
+    indicators) serving each dish, and those of a meal holding a food group, a main
+    protein class, a rice staple (each 1 at most per meal)."""
+
+    dish: dict[int, list[Any]] = field(default_factory=dict)
+    group: dict[str, list[Any]] = field(default_factory=dict)
+    protein: dict[str, list[Any]] = field(default_factory=dict)
+    rice: list[Any] = field(default_factory=list)
+
+
+def pattern_uses(
+    dishes: Sequence[Dish], profile: DietProfile, col: list[tuple[Any, Pattern]]
+) -> CellUses:
+    """The :class:`CellUses` of a cell's pattern columns."""
+    cu = CellUses()
+    groups = sorted({fg.group for fg in profile.food_group_rules})
+    rot = profile.rotation
+    for v, q in col:
+        meal = [dishes[i] for i in q.dishes]
+        for i in q.dishes:
+            cu.dish.setdefault(i, []).append(v)
+        for g in groups:
+            if rules.meal_has_group(meal, g):
+                cu.group.setdefault(g, []).append(v)
+        if rot is not None:
+            for cls in rules.meal_proteins(meal):
+                cu.protein.setdefault(cls, []).append(v)
+            if any(rules.is_rice(x, rot) for x in meal):
+                cu.rice.append(v)
+    return cu
+
+
+def linking_rows(
+    problem: MenuProblem,
+    profiles: Sequence[DietProfile],
+    uses: dict[tuple[date, str, str], CellUses],
+    mip: Mip,
+    obj: list[tuple[Any, float]],
+    elastic: bool,
+) -> None:
+    """The linking rows of some profiles over the terms of their cells (the one home of
+    the rows the pattern MIP and the weekly model share): no_repeat, food-group minimum
+    and maximum, the rotation rows; slacks priced into ``obj``, covers into ``mip.rows``."""
+    dishes = problem.dishes
+    prob = mip.prob
     for p in profiles:
         nr_dishes = sorted(
             {
                 i
-                for m, col in columns.items()
+                for m, cu in uses.items()
                 if m[2] == p.code
-                for _, q in col
-                for i in q.dishes
+                for i in cu.dish
                 if dishes[i].category in p.no_repeat_categories
             }
         )
         # dish -> (date, service) -> columns
         by_dish: dict[int, dict[tuple[date, str], list[Any]]] = {i: {} for i in nr_dishes}
-        for (d, s, code), col in columns.items():
+        for (d, s, code), cu in uses.items():
             if code != p.code:
                 continue
-            for v, q in col:
-                for i in q.dishes:
-                    if i in by_dish:
-                        by_dish[i].setdefault((d, s), []).append(v)
+            for i, vs in cu.dish.items():
+                if i in by_dish:
+                    by_dish[i].setdefault((d, s), []).extend(vs)
         for w in rules.no_repeat_windows(problem.dates, p.no_repeat_days):
             for i in nr_dishes:
                 cells = [c for (d, _), c in by_dish[i].items() if d in w.dates]
                 if len(cells) < 2:
                     continue
-                uses = [v for c in cells for v in c]
+                served = [v for c in cells for v in c]
                 slack = None
                 if elastic:
                     slack = prob.add_variable(
@@ -149,18 +203,17 @@ def build(
                             True,
                         )
                     )
-                rules.no_repeat(prob, p.code, dishes[i].code, w.start, uses, slack)
+                rules.no_repeat(prob, p.code, dishes[i].code, w.start, served, slack)
                 mip.rows[rules.row_name("no_repeat", dishes[i].code, w.start, p.code)] = Cover(
                     p.code, None, w.dates, dish=i
                 )
         for fg in p.food_group_rules:
             for w, lo, hi in rules.food_group_periods(problem.dates, fg):
-                uses = [
+                counted = [
                     v
-                    for (d, s, code), col in columns.items()
+                    for (d, _, code), cu in uses.items()
                     if code == p.code and d in w.dates
-                    for v, q in col
-                    if rules.meal_has_group((dishes[i] for i in q.dishes), fg.group)
+                    for v in cu.group.get(fg.group, [])
                 ]
                 for side, limit in (("min", lo), ("max", hi)):
                     if limit is None:
@@ -190,18 +243,15 @@ def build(
                             )
                         )
                     if side == "min":
-                        rules.food_group_min(prob, p.code, fg.group, w.start, uses, limit, slack)
+                        rules.food_group_min(prob, p.code, fg.group, w.start, counted, limit, slack)
                     else:
-                        rules.food_group_max(prob, p.code, fg.group, w.start, uses, limit, slack)
+                        rules.food_group_max(prob, p.code, fg.group, w.start, counted, limit, slack)
                     mip.rows[rules.row_name(rid, fg.group, w.start, p.code)] = Cover(
                         p.code, None, w.dates, any_of=_with_group(dishes, fg.group)
                     )
 
         if p.rotation is not None:
-            _rotation(problem, p, columns, mip, obj)
-
-    prob.setObjective(pulp.LpAffineExpression(obj))
-    return mip
+            _rotation(problem, p, uses, mip, obj)
 
 
 def _with_group(dishes: Sequence[Dish], group: str) -> frozenset[int]:
@@ -235,7 +285,7 @@ def history_by_service(
 def _rotation(
     problem: MenuProblem,
     p: DietProfile,
-    columns: dict[tuple[date, str, str], list[tuple[Any, pt.Pattern]]],
+    cell_uses: dict[tuple[date, str, str], CellUses],
     mip: Mip,
     obj: list[tuple[Any, float]],
 ) -> None:
@@ -275,20 +325,18 @@ def _rotation(
         return rules.rotation_covered(dishes[i], p, days)
 
     for s in problem.served(p):
-        cells = {d: columns[d, s, p.code] for d in problem.dates if (d, s, p.code) in columns}
+        cells = {d: cell_uses[d, s, p.code] for d in problem.dates if (d, s, p.code) in cell_uses}
         # uses of each dish per date, and meals per protein class / with rice per date
         by_dish: dict[int, dict[date, list[Any]]] = {}
         by_protein: dict[str, dict[date, list[Any]]] = {}
         rice: dict[date, list[Any]] = {}
-        for d, col in cells.items():
-            for v, q in col:
-                meal = [dishes[i] for i in q.dishes]
-                for i in q.dishes:
-                    by_dish.setdefault(i, {}).setdefault(d, []).append(v)
-                for cls in rules.meal_proteins(meal):
-                    by_protein.setdefault(cls, {}).setdefault(d, []).append(v)
-                if any(rules.is_rice(x, rot) for x in meal):
-                    rice.setdefault(d, []).append(v)
+        for d, cu in cells.items():
+            for i, vs in cu.dish.items():
+                by_dish.setdefault(i, {})[d] = list(vs)
+            for cls, vs in cu.protein.items():
+                by_protein.setdefault(cls, {})[d] = list(vs)
+            if cu.rice:
+                rice[d] = list(cu.rice)
         for w, span in rules.rotation_periods(problem.dates, rot.period_days):
             for i in sorted(by_dish):
                 if covered(i, rot.period_days):

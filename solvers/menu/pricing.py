@@ -45,6 +45,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -53,7 +54,14 @@ from solvers.menu import patterns as pt
 from solvers.menu import rules
 from solvers.menu.backends import native_output_to_debug_log
 from solvers.menu.mip import Mip
-from solvers.menu.types import NUTRIENT_KEYS, DietProfile, Dish, MealStructure, MenuProblem
+from solvers.menu.types import (
+    NUTRIENT_KEYS,
+    DietProfile,
+    Dish,
+    MealStructure,
+    MenuProblem,
+    Slot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +70,7 @@ Cell = tuple[date, str, str]
 CellDuals = tuple[float, dict[int, float], dict[frozenset[int], float]]
 
 INF = float("inf")
+H = TypeVar("H")
 
 
 @dataclass
@@ -184,99 +193,20 @@ class PricingModel:
         n_x = len(self.x_dish)
         kind = np.full(n_x, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
         h.changeColsIntegrality(n_x, np.arange(n_x, dtype=np.int32), kind)
-        start = 0
-        for _, k, allowed in groups:
-            self._row(k, k, {start + r: 1.0 for r in range(len(allowed))})
-            start += len(allowed)
-        for cols in self.cols_of.values():
-            if len(cols) > 1:
-                self._row(-INF, 1.0, dict.fromkeys(cols, 1.0))
-        # ---- cooking methods: at most one dish per method among the checked categories
         checked = profile.distinct_method_categories
         self.method = [
             dishes[i].cooking_method if dishes[i].category in checked else "" for i in self.x_dish
         ]
-        by_method: dict[str, list[int]] = {}
-        for i, cols in sorted(self.cols_of.items()):
-            d = dishes[i]
-            if d.category in checked and d.cooking_method:
-                by_method.setdefault(d.cooking_method, []).extend(cols)
-        for _, cols in sorted(by_method.items()):
-            if len(cols) > 1:
-                self._row(-INF, 1.0, dict.fromkeys(cols, 1.0))
-
-        def amounts(key: str) -> dict[int, float]:
-            return {
-                j: dishes[self.x_dish[j]].amount(key)
-                for j in range(n_x)
-                if dishes[self.x_dish[j]].amount(key)
-            }
-
-        def linear(
-            coefs: dict[int, float], lo: float, hi: float, slopes: tuple[float, float]
-        ) -> None:
-            """lo <= sum <= hi, hard (slope inf) or with a priced excess column per side."""
-            below, above = slopes
-            if lo > -INF:
-                if below == INF:
-                    self._row(lo, INF, coefs)
-                else:
-                    u = self._col(below, 0.0, INF)
-                    self._row(lo, INF, {**coefs, u: 1.0})
-            if hi < INF:
-                if above == INF:
-                    self._row(-INF, hi, coefs)
-                else:
-                    u = self._col(above, 0.0, INF)
-                    self._row(-INF, hi, {**coefs, u: -1.0})
-
-        scale = problem.penalty_scale(profile)
-        energy_max = sum(
-            sum(sorted((dishes[i].amount("energy_kcal") for i in allowed), reverse=True)[:k])
-            for _, k, allowed in groups
+        meal_rows(
+            _HighsSink(self),
+            problem,
+            profile,
+            service,
+            groups,
+            list(zip(range(n_x), self.x_dish, strict=True)),
+            self.base,
+            budget_fen,
         )
-        energy = amounts("energy_kcal")
-        for b in profile.bounds_for(service):
-            weight = b.weight * scale
-            if b.key in NUTRIENT_KEYS:
-                slopes = (
-                    (INF, INF) if b.hard else (pt._slope(weight, b.min), pt._slope(weight, b.max))
-                )
-                linear(
-                    amounts(b.key),
-                    b.min if b.min is not None else -INF,
-                    b.max if b.max is not None else INF,
-                    slopes,
-                )
-                continue
-            nutrient, factor = RATIO_SOURCES[b.key]
-            source = amounts(nutrient)
-            for side, limit in (("min", b.min), ("max", b.max)):
-                if limit is None:
-                    continue
-                # max: 100 f N - M E <= 0; min: M E - 100 f N <= 0 (violation x E)
-                sign = 1.0 if side == "max" else -1.0
-                coefs: dict[int, float] = {}
-                for j in range(n_x):
-                    c = sign * (100.0 * factor * source.get(j, 0.0) - limit * energy.get(j, 0.0))
-                    if c:
-                        coefs[j] = c
-                if b.hard:
-                    self._row(-INF, 0.0, coefs)
-                elif energy_max > 0:
-                    # slope x (violation x E) / E_max <= slope x violation: an under-estimator
-                    u = self._col(pt._slope(weight, limit), 0.0, INF)
-                    self._row(-INF, 0.0, {**coefs, u: -energy_max})
-        cost = {j: float(dishes[self.x_dish[j]].cost_fen) for j in range(n_x)}
-        if budget_fen is not None:
-            over = INF if profile.budget_hard else profile.budget_weight * scale
-            linear(cost, -INF, float(budget_fen), (INF, over))
-        band = self.base.band
-        if band is not None and problem.quality is not None:
-            w = profile.cost_weight
-            under_fen = problem.quality.cost_under_fen * w
-            over_fen = problem.quality.cost_over_fen * w
-            linear(cost, float(band[0]), float(band[1]), (under_fen, over_fen))
         self.n_x = n_x
         self.terms: dict[frozenset[int], tuple[int, int]] = {}
 
@@ -424,6 +354,133 @@ class PricingModel:
         chosen = tuple(sorted(self.x_dish[j] for j, v in enumerate(x) if v > 0.5))
         meal = self.base.evaluate(self.structure.code, chosen, [dishes[i] for i in chosen])
         return [] if meal is None else [meal]
+
+
+class RowSink(Protocol[H]):
+    """Where :func:`meal_rows` puts its columns and rows (a highspy model, a PuLP one)."""
+
+    def col(self, cost: float, lo: float, hi: float) -> H:
+        """A continuous column with its objective cost; its handle."""
+        ...
+
+    def row(self, lo: float, hi: float, coefs: dict[H, float]) -> None:
+        """``lo <= sum coefs x <= hi`` (a sink with an on/off indicator scales both sides)."""
+        ...
+
+
+class _HighsSink:
+    def __init__(self, model: PricingModel) -> None:
+        self.model = model
+
+    def col(self, cost: float, lo: float, hi: float) -> int:
+        return self.model._col(cost, lo, hi)
+
+    def row(self, lo: float, hi: float, coefs: dict[int, float]) -> None:
+        self.model._row(lo, hi, coefs)
+
+
+def meal_rows(
+    sink: RowSink[H],
+    problem: MenuProblem,
+    profile: DietProfile,
+    service: str,
+    groups: Sequence[tuple[Slot, int, list[int]]],
+    x: Sequence[tuple[H, int]],
+    base: pt.MealEvaluator,
+    budget_fen: int | None,
+) -> None:
+    """The per-meal formulation of one (profile, service, structure), its one home (the
+    pricing model and the weekly model build their meals with it): over the dish binaries
+    ``x`` = (handle, catalogue index) in the order of ``groups`` (slot groups), the slot
+    counts, a dish in one slot only, one dish per cooking method, the additive bounds,
+    ratio bounds, budget and cost band (hard: rows; soft: priced excess columns; soft
+    ratios: the under-estimator). The dish costs are the caller's."""
+    dishes = problem.dishes
+    start = 0
+    for _, k, allowed in groups:
+        sink.row(k, k, {x[start + r][0]: 1.0 for r in range(len(allowed))})
+        start += len(allowed)
+    cols_of: dict[int, list[H]] = {}
+    for handle, i in x:
+        cols_of.setdefault(i, []).append(handle)
+    for cols in cols_of.values():
+        if len(cols) > 1:
+            sink.row(-INF, 1.0, dict.fromkeys(cols, 1.0))
+    # ---- cooking methods: at most one dish per method among the checked categories
+    checked = profile.distinct_method_categories
+    by_method: dict[str, list[H]] = {}
+    for i, cols in sorted(cols_of.items(), key=lambda kv: kv[0]):
+        d = dishes[i]
+        if d.category in checked and d.cooking_method:
+            by_method.setdefault(d.cooking_method, []).extend(cols)
+    for _, cols in sorted(by_method.items(), key=lambda kv: kv[0]):
+        if len(cols) > 1:
+            sink.row(-INF, 1.0, dict.fromkeys(cols, 1.0))
+
+    def amounts(key: str) -> dict[H, float]:
+        return {h: dishes[i].amount(key) for h, i in x if dishes[i].amount(key)}
+
+    def linear(coefs: dict[H, float], lo: float, hi: float, slopes: tuple[float, float]) -> None:
+        """lo <= sum <= hi, hard (slope inf) or with a priced excess column per side."""
+        below, above = slopes
+        if lo > -INF:
+            if below == INF:
+                sink.row(lo, INF, coefs)
+            else:
+                u = sink.col(below, 0.0, INF)
+                sink.row(lo, INF, {**coefs, u: 1.0})
+        if hi < INF:
+            if above == INF:
+                sink.row(-INF, hi, coefs)
+            else:
+                u = sink.col(above, 0.0, INF)
+                sink.row(-INF, hi, {**coefs, u: -1.0})
+
+    scale = problem.penalty_scale(profile)
+    energy_max = sum(
+        sum(sorted((dishes[i].amount("energy_kcal") for i in allowed), reverse=True)[:k])
+        for _, k, allowed in groups
+    )
+    energy = amounts("energy_kcal")
+    for b in profile.bounds_for(service):
+        weight = b.weight * scale
+        if b.key in NUTRIENT_KEYS:
+            slopes = (INF, INF) if b.hard else (pt._slope(weight, b.min), pt._slope(weight, b.max))
+            linear(
+                amounts(b.key),
+                b.min if b.min is not None else -INF,
+                b.max if b.max is not None else INF,
+                slopes,
+            )
+            continue
+        nutrient, factor = RATIO_SOURCES[b.key]
+        source = amounts(nutrient)
+        for side, limit in (("min", b.min), ("max", b.max)):
+            if limit is None:
+                continue
+            # max: 100 f N - M E <= 0; min: M E - 100 f N <= 0 (violation x E)
+            sign = 1.0 if side == "max" else -1.0
+            coefs: dict[H, float] = {}
+            for h, _ in x:
+                c = sign * (100.0 * factor * source.get(h, 0.0) - limit * energy.get(h, 0.0))
+                if c:
+                    coefs[h] = c
+            if b.hard:
+                sink.row(-INF, 0.0, coefs)
+            elif energy_max > 0:
+                # slope x (violation x E) / E_max <= slope x violation: an under-estimator
+                u = sink.col(pt._slope(weight, limit), 0.0, INF)
+                sink.row(-INF, 0.0, {**coefs, u: -energy_max})
+    cost = {h: float(dishes[i].cost_fen) for h, i in x}
+    if budget_fen is not None:
+        over = INF if profile.budget_hard else profile.budget_weight * scale
+        linear(cost, -INF, float(budget_fen), (INF, over))
+    band = base.band
+    if band is not None and problem.quality is not None:
+        w = profile.cost_weight
+        under_fen = problem.quality.cost_under_fen * w
+        over_fen = problem.quality.cost_over_fen * w
+        linear(cost, float(band[0]), float(band[1]), (under_fen, over_fen))
 
 
 def price(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from solvers.menu import patterns as pt
-from solvers.menu import pricing
+from solvers.menu import pricing, weekly
 from solvers.menu.backends import Outcome, pick_backend, run, solve_lp
 from solvers.menu.explain import (
     elastic_explanations,
@@ -65,59 +65,68 @@ def solve_menu(problem: MenuProblem, params: MenuParams | None = None) -> MenuRe
     if explanations:
         return infeasible(explanations, t0, backend)
 
-    # ---- pattern enumeration, shared by every (profile, service) with the same signature
-    anchor = _anchor_groups(problem)
-    month = horizon_month(problem)
-    pats: dict[tuple[str, str], pt.PatternSet] = {}
-    cache: dict[tuple[object, ...], pt.PatternSet] = {}
-    for profile in problem.profiles:
-        before = served_before(problem, profile.code)
-        for service in problem.served(profile):
-            key = (
-                _signature(profile, service, cands[profile.code], anchor[profile.code]),
-                problem.penalty_scale(profile),
-                before if problem.quality is not None else None,
-            )
-            if key not in cache:
-                cache[key] = pt.enumerate_patterns(
-                    dishes,
-                    profile,
-                    service,
-                    cands[profile.code],
-                    problem.rating_reward_fen,
-                    params.patterns_per_dish,
-                    params.node_limit,
-                    anchor[profile.code],
-                    dominance=problem.share_reward_fen == 0,
-                    penalty_scale=problem.penalty_scale(profile),
-                    quality=problem.quality,
-                    month=month,
-                    served_before=before,
-                )
-            pats[profile.code, service] = cache[key]
-            if not cache[key].patterns:
-                explanations.append(explain_no_meal(problem, profile, service, cands, params))
-    if explanations:
-        return infeasible(explanations, t0, backend)
-    complete = all(p.complete for p in pats.values())
-    n_patterns = sum(len(p.patterns) for p in pats.values())
-    log.info(
-        "enumerated %d patterns (%s, %d distinct sets) in %.1f s",
-        n_patterns,
-        "complete" if complete else "capped",
-        len(cache),
-        time.perf_counter() - t0,
-    )
-    ctx = _Ctx(problem, params, backend, pats, t0, time.perf_counter() - t0, complete, n_patterns)
-    ctx.fixed = _locked_patterns(problem, month)
+    ctx = _Ctx(problem, params, backend, {}, t0, 0.0, True, 0)
     ctx.cands = cands
-    ctx.month = month
+    ctx.month = horizon_month(problem)
+    ctx.anchor = _anchor_groups(problem)
+    if params.model == "patterns":
+        # pattern enumeration, shared by every (profile, service) with the same signature
+        for profile in problem.profiles:
+            explanations.extend(_enumerate(ctx, profile))
+        if explanations:
+            return infeasible(explanations, t0, backend)
+        log.info(
+            "enumerated %d patterns (%s, %d distinct sets) in %.1f s",
+            ctx.n_patterns,
+            "complete" if ctx.complete else "capped",
+            len(ctx.cache),
+            time.perf_counter() - t0,
+        )
+    ctx.build_s = time.perf_counter() - t0
+    ctx.fixed = _locked_patterns(problem, ctx.month)
     ctx.deadline = time.perf_counter() + params.time_limit_s
     if params.total_time_s is not None:
         ctx.deadline = min(ctx.deadline, t0 + params.total_time_s)
     if problem.share_reward_fen > 0 and len(problem.profiles) > 1:
         return _solve_shared(ctx)
     return _solve_separately(ctx)
+
+
+def _enumerate(ctx: _Ctx, profile: DietProfile) -> list[Explanation]:
+    """Enumerate the patterns of a profile's services into ``ctx.pats`` (a set shared by
+    every (profile, service) with the same signature); explanations of a service with
+    no meal at all."""
+    problem, params = ctx.problem, ctx.params
+    found: list[Explanation] = []
+    before = served_before(problem, profile.code)
+    for service in problem.served(profile):
+        key = (
+            _signature(profile, service, ctx.cands[profile.code], ctx.anchor[profile.code]),
+            problem.penalty_scale(profile),
+            before if problem.quality is not None else None,
+        )
+        if key not in ctx.cache:
+            ctx.cache[key] = pt.enumerate_patterns(
+                problem.dishes,
+                profile,
+                service,
+                ctx.cands[profile.code],
+                problem.rating_reward_fen,
+                params.patterns_per_dish,
+                params.node_limit,
+                ctx.anchor[profile.code],
+                dominance=problem.share_reward_fen == 0,
+                penalty_scale=problem.penalty_scale(profile),
+                quality=problem.quality,
+                month=ctx.month,
+                served_before=before,
+            )
+        ctx.pats[profile.code, service] = ctx.cache[key]
+        if not ctx.cache[key].patterns:
+            found.append(explain_no_meal(problem, profile, service, ctx.cands, params))
+    ctx.complete = all(p.complete for p in ctx.pats.values())
+    ctx.n_patterns = sum(len(p.patterns) for p in ctx.pats.values())
+    return found
 
 
 def _signature(
@@ -157,6 +166,9 @@ class _Ctx:
     cands: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     month: int | None = None
     extra: dict[tuple[date, str, str], list[pt.Pattern]] = field(default_factory=dict)
+    anchor: dict[str, frozenset[str]] = field(default_factory=dict)
+    cache: dict[tuple[object, ...], pt.PatternSet] = field(default_factory=dict)
+    fallback: set[str] = field(default_factory=set)  # profiles the weekly model left
 
 
 @dataclass
@@ -177,6 +189,16 @@ def _solve_block(
     gap: float | None = None,
 ) -> _Block | MenuResult:
     """Build and solve one profile's MIP; a MenuResult when it has no plan."""
+    if ctx.params.model == "weekly" and profile.code not in ctx.fallback:
+        block = _weekly_block(ctx, profile, discount, gap)
+        if block is not None:
+            return block
+        # no plan: the pattern route's elastic model names the rule to relax
+        log.info("profile %s: no plan from the weekly model, pattern route", profile.code)
+        ctx.fallback.add(profile.code)
+        found = _enumerate(ctx, profile)
+        if found:
+            return infeasible(found, ctx.t0, ctx.backend, ctx.n_patterns, ctx.complete)
     global_bound = None
     if discount is None and ctx.params.cg_rounds > 0:
         global_bound = _column_generation(ctx, profile)
@@ -263,6 +285,33 @@ def _solve_block(
     if global_bound is not None:
         global_bound = min(global_bound, out.objective)
     return _Block(out, chosen, linking, soft_linking_notes(mip) + out.notes, global_bound)
+
+
+def _weekly_block(
+    ctx: _Ctx, profile: DietProfile, discount: Discount | None, gap: float | None
+) -> _Block | None:
+    """One profile's plan from the weekly model (:mod:`~solvers.menu.weekly`), None when
+    it has none; its dual bound is valid over every menu (``global``)."""
+    b0 = time.perf_counter()
+    plan = weekly.solve_weekly(
+        ctx.problem,
+        profile,
+        ctx.params,
+        ctx.backend,
+        ctx.cands[profile.code],
+        ctx.month,
+        served_before(ctx.problem, profile.code),
+        ctx.fixed,
+        safety_net_s(ctx),
+        discount,
+        gap,
+    )
+    log.info("profile %s: weekly model in %.1f s", profile.code, time.perf_counter() - b0)
+    if plan is None:
+        return None
+    out = plan.outcome
+    bound = out.bound if discount is None else None
+    return _Block(out, plan.chosen, plan.linking_fen, plan.notes + out.notes, bound)
 
 
 def _column_generation(ctx: _Ctx, profile: DietProfile) -> float | None:
@@ -532,7 +581,7 @@ def _solve_shared(ctx: _Ctx) -> MenuResult:
         for p in profiles:
             if s not in p.services:
                 continue
-            for i in {i for q in ctx.pats[p.code, s].patterns for i in q.dishes}:
+            for i in _service_dishes(ctx, p, s):
                 k_dish[s, i] = k_dish.get((s, i), 0) + 1
     lagr: Discount = {}
     for d in problem.dates:
@@ -590,6 +639,20 @@ def _solve_shared(ctx: _Ctx) -> MenuResult:
         f"(reward {reward:g} fen each); bound from the Lagrangian split by profile",
     )
     return _result(ctx, best, best_obj, bound, gap_ok, [note])
+
+
+def _service_dishes(ctx: _Ctx, profile: DietProfile, service: str) -> set[int]:
+    """The dishes a profile's meals of a service can hold: those of its patterns, or with
+    the weekly model every dish a slot of its structures allows."""
+    got = ctx.pats.get((profile.code, service))
+    if got is not None:
+        return {i for q in got.patterns for i in q.dishes}
+    return {
+        i
+        for st in profile.structures_for(service)
+        for _, _, allowed in pt.slot_groups(st, ctx.problem.dishes, ctx.cands[profile.code])
+        for i in allowed
+    }
 
 
 def _merge(blocks: Sequence[_Block]) -> dict[tuple[date, str, str], pt.Pattern]:

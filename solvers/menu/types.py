@@ -610,6 +610,8 @@ class MenuProblem:
 
 
 BACKENDS: tuple[str, ...] = ("highs", "cbc")
+#: The menu formulations of :class:`MenuParams` ``model``.
+MENU_MODELS: tuple[str, ...] = ("patterns", "weekly")
 
 
 @dataclass(frozen=True)
@@ -647,6 +649,10 @@ class MenuParams:
             valid bound (its dual bound), only a weaker one.
         cg_gap: column generation of a profile stops once its master LP is within this
             relative distance of its Lagrangian bound (no column can gain more).
+        model: ``patterns`` (enumerated meal patterns, column generation, one
+            set-partitioning MIP per profile) or ``weekly`` (one compact MIP per profile
+            over the whole horizon, dish binaries per meal, its HiGHS dual bound valid over
+            every menu; a profile it finds no plan for falls back to ``patterns``).
     """
 
     backend: str = "highs"
@@ -664,6 +670,7 @@ class MenuParams:
     pricing_node_limit: int = 500
     mip_node_limit: int = 5_000
     cg_gap: float = 0.001
+    model: str = "patterns"
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -686,6 +693,8 @@ class MenuParams:
             raise _fail("MenuParams", "pricing_node_limit", self.pricing_node_limit, ">= 100")
         if not 0 <= self.cg_gap < 1:
             raise _fail("MenuParams", "cg_gap", self.cg_gap, "must be in [0, 1)")
+        if self.model not in MENU_MODELS:
+            raise _fail("MenuParams", "model", self.model, f"must be one of {MENU_MODELS}")
         if self.mip_node_limit < 1:
             raise _fail("MenuParams", "mip_node_limit", self.mip_node_limit, "must be >= 1")
         if self.share_rounds < 0:

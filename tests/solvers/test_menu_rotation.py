@@ -410,3 +410,103 @@ def test_exact_pricing_bound_holds_for_the_quality_objective(seed: int) -> None:
     again = solve_menu(problem, params)
     assert [m.dishes for m in again.meals] == [m.dishes for m in r.meals]
     assert (again.objective, again.bound) == (r.objective, r.bound)
+
+
+# --------------------------------------------------------------------------------------
+# The weekly model (MenuParams.model = "weekly"): one compact MIP per profile, its HiGHS
+# dual bound valid over every menu, against the same brute force.
+
+WEEKLY = MenuParams(seed=1, mip_rel_gap=0.0, model="weekly")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weekly_model_finds_the_brute_force_optimum(seed: int) -> None:
+    """Cost objective with rotation: the weekly plan is the optimum over all menus and
+    its bound (global) is at most that optimum."""
+    import random
+
+    rng = random.Random(seed)
+    rot = RotationRules(staple_max=2, dish_max=1, protein_max=1, rice_min=2, weight=40.0)
+    dishes = [
+        dish(f"st{i}", "staple", rng.randint(20, 60), tags=frozenset({"rice"} if i < 2 else ()))
+        for i in range(3)
+    ]
+    groups = ("pork", "fish", "pork", "egg")
+    dishes += [dish(f"m{i}", "main", rng.randint(80, 160), (g,)) for i, g in enumerate(groups)]
+    dishes += [dish(f"v{i}", "vegetable", rng.randint(30, 70)) for i in range(3)]
+    small = MealStructure("s", (Slot("staple"), Slot("main", MEAT_GROUPS), Slot("vegetable")))
+    p = profile(structures=(small,), rotation=rot, no_repeat_days=0)
+    exact = brute_force_week(dishes, p, 3)
+    r = solve_menu(week(dishes, p, days=3, rating_reward_fen=0.0), WEEKLY)
+    assert r.bound_kind == "global" and r.bound is not None and r.objective is not None
+    assert r.bound <= exact + 1e-6
+    assert r.objective == pytest.approx(exact)
+    assert r.n_patterns == 0  # no enumeration
+
+
+@pytest.mark.parametrize("ratio", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_weekly_model_bound_holds_for_the_quality_objective(seed: int, ratio: bool) -> None:
+    """Quality inside the band, soft sodium (and fat-ratio) bounds, a hard energy minimum,
+    rotation: bound <= brute-force optimum <= plan, the gap is what it says, two runs give
+    the same plan. Without the soft ratio (the one term the model under-estimates) the
+    plan is the optimum."""
+    from solvers.menu import NutrientBound
+
+    dishes = quality_dishes(seed)
+    bounds = (
+        NutrientBound("energy_kcal", min=350.0, hard=True),
+        NutrientBound("sodium_mg", max=700.0, weight=5.0),
+    )
+    if ratio:
+        bounds += (NutrientBound("fat_pct_energy", max=30.0, weight=5.0),)
+    rot = RotationRules(staple_max=2, dish_max=1, protein_max=1, rice_min=2, weight=40.0)
+    p = profile(structures=(SMALL,), rotation=rot, no_repeat_days=0, bounds=bounds,
+                headcount=3, cost_band_fen=BAND)  # fmt: skip
+    exact = brute_force_quality(dishes, p, 3)
+    problem = week(dishes, p, days=3, quality=QUALITY)
+    r = solve_menu(problem, WEEKLY)
+    assert r.bound_kind == "global" and r.bound is not None and r.objective is not None
+    assert r.bound <= exact + 1e-6
+    assert r.objective >= exact - 1e-6
+    if not ratio:
+        assert r.objective == pytest.approx(exact)
+    assert r.gap == pytest.approx(max(0.0, r.objective - r.bound) / abs(r.objective))
+    again = solve_menu(problem, WEEKLY)
+    assert [m.dishes for m in again.meals] == [m.dishes for m in r.meals]
+    assert (again.objective, again.bound) == (r.objective, r.bound)
+
+
+def test_weekly_model_rotation_and_locks() -> None:
+    """The weekly model meets the rotation rules, keeps a locked meal, names a shortfall
+    and explains an empty protein slot like the pattern route."""
+    dishes = catalogue()
+    r = solve_menu(week(dishes, profile(no_repeat_days=0)), WEEKLY)
+    assert r.is_feasible() and len(r.meals) == 7
+    assert check_rotation(r, dishes, RotationRules()) == []
+    lock = LockedMeal(D0 + timedelta(days=1), "lunch", "p", ("st3", "m7", "v7", "soup3"))
+    locked = solve_menu(week(dishes, profile(no_repeat_days=0), days=3, locked=(lock,)), WEEKLY)
+    kept = [m for m in locked.meals if m.locked]
+    assert [set(m.dishes) for m in kept] == [set(lock.dishes)] and kept[0].date == lock.date
+    few = catalogue(staples=1, soups=1, rice=1)
+    short = solve_menu(week(few, profile(no_repeat_days=0)), WEEKLY)
+    assert short.is_feasible() and len(short.meals) == 7
+    staple = next(e for e in short.explanations if e.rule == "staple_max")
+    assert staple.needed == 7 and staple.bound == 3 and "st0" in staple.message
+    no_meat = [d for d in dishes if d.category != "main" or not d.food_groups & MEAT_GROUPS]
+    bad = solve_menu(week(no_meat, profile(), days=1), WEEKLY)
+    assert bad.status == SolveStatus.INFEASIBLE
+    assert "fish" in bad.explanations[0].message and "main" in bad.explanations[0].message
+
+
+def test_weekly_model_keeps_the_relaxation_report() -> None:
+    """A hard no-repeat the catalogue cannot meet: the weekly model has no plan and the
+    pattern route's elastic model names the rule, as it does without the weekly model."""
+    dishes = catalogue(staples=1, soups=1, rice=1)
+    p = profile(rotation=None, no_repeat_days=7, no_repeat_categories=frozenset({"staple"}))
+    problem = week(dishes, p, days=3)
+    r = solve_menu(problem, WEEKLY)
+    before = solve_menu(problem, MenuParams(seed=1, mip_rel_gap=0.0))
+    assert r.status == before.status == SolveStatus.INFEASIBLE
+    assert [e.rule for e in r.explanations] == [e.rule for e in before.explanations]
+    assert "no_repeat" in {e.rule for e in r.explanations}
