@@ -304,6 +304,9 @@ MIP_NODE_LIMIT = 5_000
 #: The menu formulation (``MenuParams.model``): ``patterns`` (enumeration and column
 #: generation) or ``weekly`` (one compact MIP per profile); docs/menu-model.md compares them.
 MENU_MODEL = "patterns"
+#: Branch-and-bound nodes of the weekly model's MIP per profile (its work budget; a local
+#: search polishes the plan after it).
+WEEKLY_MIP_NODE_LIMIT = 200
 
 
 def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.MenuParams:
@@ -320,6 +323,8 @@ def _params(planning: PlanningSettings, overrides: dict[str, object]) -> ms.Menu
         "pricing_node_limit": PRICING_NODE_LIMIT,
         "model": MENU_MODEL,
     }
+    if MENU_MODEL == "weekly":
+        kwargs["mip_node_limit"] = WEEKLY_MIP_NODE_LIMIT
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return ms.MenuParams(**kwargs)  # type: ignore[arg-type]
 
