@@ -256,6 +256,7 @@ def command_line_params(args: argparse.Namespace, backend: str) -> MenuParams:
         node_limit=args.node_limit,
         model=args.model,
         mip_node_limit=args.mip_node_limit,
+        polish_passes=args.polish_passes,
     )
 
 
@@ -337,6 +338,12 @@ def main() -> None:
         help="patterns: enumeration + column generation; weekly: one compact MIP per profile",
     )
     ap.add_argument("--mip-node-limit", type=int, default=MenuParams.mip_node_limit)
+    ap.add_argument(
+        "--polish-passes",
+        type=int,
+        default=MenuParams.polish_passes,
+        help="weekly model: local-search passes after the MIP",
+    )
     ap.add_argument(
         "--rules",
         action="store_true",

@@ -653,6 +653,8 @@ class MenuParams:
             set-partitioning MIP per profile) or ``weekly`` (one compact MIP per profile
             over the whole horizon, dish binaries per meal, its HiGHS dual bound valid over
             every menu; a profile it finds no plan for falls back to ``patterns``).
+        polish_passes: passes of the weekly model's local search after its MIP (each
+            re-optimises every cell, then every two adjacent cells; 0: none).
     """
 
     backend: str = "highs"
@@ -671,6 +673,7 @@ class MenuParams:
     mip_node_limit: int = 5_000
     cg_gap: float = 0.001
     model: str = "patterns"
+    polish_passes: int = 3
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -695,6 +698,8 @@ class MenuParams:
             raise _fail("MenuParams", "cg_gap", self.cg_gap, "must be in [0, 1)")
         if self.model not in MENU_MODELS:
             raise _fail("MenuParams", "model", self.model, f"must be one of {MENU_MODELS}")
+        if self.polish_passes < 0:
+            raise _fail("MenuParams", "polish_passes", self.polish_passes, "must be >= 0")
         if self.mip_node_limit < 1:
             raise _fail("MenuParams", "mip_node_limit", self.mip_node_limit, "must be >= 1")
         if self.share_rounds < 0:

@@ -243,7 +243,7 @@ def solve_weekly(
     )
     if not out.status.has_solution:
         return None
-    if backend == "highs":
+    if backend == "highs" and params.polish_passes > 0:
         _polish(prob, [choices[c] for c in choices], params, time_limit)
     chosen: dict[Cell, pt.Pattern] = {}
     exact = 0.0
@@ -266,10 +266,9 @@ def solve_weekly(
     return WeeklyPlan(outcome, chosen, linking, soft_linking_notes(mip))
 
 
-#: Passes of the local search after the MIP (each: every cell, then every two adjacent
-#: cells re-optimised with the rest of the plan fixed); it stops early when a pass gains
-#: nothing. A work budget: the same inputs give the same plan.
-POLISH_PASSES = 3
+#: The local search after the MIP runs ``MenuParams.polish_passes`` passes (each: every
+#: cell, then every two adjacent cells re-optimised with the rest of the plan fixed) and
+#: stops early when a pass gains nothing. Work budgets: the same inputs give the same plan.
 POLISH_NODES = 500  # branch-and-bound nodes of one neighbourhood's MIP
 
 
@@ -301,7 +300,7 @@ def _polish(
         (k, k + 1) for k in range(len(groups) - 1)
     ]
     passes = 0
-    for passes in range(1, POLISH_PASSES + 1):  # noqa: B007 (logged)
+    for passes in range(1, params.polish_passes + 1):  # noqa: B007 (logged)
         gained = False
         for hood in neighbourhoods:
             left = deadline - time.perf_counter()
