@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vrplib
@@ -96,6 +97,26 @@ def test_solve_vrp_cli_on_c101() -> None:
     assert route_cost(inst, row["routes"], Rounding.DIMACS) == row["cost"]
     assert row["vehicles"] == len(row["routes"]) <= 25
     assert sorted(c for r in row["routes"] for c in r) == list(range(1, 101))
+
+
+def test_solve_vrp_cli_pyvrp_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--pyvrp-share reaches the solver (below 1: OR-Tools polishes PyVRP's plan); out of
+    (0, 1] it is a usage error."""
+    import mealplan.cli.vrp as vrp
+
+    seen: list[float] = []
+    real = vrp.solve_instance
+
+    def spy(inst: Any, rounding: Any, params: Any) -> Any:
+        seen.append(params.hgs_share)
+        return real(inst, rounding, params)
+
+    monkeypatch.setattr(vrp, "solve_instance", spy)
+    args = [str(DATA / "C101.txt"), "--time-limit", "60", "--solution-limit", "5"]
+    assert CliRunner().invoke(solve_vrp, args).exit_code == 0
+    assert CliRunner().invoke(solve_vrp, [*args, "--pyvrp-share", "0.8"]).exit_code == 0
+    assert seen == [1.0, 0.8]
+    assert CliRunner().invoke(solve_vrp, [*args, "--pyvrp-share", "0"]).exit_code == 2
 
 
 def test_solve_vrp_cli_table_and_round() -> None:
