@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -45,7 +44,7 @@ from solvers.menu.mip import (
     linking_rows,
     pattern_uses,
 )
-from solvers.menu.pricing import INF, meal_rows
+from solvers.menu.pricing import INF, Cell, meal_rows
 from solvers.menu.types import (
     PROTEIN_GROUPS,
     DietProfile,
@@ -58,8 +57,6 @@ from solvers.menu.types import (
 from solvers.status import SolveStatus
 
 log = logging.getLogger(__name__)
-
-Cell = tuple[date, str, str]
 
 
 class _PulpSink:
