@@ -230,23 +230,25 @@ def from_unserved(
     of that day is stored again. The daily plan calls it as soon as its routes are stored
     (:mod:`mealplan.cli.plan`, which the panel's job runs too); returns how many were
     created."""
-    stmt = select(UnservedStop).where(UnservedStop.client_id.is_not(None))
+    has_task = select(FollowUp.id).where(
+        FollowUp.source == UNSERVED,
+        FollowUp.client_id == UnservedStop.client_id,
+        FollowUp.event_date == UnservedStop.date,
+        or_(FollowUp.service == UnservedStop.service, FollowUp.service == ""),
+    )
+    # the stops with no task yet, in one query (not one query per unserved meal ever stored)
+    stmt = select(UnservedStop).where(UnservedStop.client_id.is_not(None), ~has_task.exists())
     if date is not None:
         stmt = stmt.where(UnservedStop.date == date)
     if service is not None:
         stmt = stmt.where(UnservedStop.service == service)
     created = 0
+    seen: set[tuple[int | None, dt.date, str]] = set()
     for stop in session.scalars(stmt.order_by(UnservedStop.id)):
-        done = session.scalar(
-            select(FollowUp.id).where(
-                FollowUp.source == UNSERVED,
-                FollowUp.client_id == stop.client_id,
-                FollowUp.event_date == stop.date,
-                FollowUp.service.in_((stop.service, "")),
-            )
-        )
-        if done is not None:
+        key = (stop.client_id, stop.date, stop.service)
+        if key in seen:  # one task per elder, day and service
             continue
+        seen.add(key)
         # a re-stored plan may give a new unserved stop the id of a deleted one: the old
         # task keeps its history under a number no stop can have
         stale = session.scalar(
