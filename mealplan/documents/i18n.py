@@ -47,6 +47,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "本趟只送一份餐：该餐也可由 {other} 送达",
         "One meal on this trip: {other} could also take it",
     ),
+    "one_meal_next_trip_fixed": (
+        "本趟只送一份餐：{other} 可送达该餐，但本车各趟按顺序出车，取消本趟须把下一趟提前到"
+        "本趟的备餐时间，下一趟的保温时限或送达时段不允许",
+        "One meal on this trip: {other} could take it, but trips are driven in order and "
+        "giving this one up would move the vehicle's next trip up to this trip's ready time, "
+        "which that trip's hold limits or windows do not allow",
+    ),
     "driver": ("司机", "Driver"),
     "phone": ("电话", "Phone"),
     "ready_at": ("备餐完成", "Ready at"),

@@ -4,7 +4,8 @@ Entry point: :func:`solve_routes` (``RoutingProblem`` + ``RoutingParams`` ->
 ``RoutingResult``). Travel matrices come from :mod:`solvers.travel`.
 """
 
-from solvers.routing.bounds import FleetBound, WhatIf, fleet_bound, one_meal_trips, what_if
+from solvers.routing.bounds import FleetBound, WhatIf, fleet_bound, what_if
+from solvers.routing.one_meal import ONE_MEAL_REASONS, one_meal_trips
 from solvers.routing.solve import solve_routes
 from solvers.routing.types import (
     DAY_MINUTES,
@@ -37,6 +38,7 @@ __all__ = [
     "FirstSolution",
     "Kitchen",
     "Metaheuristic",
+    "ONE_MEAL_REASONS",
     "Objective",
     "RoutingParams",
     "RoutingProblem",

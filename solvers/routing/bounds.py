@@ -399,38 +399,3 @@ def _fits(
         if ok and t + svc + mat[loc][end] <= latest:
             return True
     return False
-
-
-def one_meal_trips(problem: RoutingProblem, result: RoutingResult) -> list[dict[str, Any]]:
-    """Every trip that carries a single meal, and why: ``no_other_trip`` when no other
-    trip of the plan can take that stop (capacity, window, hold limit, the next trip or
-    shift end, with that trip's departure kept), else ``could_join`` naming a trip that
-    could (the search left it alone)."""
-    vehicles = {v.id: v for v in problem.vehicles}
-    stops = {s.id: s for s in problem.stops}
-    out: list[dict[str, Any]] = []
-    for route in result.routes:
-        for trip in route.trips:
-            if trip.hot + trip.cold != 1 or len(trip.visits) != 1:
-                continue
-            stop_id = trip.visits[0].stop_id
-            other = next(
-                (
-                    (r.vehicle_id, r.trips[k].index)
-                    for r in result.routes
-                    for k in range(len(r.trips))
-                    if (r.vehicle_id, r.trips[k].index) != (route.vehicle_id, trip.index)
-                    and _fits(stops, problem, stop_id, r.trips, k, vehicles[r.vehicle_id])
-                ),
-                None,
-            )
-            out.append(
-                {
-                    "vehicle": route.vehicle_id,
-                    "trip": trip.index + 1,
-                    "stop": stop_id,
-                    "reason": "could_join" if other else "no_other_trip",
-                    "could_join": f"{other[0]} trip {other[1] + 1}" if other else None,
-                }
-            )
-    return out

@@ -724,3 +724,32 @@ def solve_routes(
     )
     logger.info("solve_routes: %s", result.summary().splitlines()[0])
     return result
+
+
+def vehicle_trips_fit(
+    problem: RoutingProblem, vehicle: Vehicle, loads: Sequence[Sequence[tuple[str, int, int]]]
+) -> bool:
+    """Can ``vehicle`` drive ``loads`` as its trips 1, 2, ... (each a sequence of
+    ``(stop id, hot, cold)`` in visiting order), timed by our exact scheduler: load,
+    locks (``Stop.vehicles``, ``Stop.trip``), windows, hold limits from each trip's ready
+    time (``Vehicle.ready_times`` by trip index, else decided), shift and chaining? The
+    check a plan change that empties one of a vehicle's trips needs: its later trips then
+    move up one index (trips are driven in order)."""
+    if len(loads) > vehicle.max_trips:
+        return False
+    stops = {s.id: s for s in problem.stops}
+    chunks: list[Chunk] = []
+    routes: list[list[int]] = []
+    for load in loads:
+        route: list[int] = []
+        for stop_id, hot, cold in load:
+            stop = stops.get(stop_id)
+            if stop is None:
+                return False
+            route.append(len(chunks))
+            chunks.append(Chunk(stop, hot, cold, part=len(chunks)))
+        routes.append(route)
+    trips = _trip_specs(problem, [_Fleet(vehicle, available_from=vehicle.shift[0])])
+    routes += [[] for _ in range(len(trips) - len(routes))]
+    spec = ModelSpec(tuple(chunks), tuple(trips), dict(problem.matrices), _horizon(problem))
+    return plan_from_routes(spec, routes) is not None
