@@ -32,11 +32,12 @@ Candidates the bound proves short are skipped without a solver run.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from solvers.routing.types import (
+    DropReason,
     RoutingParams,
     RoutingProblem,
     RoutingResult,
@@ -299,11 +300,40 @@ def _earlier(problem: RoutingProblem, minutes: int) -> RoutingProblem:
     return replace(problem, vehicles=tuple(shift(v) for v in problem.vehicles))
 
 
-def candidates(problem: RoutingProblem, unserved_meals: int) -> list[tuple[WhatIf, RoutingProblem]]:
+def vehicles_for(problem: RoutingProblem, model: Vehicle, stop_ids: Sequence[str]) -> int:
+    """How many vehicles like ``model`` the stops ``stop_ids`` need by vehicle time within
+    their hold limit (an estimate for sizing the what-if, not a bound): each stop costs
+    the fastest drive to it from another of these stops (or the kitchen) plus its
+    service; one trip has the hold limit less the loading minutes, less the median drive
+    out from the kitchen to these stops, for that work. 0 without stops."""
+    stops = [s for s in problem.stops if s.id in set(stop_ids)]
+    if not stops:
+        return 0
+    mins = problem.matrices[model.kind].minutes
+    home = problem.kitchen(model.start_kitchen).location
+    locs = [s.location for s in stops]
+    work = 0
+    for s in stops:
+        others = [mins[j][s.location] for j in locs if j != s.location]
+        work += min(others, default=mins[home][s.location]) + s.service_minutes
+    outs = sorted(mins[home][loc] for loc in locs)
+    out = outs[len(outs) // 2]
+    holds = [s.hold_limit for s in stops if s.hold_limit is not None]
+    reach = (min(holds) - model.loading_minutes) if holds else model.shift[1] - model.shift[0]
+    per_trip = max(1, reach - out)
+    trips = math.ceil(work / per_trip)
+    return max(1, math.ceil(trips / max(1, model.max_trips)))
+
+
+def candidates(
+    problem: RoutingProblem, unserved_meals: int, unserved_stops: Sequence[str] = ()
+) -> list[tuple[WhatIf, RoutingProblem]]:
     """The changes :func:`what_if` tries, smallest first: one more trip per vehicle; per
     kitchen with a fleet and per vehicle kind (the largest vehicle of that kind as the
-    model), as many vehicles as the unserved meals fill, then twice as many; first
-    departures 15 and 30 minutes earlier."""
+    model), N vehicles, then twice as many, N the larger of what the unserved meals fill
+    and what the unserved stops need by vehicle time within their hold limit
+    (:func:`vehicles_for`; issue 12: in the city the boxes said 2 vehicles where the
+    hold limits made it several more); first departures 15 and 30 minutes earlier."""
     out: list[tuple[WhatIf, RoutingProblem]] = []
     if not any(v.ready_times for v in problem.vehicles):  # fixed ready times: per trip
         more = tuple(replace(v, max_trips=v.max_trips + 1) for v in problem.vehicles)
@@ -321,6 +351,7 @@ def candidates(problem: RoutingProblem, unserved_meals: int) -> list[tuple[WhatI
     for (kitchen, kind), model in sorted(models.items()):
         per_vehicle = max(1, model.hot_capacity * model.max_trips)
         n = max(1, math.ceil(unserved_meals / per_vehicle))
+        n = max(n, vehicles_for(problem, model, unserved_stops))
         for count in (n, 2 * n):
             label = WhatIf(False, "add_vehicles", count, kind.split("@")[0], kitchen)
             sized.append((count, -model.hot_capacity, label, _add_vehicles(problem, model, count)))
@@ -351,7 +382,13 @@ def what_if(
         return None
     runs = 0
     last = WhatIf(False, "none", unserved_meals=dropped)
-    for label, changed in candidates(problem, dropped):
+    # sized by the stops the fleet had no time for (not those no vehicle can ever reach)
+    short_of_time = [
+        u.stop_id
+        for u in result.unserved
+        if u.reason in (DropReason.NO_CAPACITY, DropReason.NOT_ROUTED)
+    ]
+    for label, changed in candidates(problem, dropped, short_of_time):
         if runs >= max_runs:
             break
         if fleet_bound(changed).short:

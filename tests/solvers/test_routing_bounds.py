@@ -19,7 +19,7 @@ from solvers.routing import (
     solve_routes,
     what_if,
 )
-from solvers.routing.bounds import candidates
+from solvers.routing.bounds import candidates, vehicles_for
 
 # deterministic: solution and iteration limits; the time limit is only a safety net
 PARAMS = RoutingParams(time_limit_s=120, solution_limit=5, own_search_iterations=100)
@@ -337,3 +337,17 @@ def test_what_if_starts_from_the_plan_and_added_vehicles_are_free() -> None:
     assert [v.ready_times for v in q.vehicles[len(p.vehicles) :]] == [()] * (
         len(q.vehicles) - len(p.vehicles)
     )
+
+
+def test_what_if_sizes_added_vehicles_by_vehicle_time() -> None:
+    """candidates: 10 one-box homes 4 minutes apart on a line (4..40 min out), 60-minute
+    hold, 2 min service, 40-box tricycles of one trip. Boxes say 1 tricycle (10 <= 40);
+    vehicle time says 2: work 10 x (4 + 2) = 60 min, one trip has 60 - 24 (median drive
+    out) = 36 min, so 2 trips, 2 tricycles. The smallest vehicle candidate adds 2."""
+    p = _line(10, trikes=1, capacity=40)
+    ids = [s.id for s in p.stops]
+    assert vehicles_for(p, p.vehicles[0], ids) == 2
+    added = [w for w, _ in candidates(p, 10, ids) if w.change == "add_vehicles"]
+    assert [w.count for w in added] == [2, 4]
+    # without the stops (sized by boxes only), as before
+    assert [w.count for w, _ in candidates(p, 10) if w.change == "add_vehicles"] == [1, 2]
