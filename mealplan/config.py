@@ -7,7 +7,7 @@
 - ``MEALPLAN_CONFIG``: a TOML file with the sections below; unknown keys warn.
 - ``MEALPLAN_WORKERS``: overrides ``[planning] workers`` (e.g. ``1`` on a
   machine shared with other services).
-- ``MEALPLAN_BROKER_URL``: a Redis URL (``redis://:password@10.0.0.5:6379/0``); when set,
+- ``MEALPLAN_BROKER_URL``: a Redis URL (``redis://:password@db:6379/0``); when set,
   the daily plan's fan-out and the panel's jobs run on Celery workers
   (``[distributed]``, docs/deployment.md). ``MEALPLAN_RESULT_URL``: where task results
   are kept (default: the broker).

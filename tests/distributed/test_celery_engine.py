@@ -33,10 +33,10 @@ def _engine(url: str) -> distributed.CeleryEngine:
 def test_broker_url_is_read_through_config() -> None:
     """MEALPLAN_BROKER_URL lands in settings.distributed; no broker means local runs."""
     assert not distributed.enabled(load_settings({}))
-    s = load_settings({"MEALPLAN_BROKER_URL": "redis://:pw@10.0.0.5:6379/0"})
+    s = load_settings({"MEALPLAN_BROKER_URL": "redis://:pw@db:6379/0"})
     assert distributed.enabled(s)
-    assert s.distributed.broker_url == "redis://:pw@10.0.0.5:6379/0"
-    assert distributed.redact(s.distributed.broker_url) == "redis://***@10.0.0.5:6379/0"
+    assert s.distributed.broker_url == "redis://:pw@db:6379/0"
+    assert distributed.redact(s.distributed.broker_url) == "redis://***@db:6379/0"
     with pytest.raises(ConfigError, match="broker_url"):
         load_settings({"MEALPLAN_BROKER_URL": "amqp://x"})
 

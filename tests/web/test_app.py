@@ -246,7 +246,7 @@ def test_https_behind_a_proxy(
     monkeypatch.setenv("MEALPLAN_PROXY_HOPS", "1")
     monkeypatch.setenv("MEALPLAN_SECURE_COOKIES", "1")
     forwarded = {
-        "X-Forwarded-For": "203.0.113.9",
+        "X-Forwarded-For": "127.0.0.9",
         "X-Forwarded-Proto": "https",
         "X-Forwarded-Host": "panel.example",
     }
@@ -257,7 +257,7 @@ def test_https_behind_a_proxy(
     app = create_app({**app_config, "MEALPLAN_SETTINGS": settings})
     app.add_url_rule("/_probe", view_func=probe)
     response = app.test_client().get("/_probe", headers=forwarded)
-    assert response.get_data(as_text=True) == "https 203.0.113.9 panel.example"
+    assert response.get_data(as_text=True) == "https 127.0.0.9 panel.example"
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     monkeypatch.delenv("MEALPLAN_PROXY_HOPS")
     monkeypatch.delenv("MEALPLAN_SECURE_COOKIES")

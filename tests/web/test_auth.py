@@ -194,7 +194,7 @@ def test_failures_per_address_are_limited(
     response = other.post(
         "/login",
         data={"username": user.username, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+        environ_base={"REMOTE_ADDR": "127.0.0.7"},
     )
     assert response.status_code == 302
 
