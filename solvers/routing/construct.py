@@ -1036,7 +1036,8 @@ def _eject_repair(st: _State, dropped: set[int], near: dict[int, list[int]]) -> 
     each, most meals first, at its cheapest feasible position in any open trip, else by
     ejection: a stop ``d`` of a trip near it leaves that trip, the undelivered chunk takes
     its place, and ``d`` goes to its cheapest position in any open trip (the move is kept
-    only when both fit: capacity, windows, hold limits, shift, later trips re-timed).
+    only when both fit: capacity, windows, hold limits, shift, later trips re-timed); else
+    two stops of one trip leave together (:func:`_eject_pair`); else a whole nearby trip.
     Repeated while it places something. Returns the meals placed."""
     placed = 0
     progress = True
@@ -1085,6 +1086,8 @@ def _place_or_eject(st: _State, c: int, near: dict[int, list[int]]) -> bool:
                 continue
             st.insert(b2[1], d, b2[2], b2[3])
             return True
+    if _eject_pair(st, c, trips[:EJECT_TRIPS]):
+        return True
     for t in trips[:EJECT_TRIPS]:  # a whole trip leaves; c goes first, its stops after
         ci = st.chain_of[t]
         snap = st.snapshot()
@@ -1104,6 +1107,61 @@ def _place_or_eject(st: _State, c: int, near: dict[int, list[int]]) -> bool:
         if ok:
             return True
         st.restore(snap)
+    return False
+
+
+def _reaches(st: _State, t: int, c: int) -> bool:
+    """Can trip ``t``'s vehicle reach chunk ``c`` directly within its hold limit?"""
+    ts = st.trips[t]
+    h = st.hold[c]
+    d = st.minutes[ts.vehicle.kind][ts.start_loc][st.loc[c]]
+    return h is None or d + ts.vehicle.loading_minutes <= h
+
+
+def _eject_pair(st: _State, c: int, near_trips: Sequence[int]) -> bool:
+    """Place undelivered chunk ``c`` by ejecting two stops of one trip: the trips near it
+    (``near_trips``) and every other driven trip whose vehicle reaches ``c`` within its
+    hold limit (e.g. a van's trip with time to spare); for each pair of stops of such a
+    trip, ``c`` goes into the vehicle's trips without them and both go to their cheapest
+    place anywhere. Deterministic; True when placed (the state is unchanged
+    otherwise)."""
+    cands = list(near_trips)
+    cands += [
+        t
+        for t in range(len(st.seqs))
+        if len(st.seqs[t]) >= 2 and t not in near_trips and _reaches(st, t, c)
+    ]
+    for t in cands:
+        seq = list(st.seqs[t])
+        if len(seq) < 2 or not _reaches(st, t, c):
+            continue
+        ci = st.chain_of[t]
+        for i in range(len(seq)):
+            for j in range(i + 1, len(seq)):
+                d1, d2 = seq[i], seq[j]
+                snap = st.snapshot()
+                for d in (d1, d2):
+                    st.seqs[t].remove(d)
+                    st.hot[t] -= st.chunks[d].hot
+                    st.cold[t] -= st.chunks[d].cold
+                if not st.rebuild_chain(ci):
+                    st.restore(snap)
+                    continue
+                b = _best_anywhere(st, c, [u for u in st.chains[ci] if st.open(u)])
+                if b is None:
+                    st.restore(snap)
+                    continue
+                st.insert(b[1], c, b[2], b[3])
+                ok = True
+                for d in sorted((d1, d2), key=lambda x: (st.late[x], x)):
+                    b2 = _best_anywhere(st, d, every_open(st))
+                    if b2 is None:
+                        ok = False
+                        break
+                    st.insert(b2[1], d, b2[2], b2[3])
+                if ok:
+                    return True
+                st.restore(snap)
     return False
 
 
