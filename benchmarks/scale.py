@@ -20,7 +20,10 @@ documents): several times longer. Every routing run (and, with ``plan``, every P
 timed where it runs (wall and CPU seconds, written by :func:`timed_solve_routes` to a file
 per mode), so the per-kitchen distribution and the critical path are measured, not
 guessed. The routes of every mode are compared with the first mode's. ``--tasks N``
-trivial calls through each engine give the queue's overhead per task. With
+trivial calls through each engine give the queue's overhead per task. ``--kill-after S``
+SIGKILLs the first worker's pool process S seconds into each ``celery:N`` run (N >= 2), as
+a crash mid-task: the task is re-delivered, and the run must still end with the same
+routes, stored once (checked). With
 ``--panel-users`` the panel (``mealplan serve``) is loaded by that many users
 (benchmarks/panel_load.py) with no plan running, then while a ``mealplan plan`` runs on 2
 Celery workers started with each ``--panel-nice`` value; the p50/p95 per page are printed.
@@ -50,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,9 +194,9 @@ def worker_env(url: str, timings: Path | None) -> dict[str, str]:
 @contextmanager
 def celery_workers(
     url: str, n: int, folder: Path, timings: Path | None, nice: int = 0
-) -> Iterator[None]:
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``n`` ``mealplan worker --concurrency 1 --nice NICE`` processes on the compute queue,
-    ready."""
+    ready (their main processes are yielded)."""
     from mealplan import distributed
     from mealplan.config import DistributedSettings
 
@@ -219,7 +223,7 @@ def celery_workers(
                 break
             if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
                 raise SystemExit(f"workers did not start; see {folder}")
-        yield
+        yield procs
     finally:
         for p in procs:
             if p.poll() is None:
@@ -231,6 +235,42 @@ def celery_workers(
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=10)
         app.control.purge()
+
+
+def kill_pool_process(worker: subprocess.Popen[bytes], after_s: float) -> dict[str, Any]:
+    """In ``after_s`` seconds, SIGKILL the pool process of ``worker`` (a ``--concurrency 1``
+    worker has one: the process running its task), as a crash mid-task would; the returned
+    record gets the pid and the second it was killed."""
+    record: dict[str, Any] = {"after_s": after_s}
+
+    def kill() -> None:
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        pids = children.read_text("ascii").split() if children.exists() else []
+        if pids:
+            os.kill(int(pids[0]), signal.SIGKILL)
+            record["pid"] = int(pids[0])
+
+    timer = threading.Timer(after_s, kill)
+    timer.daemon = True
+    timer.start()
+    record["timer"] = timer
+    return record
+
+
+def stored_routes(settings: Any, day: dt.date) -> int:
+    """Routes stored for the day's lunch (a committed pass stores each route once)."""
+    from sqlalchemy import func, select
+
+    from mealplan.db.models import Route
+    from mealplan.db.session import unit_of_work
+
+    with unit_of_work(settings) as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(Route)
+            .where(Route.date == day, Route.service == "lunch")
+        )
+    return int(count or 0)
 
 
 def celery_engine(url: str) -> Any:
@@ -471,6 +511,10 @@ def main() -> int:  # noqa: PLR0915 - a script's sequence of measurements
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--panel-plan-to-end", action="store_true",
                         help="let the plan finish after the panel's load (default: stop it)")  # fmt: skip
+    parser.add_argument("--kill-after", type=float, default=0.0,
+                        help="in celery:N modes with N >= 2, SIGKILL the first worker's pool "
+                        "process this many seconds into the run (0: no kill); the run must "
+                        "still end with the same routes, stored once")  # fmt: skip
     parser.add_argument("--panel-nice", default="0,10",
                         help="the workers' nice values to measure the panel under while a "
                         "plan runs (none: only with no plan running)")  # fmt: skip
@@ -550,10 +594,21 @@ def main() -> int:  # noqa: PLR0915 - a script's sequence of measurements
             else:
                 n = int(mode.split(":", 1)[1])
                 with (
-                    celery_workers(url, n, folder / f"workers-{n}", timings),
+                    celery_workers(url, n, folder / f"workers-{n}", timings) as procs,
                     parallel.using(celery_engine(url)),
                 ):
+                    kill = kill_pool_process(procs[0], args.kill_after)
+                    if not (args.kill_after > 0 and n >= 2):
+                        kill["timer"].cancel()
                     wall, result, coord = run(settings, day, out, args.seed)
+                    kill["timer"].cancel()
+                if "pid" in kill:
+                    n_routes = len(routes_of(out))
+                    stored = stored_routes(settings, day)
+                    ok &= stored == n_routes
+                    log(f"{mode}: worker w0's pool process {kill['pid']} killed after "
+                        f"{args.kill_after:.0f} s; the run ended; routes stored {stored}, "
+                        f"in its output {n_routes}")  # fmt: skip
             walls[mode] = wall
             stages[mode] = dict(result.timings)
             coord_cpu[mode] = coord
