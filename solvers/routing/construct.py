@@ -1029,6 +1029,11 @@ def improve(
 
 EJECT_TRIPS = 16
 """Trips (those of an undelivered stop's nearest routed neighbours) tried per ejection."""
+EJECT_PAIR_TRIALS = 20_000
+"""Pairs of stops tried by :func:`_eject_pair` per repair (:func:`_eject_repair` call), a
+work budget: each trial re-times a vehicle's trips and searches every open trip, so with
+many undelivered stops (a city kitchen short of vehicles) an unbounded pair search took
+minutes per kitchen."""
 
 
 def _eject_repair(st: _State, dropped: set[int], near: dict[int, list[int]]) -> int:
@@ -1041,19 +1046,27 @@ def _eject_repair(st: _State, dropped: set[int], near: dict[int, list[int]]) -> 
     Repeated while it places something. Returns the meals placed."""
     placed = 0
     progress = True
+    pair_budget = [EJECT_PAIR_TRIALS]
     while dropped and progress:
         progress = False
         for c in sorted(dropped, key=lambda c: (-st.chunks[c].meals, c)):
-            if _place_or_eject(st, c, near):
+            if _place_or_eject(st, c, near, pair_budget):
                 dropped.discard(c)
                 placed += st.chunks[c].meals
                 progress = True
+    logger.debug(
+        "repair: %d meals placed, %d chunks left, %d pair trials",
+        placed,
+        len(dropped),
+        EJECT_PAIR_TRIALS - pair_budget[0],
+    )
     return placed
 
 
-def _place_or_eject(st: _State, c: int, near: dict[int, list[int]]) -> bool:
+def _place_or_eject(st: _State, c: int, near: dict[int, list[int]], pair_budget: list[int]) -> bool:
     """Place undelivered chunk ``c`` directly or by ejecting one stop (see
-    :func:`_eject_repair`); True when placed (the state is unchanged otherwise)."""
+    :func:`_eject_repair`; ``pair_budget``: the pair trials left, spent here); True when
+    placed (the state is unchanged otherwise)."""
     every = [t for t in range(len(st.seqs)) if st.open(t)]
     b = _best_anywhere(st, c, every)
     if b is not None:
@@ -1086,7 +1099,7 @@ def _place_or_eject(st: _State, c: int, near: dict[int, list[int]]) -> bool:
                 continue
             st.insert(b2[1], d, b2[2], b2[3])
             return True
-    if _eject_pair(st, c, trips[:EJECT_TRIPS]):
+    if _eject_pair(st, c, trips[:EJECT_TRIPS], pair_budget):
         return True
     for t in trips[:EJECT_TRIPS]:  # a whole trip leaves; c goes first, its stops after
         ci = st.chain_of[t]
@@ -1118,12 +1131,15 @@ def _reaches(st: _State, t: int, c: int) -> bool:
     return h is None or d + ts.vehicle.loading_minutes <= h
 
 
-def _eject_pair(st: _State, c: int, near_trips: Sequence[int]) -> bool:
+def _eject_pair(
+    st: _State, c: int, near_trips: Sequence[int], budget: list[int] | None = None
+) -> bool:
     """Place undelivered chunk ``c`` by ejecting two stops of one trip: the trips near it
     (``near_trips``) and every other driven trip whose vehicle reaches ``c`` within its
     hold limit (e.g. a van's trip with time to spare); for each pair of stops of such a
     trip, ``c`` goes into the vehicle's trips without them and both go to their cheapest
-    place anywhere. Deterministic; True when placed (the state is unchanged
+    place anywhere. Deterministic; at most ``budget[0]`` pairs are tried (the count left
+    is written back; None: no limit); True when placed (the state is unchanged
     otherwise)."""
     cands = list(near_trips)
     cands += [
@@ -1138,6 +1154,10 @@ def _eject_pair(st: _State, c: int, near_trips: Sequence[int]) -> bool:
         ci = st.chain_of[t]
         for i in range(len(seq)):
             for j in range(i + 1, len(seq)):
+                if budget is not None:
+                    if budget[0] <= 0:
+                        return False
+                    budget[0] -= 1
                 d1, d2 = seq[i], seq[j]
                 snap = st.snapshot()
                 for d in (d1, d2):

@@ -3,7 +3,9 @@ no single stop of a trip can make room, two stops leave it together."""
 
 from __future__ import annotations
 
-from solvers.routing import Stop, TravelMatrix, Vehicle
+import pytest
+
+from solvers.routing import Stop, TravelMatrix, Vehicle, construct
 from solvers.routing.construct import plan_from_routes, warm_plan
 from solvers.routing.specs import Chunk, ModelSpec, TripSpec
 
@@ -54,3 +56,12 @@ def test_two_stops_leave_a_trip_for_an_undelivered_stop() -> None:
     assert sorted(plan.routes[0]) == [2, 3] and sorted(plan.routes[1]) == [0, 1]
     again = plan_from_routes(spec, plan.routes)  # an independent re-timing of the routes
     assert again is not None and again.dropped == ()
+
+
+def test_pair_ejection_stops_at_its_work_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pair search is a work budget (``EJECT_PAIR_TRIALS`` pairs per repair): with no
+    pair trial allowed, the case above keeps C undelivered (the repair is deterministic
+    and bounded, however many stops a short fleet leaves)."""
+    monkeypatch.setattr(construct, "EJECT_PAIR_TRIALS", 0)
+    plan = warm_plan(_spec(), [[0, 1, 2], []])
+    assert len(plan.dropped) == 1
