@@ -148,8 +148,8 @@ class RouteSheet:
     hold_limit_minutes: int = 120
     trip: str = ""
     cook_finish_min: int | None = None
-    one_meal_reason: str = ""  # a one-meal trip: no_other_trip | could_join (see routing)
-    one_meal_other: str = ""  # could_join: the trip that could take the meal
+    one_meal_reason: str = ""  # a one-meal trip: a code of solvers.routing ONE_MEAL_REASONS
+    one_meal_other: str = ""  # could_join, next_trip_fixed: the trip that could take it
 
     @property
     def total_meals(self) -> int:

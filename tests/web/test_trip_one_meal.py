@@ -86,3 +86,33 @@ def test_could_join_and_stale_reasons(session: Session, one_meal_trip: list[Rout
     session.flush()
     assert route_sheets.trip_sheet(session, trip_id, planning).one_meal_reason == ""
     assert route_sheets.one_meal_reasons(session, DAY + dt.timedelta(days=1), "lunch") == {}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh_Hans_CN", "本趟只送一份餐：V2-1 可送达该餐，但本车各趟按顺序出车"),
+        ("en", "One meal on this trip: V2-1 could take it, but trips are driven in order"),
+    ],
+)
+def test_trip_page_next_trip_fixed_reason(
+    client: FlaskClient,
+    auth: Any,
+    session: Session,
+    one_meal_trip: list[RouteStop],
+    lang: str,
+    expected: str,
+) -> None:
+    """A trip that cannot be given up (its vehicle's next trip cannot move up) says so on
+    the panel's trip page, with the words of the printed route sheet, in both languages."""
+    run = session.query(PlanRun).one()
+    run.figures = {
+        "one_meal_trips": [
+            {"kitchen": "K1", "trip": "V1-1", "reason": "next_trip_fixed", "could_join": "V2-1"}
+        ]
+    }
+    session.commit()
+    auth.login_as("dispatcher", language=lang)
+    html = client.get(f"/routes/trips/{one_meal_trip[0].trip_id}").get_data(as_text=True)
+    assert 'id="one-meal"' in html
+    assert expected in html

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from mealplan.documents import RouteSheet, render_html, route_sheets_pdf
+from mealplan.documents.i18n import Translator
 from mealplan.domain.clock import hhmm
 from mealplan.errors import NotFoundError
 from mealplan.services import routes
@@ -14,6 +15,7 @@ from web.access import actor, requires
 from web.db import get_db
 from web.documents import document_lang, document_response
 from web.forms import parse_date
+from web.i18n import is_english
 from web.plans.common import SERVICES, service_arg, settings
 from web.routes import bp
 
@@ -46,7 +48,13 @@ def _trip_sheet(trip_id: int) -> RouteSheet:
 @requires("routes.view")
 def trip(trip_id: int) -> str:
     """One trip for the driver's phone: stops in order with times, meals and phone links."""
-    return render_template("routes/trip.html", sheet=_trip_sheet(trip_id), trip_id=trip_id)
+    sheet = _trip_sheet(trip_id)
+    # a one-meal trip's reason in the words of the printed sheet (their one home)
+    one_meal = ""
+    if sheet.one_meal_reason:
+        t = Translator("en" if is_english() else "zh")
+        one_meal = t(f"one_meal_{sheet.one_meal_reason}", other=sheet.one_meal_other)
+    return render_template("routes/trip.html", sheet=sheet, trip_id=trip_id, one_meal=one_meal)
 
 
 @bp.get("/trips/<int:trip_id>/sheet")
