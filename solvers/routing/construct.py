@@ -1079,26 +1079,9 @@ def _place_or_eject(st: _State, c: int, near: dict[int, list[int]], pair_budget:
         if t is not None and t not in trips:
             trips.append(t)
     for t in trips[:EJECT_TRIPS]:
-        ci = st.chain_of[t]
         for d in list(st.seqs[t]):
-            snap = st.snapshot()
-            st.seqs[t].remove(d)
-            st.hot[t] -= st.chunks[d].hot
-            st.cold[t] -= st.chunks[d].cold
-            if not st.rebuild_chain(ci):
-                st.restore(snap)
-                continue
-            b = _best_anywhere(st, c, [u for u in st.chains[ci] if st.open(u)])
-            if b is None:
-                st.restore(snap)
-                continue
-            st.insert(b[1], c, b[2], b[3])
-            b2 = _best_anywhere(st, d, [u for u in range(len(st.seqs)) if st.open(u)])
-            if b2 is None:
-                st.restore(snap)
-                continue
-            st.insert(b2[1], d, b2[2], b2[3])
-            return True
+            if _eject_for(st, t, c, (d,)):
+                return True
     if _eject_pair(st, c, trips[:EJECT_TRIPS], pair_budget):
         return True
     for t in trips[:EJECT_TRIPS]:  # a whole trip leaves; c goes first, its stops after
@@ -1151,38 +1134,43 @@ def _eject_pair(
         seq = list(st.seqs[t])
         if len(seq) < 2 or not _reaches(st, t, c):
             continue
-        ci = st.chain_of[t]
         for i in range(len(seq)):
             for j in range(i + 1, len(seq)):
                 if budget is not None:
                     if budget[0] <= 0:
                         return False
                     budget[0] -= 1
-                d1, d2 = seq[i], seq[j]
-                snap = st.snapshot()
-                for d in (d1, d2):
-                    st.seqs[t].remove(d)
-                    st.hot[t] -= st.chunks[d].hot
-                    st.cold[t] -= st.chunks[d].cold
-                if not st.rebuild_chain(ci):
-                    st.restore(snap)
-                    continue
-                b = _best_anywhere(st, c, [u for u in st.chains[ci] if st.open(u)])
-                if b is None:
-                    st.restore(snap)
-                    continue
-                st.insert(b[1], c, b[2], b[3])
-                ok = True
-                for d in sorted((d1, d2), key=lambda x: (st.late[x], x)):
-                    b2 = _best_anywhere(st, d, every_open(st))
-                    if b2 is None:
-                        ok = False
-                        break
-                    st.insert(b2[1], d, b2[2], b2[3])
-                if ok:
+                if _eject_for(st, t, c, (seq[i], seq[j])):
                     return True
-                st.restore(snap)
     return False
+
+
+def _eject_for(st: _State, t: int, c: int, ejected: Sequence[int]) -> bool:
+    """One ejection move: the stops ``ejected`` leave trip ``t``, undelivered chunk ``c``
+    takes its cheapest place in ``t``'s vehicle's trips, then each ejected stop (least
+    slack first) its cheapest place in any open trip. True when all fit (capacity,
+    windows, hold limits, shift, later trips re-timed); else the state is restored."""
+    ci = st.chain_of[t]
+    snap = st.snapshot()
+    for d in ejected:
+        st.seqs[t].remove(d)
+        st.hot[t] -= st.chunks[d].hot
+        st.cold[t] -= st.chunks[d].cold
+    if not st.rebuild_chain(ci):
+        st.restore(snap)
+        return False
+    b = _best_anywhere(st, c, [u for u in st.chains[ci] if st.open(u)])
+    if b is None:
+        st.restore(snap)
+        return False
+    st.insert(b[1], c, b[2], b[3])
+    for d in sorted(ejected, key=lambda x: (st.late[x], x)):
+        b2 = _best_anywhere(st, d, every_open(st))
+        if b2 is None:
+            st.restore(snap)
+            return False
+        st.insert(b2[1], d, b2[2], b2[3])
+    return True
 
 
 def every_open(st: _State) -> list[int]:
