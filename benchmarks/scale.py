@@ -597,11 +597,14 @@ def main() -> int:  # noqa: PLR0915 - a script's sequence of measurements
                     celery_workers(url, n, folder / f"workers-{n}", timings) as procs,
                     parallel.using(celery_engine(url)),
                 ):
-                    kill = kill_pool_process(procs[0], args.kill_after)
-                    if not (args.kill_after > 0 and n >= 2):
-                        kill["timer"].cancel()
+                    kill = (
+                        kill_pool_process(procs[0], args.kill_after)
+                        if args.kill_after > 0 and n >= 2
+                        else {}
+                    )
                     wall, result, coord = run(settings, day, out, args.seed)
-                    kill["timer"].cancel()
+                    if kill:
+                        kill["timer"].cancel()
                 if "pid" in kill:
                     n_routes = len(routes_of(out))
                     stored = stored_routes(settings, day)

@@ -306,7 +306,8 @@ def vehicles_for(problem: RoutingProblem, model: Vehicle, stop_ids: Sequence[str
     the fastest drive to it from another of these stops (or the kitchen) plus its
     service; one trip has the hold limit less the loading minutes, less the median drive
     out from the kitchen to these stops, for that work. 0 without stops."""
-    stops = [s for s in problem.stops if s.id in set(stop_ids)]
+    wanted = set(stop_ids)
+    stops = [s for s in problem.stops if s.id in wanted]
     if not stops:
         return 0
     mins = problem.matrices[model.kind].minutes
